@@ -1,0 +1,52 @@
+"""Personas shared by every test: boss, manager, two reps and an outside agent."""
+
+import dataclasses
+
+import pytest
+
+from kehu.org.models import Department, Role, User
+
+
+@dataclasses.dataclass
+class Personas:
+    boss: User
+    manager: User
+    rep: User
+    rep2: User
+    agent: User
+    other_manager: User
+    other_rep: User
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    company = Department.objects.create(name="总公司")
+    east = Department.objects.create(name="华东销售部", parent=company)
+    south = Department.objects.create(name="华南销售部", parent=company)
+
+    def user(username: str, name: str, role: str, department: Department) -> User:
+        return User.objects.create_user(
+            username=username,
+            password="test-pass-123",
+            display_name=name,
+            role=role,
+            department=department,
+        )
+
+    manager = user("manager", "王经理", Role.MANAGER, east)
+    other_manager = user("south_manager", "赵经理", Role.MANAGER, south)
+    rep = user("rep", "李销售", Role.REP, east)
+    rep2 = user("rep2", "张销售", Role.REP, east)
+    other_rep = user("south_rep", "陈销售", Role.REP, south)
+    for member in (rep, rep2):
+        member.manager = manager
+        member.save(update_fields=["manager"])
+    return Personas(
+        boss=user("boss", "刘总", Role.BOSS, company),
+        manager=manager,
+        rep=rep,
+        rep2=rep2,
+        agent=user("agent", "外部代理", Role.AGENT, company),
+        other_manager=other_manager,
+        other_rep=other_rep,
+    )

@@ -1,0 +1,157 @@
+"""Duplicate check (查重) shared by every way a customer comes in.
+
+An exact match (same normalised name, credit code, mobile, email or WeChat ID) blocks creation;
+a close match (same name once brackets, branch names and 集团 are dropped) only warns. Matches
+are searched across the whole company, not only what the user can see, but the message names
+only the current owner, never the other customer's details.
+"""
+
+import dataclasses
+from collections.abc import Sequence
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kehu.customers.models import Contact, Customer
+
+
+@dataclasses.dataclass
+class Candidate:
+    """The duplicate-check keys of one incoming customer, already normalised."""
+
+    name_key: str = ""
+    name_core: str = ""
+    credit_code: str = ""
+    mobiles: Sequence[str] = ()
+    emails: Sequence[str] = ()
+    wechats: Sequence[str] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Match:
+    customer_id: int
+    owner_label: str  # the owner's display name, or "" when unassigned
+    reason: str  # which key matched: name, credit_code, mobile, email, wechat or similar_name
+    exact: bool
+
+    def message(self) -> str:
+        """Return the message for people: the reason and the current owner, nothing else."""
+        owned = {
+            "name": _("A customer with the same company name already exists (owner: %(owner)s)."),
+            "credit_code": _(
+                "A customer with the same unified social credit code already exists "
+                "(owner: %(owner)s)."
+            ),
+            "mobile": _("A customer with the same mobile number already exists (owner: %(owner)s)."),
+            "email": _("A customer with the same email address already exists (owner: %(owner)s)."),
+            "wechat": _("A customer with the same WeChat ID already exists (owner: %(owner)s)."),
+            "similar_name": _("A customer with a similar name already exists (owner: %(owner)s)."),
+        }
+        unassigned = {
+            "name": _("A customer with the same company name already exists (unassigned)."),
+            "credit_code": _(
+                "A customer with the same unified social credit code already exists (unassigned)."
+            ),
+            "mobile": _("A customer with the same mobile number already exists (unassigned)."),
+            "email": _("A customer with the same email address already exists (unassigned)."),
+            "wechat": _("A customer with the same WeChat ID already exists (unassigned)."),
+            "similar_name": _("A customer with a similar name already exists (unassigned)."),
+        }
+        if self.owner_label:
+            return owned[self.reason] % {"owner": self.owner_label}
+        return unassigned[self.reason]
+
+
+def find_matches(
+    candidates: Sequence[Candidate], exclude_ids: Sequence[int] = ()
+) -> list[list[Match]]:
+    """Return, for each candidate, its matches among stored customers (exact ones first).
+
+    Runs a fixed number of queries however many candidates there are, so the importer can check
+    a whole batch at once.
+    """
+    name_keys = {c.name_key for c in candidates if c.name_key}
+    cores = {c.name_core for c in candidates if c.name_core}
+    codes = {c.credit_code for c in candidates if c.credit_code}
+    mobiles = {m for c in candidates for m in c.mobiles if m}
+    emails = {e for c in candidates for e in c.emails if e}
+    wechats = {w for c in candidates for w in c.wechats if w}
+
+    by_name: dict[str, list[int]] = {}
+    by_core: dict[str, list[int]] = {}
+    by_code: dict[str, list[int]] = {}
+    condition = Q(pk__in=[])
+    if name_keys:
+        condition |= Q(name_key__in=name_keys)
+    if cores:
+        condition |= Q(name_core__in=cores)
+    if codes:
+        condition |= Q(credit_code__in=codes)
+    customer_rows = list(
+        Customer.objects.filter(condition)
+        .exclude(pk__in=exclude_ids)
+        .values_list("pk", "name_key", "name_core", "credit_code")
+    )
+    for pk, key, core, code in customer_rows:
+        by_name.setdefault(key, []).append(pk)
+        by_core.setdefault(core, []).append(pk)
+        if code:
+            by_code.setdefault(code, []).append(pk)
+
+    by_contact: dict[tuple[str, str], list[int]] = {}
+    contact_condition = Q(pk__in=[])
+    if mobiles:
+        contact_condition |= Q(mobile__in=mobiles)
+    if emails:
+        contact_condition |= Q(email__in=emails)
+    if wechats:
+        contact_condition |= Q(wechat__in=wechats)
+    if mobiles or emails or wechats:
+        contact_rows = (
+            Contact.objects.filter(contact_condition)
+            .exclude(customer_id__in=exclude_ids)
+            .values_list("customer_id", "mobile", "email", "wechat")
+        )
+        for customer_id, mobile, email, wechat in contact_rows:
+            for kind, value in (("mobile", mobile), ("email", email), ("wechat", wechat)):
+                if value:
+                    by_contact.setdefault((kind, value), []).append(customer_id)
+
+    results: list[list[tuple[int, str, bool]]] = []
+    for candidate in candidates:
+        found: dict[int, tuple[str, bool]] = {}
+
+        def add(ids: list[int], reason: str, exact: bool, found: dict[int, tuple[str, bool]] = found) -> None:
+            for pk in ids:
+                if pk not in found or (exact and not found[pk][1]):
+                    found[pk] = (reason, exact)
+
+        add(by_code.get(candidate.credit_code, []) if candidate.credit_code else [], "credit_code", True)
+        add(by_name.get(candidate.name_key, []) if candidate.name_key else [], "name", True)
+        for kind, values in (
+            ("mobile", candidate.mobiles),
+            ("email", candidate.emails),
+            ("wechat", candidate.wechats),
+        ):
+            for value in values:
+                add(by_contact.get((kind, value), []), kind, True)
+        add(by_core.get(candidate.name_core, []) if candidate.name_core else [], "similar_name", False)
+        results.append([(pk, reason, exact) for pk, (reason, exact) in found.items()])
+
+    owner_labels = _owner_labels({pk for matches in results for pk, _r, _e in matches})
+    return [
+        sorted(
+            (Match(pk, owner_labels.get(pk, ""), reason, exact) for pk, reason, exact in matches),
+            key=lambda m: (not m.exact, m.customer_id),
+        )
+        for matches in results
+    ]
+
+
+def _owner_labels(customer_ids: set[int]) -> dict[int, str]:
+    if not customer_ids:
+        return {}
+    rows = Customer.objects.filter(pk__in=customer_ids).values_list(
+        "pk", "owner__display_name", "owner__username"
+    )
+    return {pk: display or username or "" for pk, display, username in rows}

@@ -1,0 +1,98 @@
+"""Built-in customer and contact fields, as the field registry describes them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kehu.customers.choices import (
+    CompanySize,
+    CustomerKind,
+    CustomerStatus,
+    DecisionRole,
+    Grade,
+    Industry,
+    LeadSource,
+)
+from kehu.fields.models import FieldType
+from kehu.fields.registry import FieldSpec
+
+
+def customer_fields() -> list[FieldSpec]:
+    return [
+        FieldSpec("name", _("Customer name"), FieldType.TEXT, "name", required=True,
+                  synonyms=("客户名称", "公司名称", "企业名称", "客户", "公司", "单位名称", "名称",
+                            "company", "company name", "account", "customer", "customer name",
+                            "organization", "name")),
+        FieldSpec("kind", _("Customer type"), FieldType.CHOICE, "kind",
+                  choices=CustomerKind.choices,
+                  synonyms=("客户类型", "类型", "type", "customer type", "is a company")),
+        FieldSpec("short_name", _("Short name"), FieldType.TEXT, "short_name",
+                  synonyms=("简称", "客户简称", "公司简称", "short name", "brand")),
+        FieldSpec("credit_code", _("Unified social credit code"), FieldType.TEXT, "credit_code",
+                  synonyms=("统一社会信用代码", "信用代码", "社会信用代码", "税号", "纳税人识别号",
+                            "credit code", "uscc", "tax id")),
+        FieldSpec("industry", _("Industry"), FieldType.CHOICE, "industry",
+                  choices=Industry.choices,
+                  synonyms=("行业", "客户行业", "所属行业", "industry", "sector")),
+        FieldSpec("size", _("Company size"), FieldType.CHOICE, "size",
+                  choices=CompanySize.choices,
+                  synonyms=("规模", "公司规模", "人员规模", "员工人数", "size", "employees")),
+        FieldSpec("region", _("Region"), FieldType.REGION, "province_code",
+                  synonyms=("地区", "省市区", "所在地区", "region", "location")),
+        FieldSpec("province", _("Province"), FieldType.REGION, "province_code",
+                  synonyms=("省", "省份", "所在省份", "province", "state")),
+        FieldSpec("city", _("City"), FieldType.REGION, "city_code",
+                  synonyms=("市", "城市", "所在城市", "city")),
+        FieldSpec("district", _("District"), FieldType.REGION, "district_code",
+                  synonyms=("区", "区县", "县区", "district", "county")),
+        FieldSpec("address", _("Address"), FieldType.TEXT, "address",
+                  synonyms=("地址", "详细地址", "公司地址", "address", "street")),
+        FieldSpec("grade", _("Grade"), FieldType.CHOICE, "grade", choices=Grade.choices,
+                  synonyms=("客户级别", "级别", "客户等级", "等级", "grade", "level", "rating")),
+        FieldSpec("source", _("Lead source"), FieldType.CHOICE, "source",
+                  choices=LeadSource.choices,
+                  synonyms=("客户来源", "来源", "线索来源", "source", "lead source")),
+        FieldSpec("tags", _("Tags"), FieldType.TAGS, "tags__name", sortable=False,
+                  synonyms=("标签", "客户标签", "tags", "tag")),
+        FieldSpec("status", _("Status"), FieldType.CHOICE, "status",
+                  choices=CustomerStatus.choices,
+                  synonyms=("客户状态", "状态", "成交状态", "status")),
+        FieldSpec("owner", _("Owner"), FieldType.USER, "owner__display_name",
+                  synonyms=("负责人", "客户负责人", "销售", "所属销售", "业务员", "owner",
+                            "sales agent", "salesperson")),
+        FieldSpec("creator", _("Creator"), FieldType.USER, "creator__display_name",
+                  synonyms=("创建人", "录入人", "creator", "created by")),
+        FieldSpec("created_at", _("Created at"), FieldType.DATETIME, "created_at",
+                  synonyms=("创建时间", "录入时间", "创建日期", "created", "created at",
+                            "date created")),
+        FieldSpec("last_follow_up_at", _("Last follow-up"), FieldType.DATETIME,
+                  "last_follow_up_at",
+                  synonyms=("最后跟进时间", "最近跟进时间", "最后联系时间", "last contact")),
+        FieldSpec("next_follow_up_on", _("Next follow-up"), FieldType.DATE, "next_follow_up_on",
+                  synonyms=("下次联系时间", "下次跟进时间", "下次跟进日期", "next contact",
+                            "next follow-up")),
+        FieldSpec("notes", _("Notes"), FieldType.LONG_TEXT, "notes", sortable=False,
+                  synonyms=("备注", "说明", "描述", "notes", "note", "description", "comment")),
+    ]
+
+
+def contact_fields() -> list[FieldSpec]:
+    return [
+        FieldSpec("name", _("Contact name"), FieldType.TEXT, "name", required=True,
+                  synonyms=("联系人", "联系人姓名", "姓名", "contact", "contact name",
+                            "full name")),
+        FieldSpec("title", _("Job title"), FieldType.TEXT, "title",
+                  synonyms=("职务", "职位", "联系人职务", "title", "job title", "position")),
+        FieldSpec("decision_role", _("Role in the decision"), FieldType.CHOICE, "decision_role",
+                  choices=DecisionRole.choices,
+                  synonyms=("决策角色", "角色", "role")),
+        FieldSpec("mobile", _("Mobile"), FieldType.TEXT, "mobile", is_sensitive=True,
+                  synonyms=("手机", "手机号", "手机号码", "联系人手机", "联系电话", "mobile",
+                            "mobile phone", "cell")),
+        FieldSpec("phone", _("Phone"), FieldType.TEXT, "phone", is_sensitive=True,
+                  synonyms=("电话", "座机", "固定电话", "办公电话", "phone", "telephone", "tel")),
+        FieldSpec("email", _("Email"), FieldType.TEXT, "email",
+                  synonyms=("邮箱", "电子邮箱", "邮件", "email", "e-mail", "mail")),
+        FieldSpec("wechat", _("WeChat ID"), FieldType.TEXT, "wechat",
+                  synonyms=("微信", "微信号", "wechat", "weixin")),
+        FieldSpec("is_primary", _("Primary contact"), FieldType.BOOLEAN, "is_primary",
+                  synonyms=("首要联系人", "主联系人", "primary", "is primary")),
+    ]

@@ -1,0 +1,302 @@
+"""Every write to customers and contacts. Pages, the API, the importer and jobs call these.
+
+Each function checks permission first, writes in one transaction, records the timeline event
+and keeps the search index in step.
+"""
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from kehu.core import clock
+from kehu.customers import search
+from kehu.customers.cleaning import clean_contact, clean_customer
+from kehu.customers.dedup import Candidate, Match, find_matches
+from kehu.customers.models import Contact, Customer, Tag
+from kehu.customers.queries import is_visible
+from kehu.org.models import User
+from kehu.org.visibility import can_edit_customers
+from kehu.timeline import events
+from kehu.timeline.models import Event
+
+# Changes to these fields appear on the timeline; edits of the rest only bump the version.
+TRACKED_FIELDS = (
+    "name",
+    "short_name",
+    "credit_code",
+    "industry",
+    "size",
+    "province_code",
+    "city_code",
+    "district_code",
+    "grade",
+    "source",
+    "status",
+)
+
+
+class DuplicateCustomer(Exception):
+    """Raised when a new or changed customer matches stored ones.
+
+    `blocking` is true for an exact match; a close match may be confirmed by the user and
+    retried with `allow_similar=True`.
+    """
+
+    def __init__(self, matches: Sequence[Match]) -> None:
+        self.matches = list(matches)
+        self.blocking = any(match.exact for match in matches)
+        super().__init__(" ".join(match.message() for match in self.matches))
+
+    def messages(self) -> list[str]:
+        seen: list[str] = []
+        for match in self.matches:
+            text = match.message()
+            if text not in seen:
+                seen.append(text)
+        return seen
+
+
+@dataclasses.dataclass
+class NewCustomer:
+    values: Mapping[str, Any]
+    contacts: Sequence[Mapping[str, Any]] = ()
+
+
+def candidate_for(cleaned: Mapping[str, Any], contacts: Sequence[Mapping[str, Any]]) -> Candidate:
+    return Candidate(
+        name_key=cleaned.get("name_key", ""),
+        name_core=cleaned.get("name_core", ""),
+        credit_code=cleaned.get("credit_code", ""),
+        mobiles=[c["mobile"] for c in contacts if c.get("mobile")],
+        emails=[c["email"] for c in contacts if c.get("email")],
+        wechats=[c["wechat"] for c in contacts if c.get("wechat")],
+    )
+
+
+def check_duplicates(
+    cleaned: Mapping[str, Any],
+    contacts: Sequence[Mapping[str, Any]],
+    *,
+    exclude_ids: Sequence[int] = (),
+    allow_similar: bool = False,
+) -> None:
+    """Raise DuplicateCustomer when the values match a stored customer."""
+    matches = find_matches([candidate_for(cleaned, contacts)], exclude_ids)[0]
+    if allow_similar:
+        matches = [match for match in matches if match.exact]
+    if matches:
+        raise DuplicateCustomer(matches)
+
+
+def _require_editor(actor: User) -> None:
+    if not can_edit_customers(actor):
+        raise PermissionDenied(_("You may not create or edit customers."))
+
+
+def set_tags(customer: Customer, names: Sequence[str]) -> None:
+    tags = [Tag.objects.get_or_create(name=name)[0] for name in dict.fromkeys(names)]
+    customer.tags.set(tags)
+
+
+def _clean_contacts(contacts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    cleaned = []
+    errors: dict[str, list[str]] = {}
+    for index, values in enumerate(contacts, start=1):
+        try:
+            cleaned.append(clean_contact(values))
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                errors.setdefault(f"contacts.{index}.{key}", []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def create_customer(
+    actor: User,
+    values: Mapping[str, Any],
+    contacts: Sequence[Mapping[str, Any]] = (),
+    *,
+    owner: User | None = None,
+    allow_similar: bool = False,
+) -> Customer:
+    """Create a customer with its contacts, after the duplicate check.
+
+    Raises PermissionDenied for roles that cannot create, ValidationError keyed by field, and
+    DuplicateCustomer on an exact match (or a close one unless `allow_similar`). With `owner`
+    None the customer is unassigned; the actor is recorded as creator.
+    """
+    _require_editor(actor)
+    cleaned = clean_customer(values)
+    cleaned_contacts = _clean_contacts(contacts)
+    check_duplicates(cleaned, cleaned_contacts, allow_similar=allow_similar)
+
+    now = clock.now()
+    tag_names = cleaned.pop("tags", [])
+    with transaction.atomic():
+        customer = Customer.objects.create(
+            **cleaned,
+            owner=owner,
+            creator=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        if tag_names:
+            set_tags(customer, tag_names)
+        _create_contacts(customer, cleaned_contacts, now)
+        events.customer_created(customer.pk, actor, now).save()
+        search.rebuild([customer.pk])
+    return customer
+
+
+def _create_contacts(customer: Customer, contacts: Sequence[dict[str, Any]], now: Any) -> None:
+    has_primary = any(c.get("is_primary") for c in contacts)
+    rows = []
+    for index, values in enumerate(contacts):
+        values = dict(values)
+        if not has_primary and index == 0:
+            values["is_primary"] = True
+        rows.append(Contact(customer=customer, created_at=now, updated_at=now, **values))
+    Contact.objects.bulk_create(rows)
+
+
+def update_customer(
+    actor: User,
+    customer: Customer,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+    allow_similar: bool = False,
+) -> Customer:
+    """Change the given fields of a visible customer.
+
+    Raises PermissionDenied, ValidationError, DuplicateCustomer, or ValidationError on
+    "version" when `expected_version` is given and someone saved the customer in between.
+    """
+    _require_editor(actor)
+    if not is_visible(actor, customer):
+        raise PermissionDenied(_("You may not edit this customer."))
+    cleaned = clean_customer(values, partial=True)
+    if "name_key" in cleaned or "credit_code" in cleaned:
+        dedup_values = {
+            "name_key": cleaned.get("name_key", ""),
+            "name_core": cleaned.get("name_core", ""),
+            "credit_code": cleaned.get("credit_code", ""),
+        }
+        check_duplicates(dedup_values, [], exclude_ids=[customer.pk], allow_similar=allow_similar)
+
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ValidationError(
+                {"version": [_("Someone else saved this customer after you opened it. Reload and try again.")]}
+            )
+        tag_names = cleaned.pop("tags", None)
+        custom = cleaned.pop("custom", None)
+        changes: dict[str, tuple[Any, Any]] = {}
+        for key, new in cleaned.items():
+            old = getattr(locked, key)
+            if old != new:
+                if key in TRACKED_FIELDS:
+                    changes[key] = (old, new)
+                setattr(locked, key, new)
+        if custom is not None:
+            merged = {**locked.custom}
+            for key, new in custom.items():
+                if merged.get(key) != new:
+                    changes[f"cf_{key}"] = (merged.get(key), new)
+                if new is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = new
+            locked.custom = merged
+        locked.updated_at = clock.now()
+        locked.version = F("version") + 1
+        locked.save()
+        locked.refresh_from_db(fields=["version"])
+        if tag_names is not None:
+            set_tags(locked, tag_names)
+        if changes:
+            events.fields_changed(locked.pk, actor, changes).save()
+        search.rebuild([locked.pk])
+    return locked
+
+
+def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Customer:
+    """Give a customer to another user, or make it unassigned with None; records the event."""
+    _require_editor(actor)
+    if not is_visible(actor, customer):
+        raise PermissionDenied(_("You may not reassign this customer."))
+    if new_owner is not None and not new_owner.is_active:
+        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
+    with transaction.atomic():
+        locked = Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
+        old_owner = locked.owner
+        if old_owner == new_owner:
+            return locked
+        locked.owner = new_owner
+        locked.updated_at = clock.now()
+        locked.version = F("version") + 1
+        locked.save(update_fields=["owner", "updated_at", "version"])
+        locked.refresh_from_db(fields=["version"])
+        events.owner_changed(locked.pk, actor, old_owner, new_owner).save()
+    return locked
+
+
+def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> Contact:
+    """Add a contact to a visible customer after checking its mobile, email and WeChat ID."""
+    _require_editor(actor)
+    if not is_visible(actor, customer):
+        raise PermissionDenied(_("You may not edit this customer."))
+    cleaned = clean_contact(values)
+    check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
+    now = clock.now()
+    with transaction.atomic():
+        if cleaned.get("is_primary"):
+            customer.contacts.update(is_primary=False)
+        elif not customer.contacts.exists():
+            cleaned["is_primary"] = True
+        contact = Contact.objects.create(customer=customer, created_at=now, updated_at=now, **cleaned)
+        events.contact_added(customer.pk, actor, contact.name).save()
+        search.rebuild([customer.pk])
+    return contact
+
+
+def update_contact(actor: User, contact: Contact, values: Mapping[str, Any]) -> Contact:
+    """Change a contact of a visible customer; the change appears on the timeline."""
+    _require_editor(actor)
+    customer = contact.customer
+    if not is_visible(actor, customer):
+        raise PermissionDenied(_("You may not edit this customer."))
+    cleaned = clean_contact(values, partial=True)
+    check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
+    with transaction.atomic():
+        locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        changes: dict[str, tuple[Any, Any]] = {}
+        custom = cleaned.pop("custom", None)
+        for key, new in cleaned.items():
+            old = getattr(locked, key)
+            if old != new:
+                changes[key] = (old, new)
+                setattr(locked, key, new)
+        if custom is not None:
+            locked.custom = {**locked.custom, **custom}
+        if cleaned.get("is_primary"):
+            customer.contacts.exclude(pk=locked.pk).update(is_primary=False)
+        locked.updated_at = clock.now()
+        locked.version = F("version") + 1
+        locked.save()
+        locked.refresh_from_db(fields=["version"])
+        if changes:
+            events.contact_changed(customer.pk, actor, locked.name, changes).save()
+        search.rebuild([customer.pk])
+    return locked
+
+
+def record_events(rows: Sequence[Event]) -> None:
+    Event.objects.bulk_create(rows, batch_size=500)

@@ -1,0 +1,87 @@
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from kehu.conftest import Personas
+from kehu.customers import services
+from kehu.customers.models import Customer
+from kehu.customers.queries import visible_customers
+from kehu.customers.search import search
+
+
+def _create(personas: Personas, name: str = "杭州星星科技有限公司", **extra: object) -> Customer:
+    values = {"name": name, **extra}
+    return services.create_customer(
+        personas.rep, values, [{"name": "王芳", "mobile": "+86 138-1234-5678"}], owner=personas.rep
+    )
+
+
+def test_create_normalises_contact_and_indexes(personas: Personas) -> None:
+    customer = _create(personas)
+
+    contact = customer.contacts.get()
+    assert contact.mobile == "13812345678"
+    assert contact.is_primary is True
+    assert customer.events.filter(kind="created").count() == 1
+    found = search(visible_customers(personas.rep), "hzxx")
+    assert list(found) == [customer]
+
+
+def test_exact_duplicate_blocks_and_names_owner_only(personas: Personas) -> None:
+    _create(personas)
+
+    with pytest.raises(services.DuplicateCustomer) as caught:
+        services.create_customer(
+            personas.rep2, {"name": "杭州星星科技（有限责任公司）"}, owner=personas.rep2
+        )
+
+    assert caught.value.blocking is True
+    assert caught.value.messages() == ["已存在相同公司名称的客户（负责人：李销售）。"]
+    assert Customer.objects.count() == 1
+
+
+def test_duplicate_mobile_blocks(personas: Personas) -> None:
+    _create(personas)
+
+    with pytest.raises(services.DuplicateCustomer):
+        services.create_customer(
+            personas.rep2, {"name": "另一家公司"}, [{"name": "王芳", "mobile": "13812345678"}]
+        )
+
+    assert Customer.objects.count() == 1
+
+
+def test_similar_name_warns_then_allows(personas: Personas) -> None:
+    _create(personas, "澳妆国际贸易有限公司")
+
+    with pytest.raises(services.DuplicateCustomer) as caught:
+        services.create_customer(personas.rep, {"name": "澳妆（上海）国际贸易有限公司"})
+    assert caught.value.blocking is False
+
+    services.create_customer(
+        personas.rep, {"name": "澳妆（上海）国际贸易有限公司"}, allow_similar=True
+    )
+    assert Customer.objects.count() == 2
+
+
+def test_invalid_credit_code_rejected(personas: Personas) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _create(personas, credit_code="91330100MA27XYZ12A")
+
+    assert "credit_code" in caught.value.message_dict
+    assert Customer.objects.count() == 0
+
+
+def test_agent_cannot_create(personas: Personas) -> None:
+    with pytest.raises(PermissionDenied):
+        services.create_customer(personas.agent, {"name": "代理客户"})
+
+    assert Customer.objects.count() == 0
+
+
+def test_search_short_name_and_phone_fragments(personas: Personas) -> None:
+    customer = _create(personas)
+    scope = visible_customers(personas.rep)
+
+    for query in ("王芳", "王", "5678", "1234", "138 1234 5678", "星星科", "hangzhou"):
+        assert list(search(scope, query)) == [customer], query
+    assert list(search(visible_customers(personas.rep2), "王芳")) == []

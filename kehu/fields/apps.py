@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FieldsConfig(AppConfig):
+    name = "kehu.fields"
+    label = "fields"

@@ -1,0 +1,108 @@
+"""The field registry: one description of every field, built-in or custom.
+
+Forms, list columns, filters, sorts, import mapping and the API read `fields_for(target)`.
+Record apps declare their built-in fields with `register_builtin()` when they load; custom
+fields come from the CustomField table. Custom values are stored in the record's `custom` JSON
+under the field key, so a new custom field works on every channel without a migration.
+"""
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from django.utils import translation
+from django.utils.functional import Promise
+
+from kehu.fields.models import CustomField, FieldTarget, FieldType
+
+CUSTOM_PREFIX = "cf_"
+
+
+@dataclasses.dataclass(frozen=True)
+class FieldSpec:
+    """How one field is named, typed and reached on its model."""
+
+    key: str
+    label: str | Promise
+    field_type: str
+    # ORM path for filters and sorts, e.g. "owner__display_name" or "custom__budget".
+    path: str
+    choices: Sequence[tuple[str, str | Promise]] = ()
+    required: bool = False
+    is_money: bool = False
+    # Sensitive values (phones, amounts) are masked or hidden by the field policy.
+    is_sensitive: bool = False
+    filterable: bool = True
+    sortable: bool = True
+    is_custom: bool = False
+    # Extra column titles the importer accepts for this field, in any language.
+    synonyms: Sequence[str] = ()
+
+    @property
+    def label_text(self) -> str:
+        return str(self.label)
+
+    def choice_label(self, value: str) -> str:
+        for choice_value, choice_label in self.choices:
+            if choice_value == value:
+                return str(choice_label)
+        return value
+
+
+_builtin: dict[str, list[FieldSpec]] = {}
+_builtin_loaders: dict[str, Callable[[], list[FieldSpec]]] = {}
+
+
+def register_builtin(target: str, loader: Callable[[], list[FieldSpec]]) -> None:
+    """Register the function that lists a record type's built-in fields."""
+    _builtin_loaders[target] = loader
+
+
+def builtin_fields(target: str) -> list[FieldSpec]:
+    if target not in _builtin:
+        _builtin[target] = _builtin_loaders[target]()
+    return _builtin[target]
+
+
+def custom_field_spec(field: CustomField) -> FieldSpec:
+    label = field.label
+    if field.label_en and translation.get_language() == "en":
+        label = field.label_en
+    choices = [(str(choice), str(choice)) for choice in field.choices or []]
+    return FieldSpec(
+        key=CUSTOM_PREFIX + field.key,
+        label=label,
+        field_type=field.field_type,
+        path=f"custom__{field.key}",
+        choices=choices,
+        required=field.required,
+        is_money=field.field_type == FieldType.MONEY,
+        is_custom=True,
+        synonyms=tuple(name for name in (field.label, field.label_en) if name),
+    )
+
+
+def custom_fields(target: str) -> list[FieldSpec]:
+    rows = CustomField.objects.filter(target=target, is_active=True).order_by("position", "id")
+    return [custom_field_spec(row) for row in rows]
+
+
+def fields_for(target: str) -> list[FieldSpec]:
+    """Return every field of a record type: built-in ones first, then active custom ones."""
+    return [*builtin_fields(target), *custom_fields(target)]
+
+
+def field_map(target: str) -> dict[str, FieldSpec]:
+    return {spec.key: spec for spec in fields_for(target)}
+
+
+__all__ = [
+    "CUSTOM_PREFIX",
+    "FieldSpec",
+    "FieldTarget",
+    "FieldType",
+    "builtin_fields",
+    "custom_fields",
+    "field_map",
+    "fields_for",
+    "register_builtin",
+]

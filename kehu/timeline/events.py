@@ -1,0 +1,74 @@
+"""One builder per timeline event type. Each returns an unsaved Event so callers can bulk-create.
+
+`data` holds only what the timeline shows: field keys with old and new values as displayed,
+user ids, counts. Field-security filtering of these values happens when they are rendered.
+"""
+
+import datetime as dt
+from typing import Any
+
+from kehu.core import clock
+from kehu.org.models import User
+from kehu.timeline.models import Event, EventKind
+
+
+def _event(
+    customer_id: int, kind: str, actor: User | None, data: dict[str, Any], at: dt.datetime | None
+) -> Event:
+    return Event(
+        customer_id=customer_id,
+        kind=kind,
+        actor=actor,
+        occurred_at=at or clock.now(),
+        data=data,
+    )
+
+
+def customer_created(customer_id: int, actor: User | None, at: dt.datetime | None = None) -> Event:
+    return _event(customer_id, EventKind.CREATED, actor, {}, at)
+
+
+def customer_imported(
+    customer_id: int, actor: User | None, import_id: str, file_name: str, row: int
+) -> Event:
+    data = {"import": import_id, "file": file_name, "row": row}
+    return _event(customer_id, EventKind.IMPORTED, actor, data, None)
+
+
+def fields_changed(
+    customer_id: int, actor: User | None, changes: dict[str, tuple[Any, Any]]
+) -> Event:
+    data = {"changes": {key: [old, new] for key, (old, new) in changes.items()}}
+    return _event(customer_id, EventKind.FIELDS_CHANGED, actor, data, None)
+
+
+def owner_changed(
+    customer_id: int, actor: User | None, old_owner: User | None, new_owner: User | None
+) -> Event:
+    data = {
+        "from": old_owner.pk if old_owner else None,
+        "from_name": str(old_owner) if old_owner else "",
+        "to": new_owner.pk if new_owner else None,
+        "to_name": str(new_owner) if new_owner else "",
+    }
+    return _event(customer_id, EventKind.OWNER_CHANGED, actor, data, None)
+
+
+def contact_added(customer_id: int, actor: User | None, contact_name: str) -> Event:
+    return _event(customer_id, EventKind.CONTACT_ADDED, actor, {"name": contact_name}, None)
+
+
+def contact_changed(
+    customer_id: int, actor: User | None, contact_name: str, changes: dict[str, tuple[Any, Any]]
+) -> Event:
+    data = {"name": contact_name, "changes": {k: [o, n] for k, (o, n) in changes.items()}}
+    return _event(customer_id, EventKind.CONTACT_CHANGED, actor, data, None)
+
+
+def follow_up_edited(customer_id: int, actor: User | None, follow_up_id: str, version: int) -> Event:
+    data = {"follow_up": follow_up_id, "version": version}
+    return _event(customer_id, EventKind.FOLLOW_UP_EDITED, actor, data, None)
+
+
+def attachment_added(customer_id: int, actor: User | None, file_name: str, size: int) -> Event:
+    return _event(customer_id, EventKind.ATTACHMENT_ADDED, actor, {"name": file_name, "size": size}, None)

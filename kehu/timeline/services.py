@@ -1,0 +1,186 @@
+"""Every write to follow-ups and attachments.
+
+Anyone who can see a customer, outside agents included, may add follow-ups to it. Follow-ups are
+never deleted; an edit stores the earlier text as a revision and shows on the timeline.
+"""
+
+import datetime as dt
+import mimetypes
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils.translation import gettext as _
+
+from kehu.core import clock
+from kehu.customers.models import Customer
+from kehu.customers.queries import is_visible
+from kehu.fields.values import parse_date
+from kehu.org.models import Role, User
+from kehu.timeline import events
+from kehu.timeline.models import Attachment, FollowUp, FollowUpKind, FollowUpRevision
+
+EDITABLE = ("kind", "occurred_at", "content", "purpose", "result", "next_step", "next_follow_up_on")
+CONTENT_LIMIT = 10000
+
+
+def clean_follow_up(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Return model values for a follow-up, or raise ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in EDITABLE:
+            errors.setdefault(key, []).append(_("Unknown field “%(key)s”.") % {"key": key})
+            continue
+        try:
+            if key == "kind":
+                if raw not in FollowUpKind.values:
+                    raise ValueError(_("“%(value)s” is not a follow-up type.") % {"value": raw})
+                cleaned[key] = raw
+            elif key == "occurred_at":
+                cleaned[key] = _parse_moment(raw)
+            elif key == "next_follow_up_on":
+                cleaned[key] = parse_date(raw)
+            else:
+                text = "" if raw is None else str(raw).strip()
+                limit = CONTENT_LIMIT if key == "content" else 500
+                if len(text) > limit:
+                    raise ValueError(
+                        _("At most %(limit)d characters, got %(count)d.")
+                        % {"limit": limit, "count": len(text)}
+                    )
+                cleaned[key] = text
+        except ValueError as error:
+            errors.setdefault(key, []).append(str(error))
+    if not partial:
+        if not cleaned.get("kind"):
+            errors.setdefault("kind", []).append(_("Choose the type of follow-up."))
+        if not cleaned.get("content"):
+            errors.setdefault("content", []).append(_("Write what happened."))
+    if cleaned.get("occurred_at") and cleaned["occurred_at"] > clock.now() + dt.timedelta(minutes=5):
+        errors.setdefault("occurred_at", []).append(_("A follow-up cannot be in the future."))
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _parse_moment(raw: Any) -> dt.datetime | None:
+    from django.utils import timezone
+
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, dt.datetime):
+        moment = raw
+    else:
+        text = str(raw).strip().replace("/", "-").replace("T", " ")
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            date = parse_date(text)
+            assert date is not None
+            moment = dt.datetime.combine(date, dt.time(9, 0))
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _require_visible(actor: User, customer: Customer) -> None:
+    if not actor.is_active or not is_visible(actor, customer):
+        raise PermissionDenied(_("You may not add follow-ups to this customer."))
+
+
+def _touch_customer(customer_id: int, occurred_at: dt.datetime, next_on: dt.date | None) -> None:
+    """Move the customer's last and next follow-up dates forward, never backward."""
+    Customer.objects.filter(pk=customer_id).filter(
+        Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=occurred_at)
+    ).update(last_follow_up_at=occurred_at)
+    if next_on is not None:
+        Customer.objects.filter(pk=customer_id).update(next_follow_up_on=next_on)
+
+
+def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) -> FollowUp:
+    """Record an interaction on a visible customer and update its follow-up dates."""
+    _require_visible(actor, customer)
+    cleaned = clean_follow_up(values)
+    now = clock.now()
+    cleaned["occurred_at"] = cleaned.get("occurred_at") or now
+    with transaction.atomic():
+        follow_up = FollowUp.objects.create(customer=customer, author=actor, created_at=now, **cleaned)
+        _touch_customer(customer.pk, follow_up.occurred_at, follow_up.next_follow_up_on)
+    return follow_up
+
+
+def can_edit_follow_up(actor: User, follow_up: FollowUp) -> bool:
+    return bool(follow_up.author_id == actor.pk or actor.role in (Role.BOSS, Role.MANAGER))
+
+
+def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) -> FollowUp:
+    """Change a follow-up, keeping the earlier text as a revision. Only its author or a manager."""
+    _require_visible(actor, follow_up.customer)
+    if not can_edit_follow_up(actor, follow_up):
+        raise PermissionDenied(_("Only the author or a manager may edit this follow-up."))
+    cleaned = clean_follow_up(values, partial=True)
+    with transaction.atomic():
+        locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        before = {key: _jsonable(getattr(locked, key)) for key in EDITABLE}
+        if all(getattr(locked, key) == value for key, value in cleaned.items()):
+            return locked
+        FollowUpRevision.objects.create(
+            follow_up=locked,
+            version=locked.version,
+            data=before,
+            edited_by=actor,
+            replaced_at=clock.now(),
+        )
+        for key, value in cleaned.items():
+            setattr(locked, key, value)
+        locked.edited_at = clock.now()
+        locked.version = F("version") + 1
+        locked.save()
+        locked.refresh_from_db(fields=["version"])
+        events.follow_up_edited(locked.customer_id, actor, str(locked.public_id), locked.version).save()
+        _touch_customer(locked.customer_id, locked.occurred_at, locked.next_follow_up_on)
+    return locked
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def add_attachment(
+    actor: User, customer: Customer, upload: UploadedFile, follow_up: FollowUp | None = None
+) -> Attachment:
+    """Store an uploaded file under a generated name, linked to a visible customer."""
+    _require_visible(actor, customer)
+    limit = settings.KEHU_MAX_ATTACHMENT_MB * 1024 * 1024
+    size = upload.size or 0
+    if size > limit:
+        raise ValidationError(
+            {"file": [_("The file is larger than %(limit)d MB.") % {"limit": settings.KEHU_MAX_ATTACHMENT_MB}]}
+        )
+    if size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    if follow_up is not None and follow_up.customer_id != customer.pk:
+        raise ValidationError({"follow_up": [_("The follow-up belongs to another customer.")]})
+    name = (upload.name or "file").replace("/", "_").replace("\\", "_")[-255:]
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    with transaction.atomic():
+        attachment = Attachment(
+            customer=customer,
+            follow_up=follow_up,
+            original_name=name,
+            content_type=content_type,
+            size=size,
+            uploaded_by=actor,
+            uploaded_at=clock.now(),
+        )
+        attachment.file.save("upload", upload, save=False)
+        attachment.save()
+        events.attachment_added(customer.pk, actor, name, size).save()
+    return attachment
