@@ -38,7 +38,8 @@ def _choice(spec: FieldSpec, value: Any) -> str:
             return choice_value
     labels = "、".join(str(label) for _v, label in spec.choices)
     raise ValueError(
-        _("“%(value)s” is not one of the choices: %(choices)s.") % {"value": text, "choices": labels}
+        _("“%(value)s” is not one of the choices: %(choices)s.")
+        % {"value": text, "choices": labels}
     )
 
 
@@ -55,15 +56,22 @@ def _resolve_region(values: Mapping[str, Any]) -> dict[str, str]:
         if raw.isdigit():
             division = regions.get(raw)
             if division is None or (parent and division.parent != parent):
-                raise ValidationError({field: _("“%(value)s” is not a known division code.") % {"value": raw}})
+                raise ValidationError(
+                    {field: _("“%(value)s” is not a known division code.") % {"value": raw}}
+                )
             return division.code
         found = regions.match_child(parent, raw)
         if not found and parent == "":
-            raise ValidationError({field: _("“%(value)s” is not a known province.") % {"value": raw}})
+            raise ValidationError(
+                {field: _("“%(value)s” is not a known province.") % {"value": raw}}
+            )
         if not found:
             parent_name = regions.name_of(parent)
             raise ValidationError(
-                {field: _("“%(value)s” is not in %(parent)s.") % {"value": raw, "parent": parent_name}}
+                {
+                    field: _("“%(value)s” is not in %(parent)s.")
+                    % {"value": raw, "parent": parent_name}
+                }
             )
         return found[0].code
 
@@ -126,14 +134,19 @@ def clean_customer(values: Mapping[str, Any], *, partial: bool = False) -> dict[
                 names = split_multi(raw)
                 too_long = [name for name in names if len(name) > 30]
                 if too_long:
-                    raise ValueError(_("The tag “%(tag)s” is longer than 30 characters.") % {"tag": too_long[0]})
+                    raise ValueError(
+                        _("The tag “%(tag)s” is longer than 30 characters.") % {"tag": too_long[0]}
+                    )
                 cleaned[key] = names
             elif key == "next_follow_up_on":
                 cleaned[key] = parse_date(raw, allow_serial=True)
             elif spec.field_type == FieldType.CHOICE:
                 cleaned[key] = _choice(spec, raw)
             else:
-                fail(key, _("The field “%(field)s” cannot be set directly.") % {"field": spec.label_text})
+                fail(
+                    key,
+                    _("The field “%(field)s” cannot be set directly.") % {"field": spec.label_text},
+                )
         except ValueError as error:
             fail(key, str(error))
 
@@ -145,9 +158,8 @@ def clean_customer(values: Mapping[str, Any], *, partial: bool = False) -> dict[
                 for message in messages:
                     fail(key, message)
 
-    if not partial or "name" in values:
-        if not cleaned.get("name"):
-            fail("name", _("The customer name is required."))
+    if (not partial or "name" in values) and not cleaned.get("name"):
+        fail("name", _("The customer name is required."))
     if not partial:
         for spec in custom_fields(FieldTarget.CUSTOMER):
             if spec.required and custom.get(spec.key.removeprefix("cf_")) in (None, [], ""):
@@ -185,7 +197,9 @@ def clean_contact(values: Mapping[str, Any], *, partial: bool = False) -> dict[s
             elif key == "email":
                 email = normalize.normalize_email(_text(raw))
                 if email and not _looks_like_email(email):
-                    raise ValueError(_("“%(value)s” is not a valid email address.") % {"value": raw})
+                    raise ValueError(
+                        _("“%(value)s” is not a valid email address.") % {"value": raw}
+                    )
                 cleaned[key] = email
             elif key == "wechat":
                 cleaned[key] = normalize.normalize_wechat(_text(raw))

@@ -42,7 +42,9 @@ class Match:
                 "A customer with the same unified social credit code already exists "
                 "(owner: %(owner)s)."
             ),
-            "mobile": _("A customer with the same mobile number already exists (owner: %(owner)s)."),
+            "mobile": _(
+                "A customer with the same mobile number already exists (owner: %(owner)s)."
+            ),
             "email": _("A customer with the same email address already exists (owner: %(owner)s)."),
             "wechat": _("A customer with the same WeChat ID already exists (owner: %(owner)s)."),
             "similar_name": _("A customer with a similar name already exists (owner: %(owner)s)."),
@@ -121,12 +123,18 @@ def find_matches(
     for candidate in candidates:
         found: dict[int, tuple[str, bool]] = {}
 
-        def add(ids: list[int], reason: str, exact: bool, found: dict[int, tuple[str, bool]] = found) -> None:
+        def add(
+            ids: list[int], reason: str, exact: bool, found: dict[int, tuple[str, bool]] = found
+        ) -> None:
             for pk in ids:
                 if pk not in found or (exact and not found[pk][1]):
                     found[pk] = (reason, exact)
 
-        add(by_code.get(candidate.credit_code, []) if candidate.credit_code else [], "credit_code", True)
+        add(
+            by_code.get(candidate.credit_code, []) if candidate.credit_code else [],
+            "credit_code",
+            True,
+        )
         add(by_name.get(candidate.name_key, []) if candidate.name_key else [], "name", True)
         for kind, values in (
             ("mobile", candidate.mobiles),
@@ -135,7 +143,11 @@ def find_matches(
         ):
             for value in values:
                 add(by_contact.get((kind, value), []), kind, True)
-        add(by_core.get(candidate.name_core, []) if candidate.name_core else [], "similar_name", False)
+        add(
+            by_core.get(candidate.name_core, []) if candidate.name_core else [],
+            "similar_name",
+            False,
+        )
         results.append([(pk, reason, exact) for pk, (reason, exact) in found.items()])
 
     owner_labels = _owner_labels({pk for matches in results for pk, _r, _e in matches})

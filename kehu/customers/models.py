@@ -31,7 +31,10 @@ class Tag(models.Model):
 class Customer(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(
-        _("customer type"), max_length=20, choices=CustomerKind.choices, default=CustomerKind.COMPANY
+        _("customer type"),
+        max_length=20,
+        choices=CustomerKind.choices,
+        default=CustomerKind.COMPANY,
     )
     name = models.CharField(_("name"), max_length=200)
     # Dedup keys derived from `name` by kehu.customers.normalize; never edited directly.
@@ -40,14 +43,18 @@ class Customer(models.Model):
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     industry = models.CharField(_("industry"), max_length=30, choices=Industry.choices, blank=True)
-    size = models.CharField(_("company size"), max_length=20, choices=CompanySize.choices, blank=True)
+    size = models.CharField(
+        _("company size"), max_length=20, choices=CompanySize.choices, blank=True
+    )
     # GB/T 2260 division codes: 2-digit province, 4-digit city and 6-digit district.
     province_code = models.CharField(_("province"), max_length=2, blank=True)
     city_code = models.CharField(_("city"), max_length=4, blank=True)
     district_code = models.CharField(_("district"), max_length=6, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
-    source = models.CharField(_("lead source"), max_length=20, choices=LeadSource.choices, blank=True)
+    source = models.CharField(
+        _("lead source"), max_length=20, choices=LeadSource.choices, blank=True
+    )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     status = models.CharField(
         _("status"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.LEAD
@@ -158,6 +165,9 @@ class SearchKey(models.Model):
     class Meta:
         indexes = [models.Index(fields=["value", "customer"], name="customers_searchkey_value")]
 
+    def __str__(self) -> str:
+        return self.value
+
 
 class SearchDocument(models.Model):
     """All searchable text of a customer in one string, indexed by trigrams for fragments."""
@@ -166,3 +176,6 @@ class SearchDocument(models.Model):
         Customer, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
     )
     text = models.TextField()
+
+    def __str__(self) -> str:
+        return self.text[:50]

@@ -69,8 +69,8 @@ def name_key(name: str) -> str:
 def name_core(name: str) -> str:
     """Return the close-match key: the exact key without any bracketed part such as a city.
 
-    澳妆（上海）国际贸易有限公司 and 澳妆国际贸易有限公司 share a core, so creating one while the other
-    exists warns instead of blocking.
+    澳妆（上海）国际贸易有限公司 and 澳妆国际贸易有限公司 share a core, so creating one while
+    the other exists warns instead of blocking.
     """
     text = fold_width(name).lower()
     text = _BRACKETED.sub("", text)
@@ -98,7 +98,9 @@ _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 2
 
 
 def credit_check_character(first17: str) -> str:
-    total = sum(_CREDIT_ALPHABET.index(ch) * w for ch, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    total = sum(
+        _CREDIT_ALPHABET.index(ch) * w for ch, w in zip(first17, _CREDIT_WEIGHTS, strict=True)
+    )
     return _CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -112,12 +114,23 @@ def normalize_credit_code(value: str) -> str:
     if not code:
         return ""
     if len(code) != 18:
-        raise ValueError(_("A unified social credit code has 18 characters, this one has %(count)d.") % {"count": len(code)})
+        raise ValueError(
+            _("A unified social credit code has 18 characters, this one has %(count)d.")
+            % {"count": len(code)}
+        )
     invalid = [ch for ch in code if ch not in _CREDIT_ALPHABET]
     if invalid:
-        raise ValueError(_("The character “%(char)s” cannot appear in a unified social credit code.") % {"char": invalid[0]})
+        raise ValueError(
+            _("The character “%(char)s” cannot appear in a unified social credit code.")
+            % {"char": invalid[0]}
+        )
     if credit_check_character(code[:17]) != code[17]:
-        raise ValueError(_("The check character of this unified social credit code is wrong; please check for a typo."))
+        raise ValueError(
+            _(
+                "The check character of this unified social credit code is wrong; "
+                "please check for a typo."
+            )
+        )
     return code
 
 

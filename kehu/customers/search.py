@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from kehu.customers.models import Contact, Customer, SearchDocument, SearchKey
 from kehu.customers.normalize import fold_width, phone_digits
@@ -88,7 +88,7 @@ def rebuild(customer_ids: Iterable[int]) -> None:
     ):
         contacts_by_customer.setdefault(contact.customer_id, []).append(contact)
     documents = []
-    keys = []
+    keys: list[SearchKey] = []
     for customer in customers:
         values = customer_values(customer, contacts_by_customer.get(customer.pk, []))
         documents.append(SearchDocument(customer_id=customer.pk, text=SEPARATOR.join(values)))
@@ -127,7 +127,7 @@ def _term_filter(term: str) -> Q:
     if connection.vendor == "sqlite":
         # FTS5 reads a double-quoted string as one phrase; inner quotes are doubled.
         phrase = '"' + term.replace('"', '""') + '"'
-        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
         return Q(pk__in=RawSQL(sql, [phrase]))
     return Q(pk__in=SearchDocument.objects.filter(text__contains=term).values("customer_id"))
 

@@ -194,7 +194,14 @@ def update_customer(
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
         if expected_version is not None and locked.version != expected_version:
             raise ValidationError(
-                {"version": [_("Someone else saved this customer after you opened it. Reload and try again.")]}
+                {
+                    "version": [
+                        _(
+                            "Someone else saved this customer after you opened it. "
+                            "Reload and try again."
+                        )
+                    ]
+                }
             )
         tag_names = cleaned.pop("tags", None)
         custom = cleaned.pop("custom", None)
@@ -261,7 +268,9 @@ def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> C
             customer.contacts.update(is_primary=False)
         elif not customer.contacts.exists():
             cleaned["is_primary"] = True
-        contact = Contact.objects.create(customer=customer, created_at=now, updated_at=now, **cleaned)
+        contact = Contact.objects.create(
+            customer=customer, created_at=now, updated_at=now, **cleaned
+        )
         events.contact_added(customer.pk, actor, contact.name).save()
         search.rebuild([customer.pk])
     return contact

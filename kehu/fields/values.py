@@ -112,7 +112,8 @@ def _choice_value(spec: FieldSpec, raw: str) -> str:
             return value
     allowed = "、".join(str(label) for _v, label in spec.choices)
     raise ValueError(
-        _("“%(value)s” is not one of the choices: %(choices)s.") % {"value": raw, "choices": allowed}
+        _("“%(value)s” is not one of the choices: %(choices)s.")
+        % {"value": raw, "choices": allowed}
     )
 
 

@@ -65,10 +65,14 @@ def contact_changed(
     return _event(customer_id, EventKind.CONTACT_CHANGED, actor, data, None)
 
 
-def follow_up_edited(customer_id: int, actor: User | None, follow_up_id: str, version: int) -> Event:
+def follow_up_edited(
+    customer_id: int, actor: User | None, follow_up_id: str, version: int
+) -> Event:
     data = {"follow_up": follow_up_id, "version": version}
     return _event(customer_id, EventKind.FOLLOW_UP_EDITED, actor, data, None)
 
 
 def attachment_added(customer_id: int, actor: User | None, file_name: str, size: int) -> Event:
-    return _event(customer_id, EventKind.ATTACHMENT_ADDED, actor, {"name": file_name, "size": size}, None)
+    return _event(
+        customer_id, EventKind.ATTACHMENT_ADDED, actor, {"name": file_name, "size": size}, None
+    )

@@ -74,6 +74,9 @@ class FollowUpRevision(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # The stored name is generated; the uploaded name is kept only in `original_name`.

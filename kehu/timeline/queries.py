@@ -28,7 +28,9 @@ class TimelineEntry:
     event: Event | None = None
 
 
-def timeline(customer: Customer, *, kinds: list[str] | None = None, limit: int = 100) -> list[TimelineEntry]:
+def timeline(
+    customer: Customer, *, kinds: list[str] | None = None, limit: int = 100
+) -> list[TimelineEntry]:
     """Return a customer's follow-ups and events, newest first.
 
     `kinds` narrows to follow-up types and "events"; the caller has already loaded the customer
@@ -46,7 +48,9 @@ def timeline(customer: Customer, *, kinds: list[str] | None = None, limit: int =
     for follow_up in follow_ups[:limit]:
         entries.append(TimelineEntry("follow_up", follow_up.occurred_at, follow_up=follow_up))
     if kinds is None or "events" in kinds:
-        for event in customer.events.select_related("actor").order_by("-occurred_at", "-id")[:limit]:
+        for event in customer.events.select_related("actor").order_by("-occurred_at", "-id")[
+            :limit
+        ]:
             entries.append(TimelineEntry("event", event.occurred_at, event=event))
     entries.sort(key=lambda entry: entry.at, reverse=True)
     return entries[:limit]

@@ -61,7 +61,9 @@ def clean_follow_up(values: Mapping[str, Any], *, partial: bool = False) -> dict
             errors.setdefault("kind", []).append(_("Choose the type of follow-up."))
         if not cleaned.get("content"):
             errors.setdefault("content", []).append(_("Write what happened."))
-    if cleaned.get("occurred_at") and cleaned["occurred_at"] > clock.now() + dt.timedelta(minutes=5):
+    if cleaned.get("occurred_at") and cleaned["occurred_at"] > clock.now() + dt.timedelta(
+        minutes=5
+    ):
         errors.setdefault("occurred_at", []).append(_("A follow-up cannot be in the future."))
     if errors:
         raise ValidationError(errors)
@@ -109,7 +111,9 @@ def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) ->
     now = clock.now()
     cleaned["occurred_at"] = cleaned.get("occurred_at") or now
     with transaction.atomic():
-        follow_up = FollowUp.objects.create(customer=customer, author=actor, created_at=now, **cleaned)
+        follow_up = FollowUp.objects.create(
+            customer=customer, author=actor, created_at=now, **cleaned
+        )
         _touch_customer(customer.pk, follow_up.occurred_at, follow_up.next_follow_up_on)
     return follow_up
 
@@ -142,7 +146,9 @@ def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) 
         locked.version = F("version") + 1
         locked.save()
         locked.refresh_from_db(fields=["version"])
-        events.follow_up_edited(locked.customer_id, actor, str(locked.public_id), locked.version).save()
+        events.follow_up_edited(
+            locked.customer_id, actor, str(locked.public_id), locked.version
+        ).save()
         _touch_customer(locked.customer_id, locked.occurred_at, locked.next_follow_up_on)
     return locked
 
@@ -154,7 +160,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def add_attachment(
-    actor: User, customer: Customer, upload: UploadedFile, follow_up: FollowUp | None = None
+    actor: User, customer: Customer, upload: UploadedFile[Any], follow_up: FollowUp | None = None
 ) -> Attachment:
     """Store an uploaded file under a generated name, linked to a visible customer."""
     _require_visible(actor, customer)
@@ -162,7 +168,12 @@ def add_attachment(
     size = upload.size or 0
     if size > limit:
         raise ValidationError(
-            {"file": [_("The file is larger than %(limit)d MB.") % {"limit": settings.KEHU_MAX_ATTACHMENT_MB}]}
+            {
+                "file": [
+                    _("The file is larger than %(limit)d MB.")
+                    % {"limit": settings.KEHU_MAX_ATTACHMENT_MB}
+                ]
+            }
         )
     if size == 0:
         raise ValidationError({"file": [_("The file is empty.")]})

@@ -1,0 +1,333 @@
+"""The customer list: filters on any registry field, sorts, saved views, keyset pages, counts.
+
+Pages and the API both call `list_customers`, which starts from the visibility layer. Deep pages
+use a keyset cursor (the last row's sort value and id), never OFFSET, so page 1,000 costs what
+page 1 costs. Counts are exact up to MAX_COUNT and reported as capped above it, because an exact
+COUNT over a million rows is the slowest query a list page could run.
+"""
+
+import base64
+import binascii
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Expression, F, FloatField, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.core import clock
+from kehu.customers import search
+from kehu.customers.models import Customer, Tag
+from kehu.customers.queries import visible_customers
+from kehu.fields.models import FieldTarget, FieldType
+from kehu.fields.registry import FieldSpec, field_map
+from kehu.fields.values import parse_date, parse_decimal, split_multi
+from kehu.org.models import User
+
+MAX_COUNT = 10_000
+MAX_PAGE_SIZE = 200
+OPERATORS = ("eq", "in", "contains", "gte", "lte", "isnull")
+SAVED_VIEWS = ("mine", "due_today", "idle_30")
+IDLE_DAYS = 30
+# Built-in keys whose filter compares the stored code or id rather than the display path.
+_FILTER_PATHS = {
+    "region": "province_code",
+    "province": "province_code",
+    "city": "city_code",
+    "district": "district_code",
+    "owner": "owner__public_id",
+    "creator": "creator__public_id",
+}
+_SORT_PATHS = {"owner": "owner_id", "creator": "creator_id", "region": "province_code"}
+
+
+@dataclasses.dataclass
+class ListParams:
+    query: str = ""
+    filters: dict[str, str] = dataclasses.field(default_factory=dict)
+    sort: str = "-created_at"
+    cursor: str | None = None
+    page_size: int = 50
+    view: str = ""
+
+
+@dataclasses.dataclass
+class ListPage:
+    rows: list[Customer]
+    next_cursor: str | None
+    count: int
+    count_is_capped: bool
+
+
+def params_from_query(query: Mapping[str, Any]) -> ListParams:
+    """Build ListParams from GET parameters: q, sort, cursor, view, page_size, f.<key>[__op]."""
+
+    def first(key: str) -> str:
+        value = query.get(key, "")
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return str(value).strip()
+
+    filters = {key[2:]: first(key) for key in query if key.startswith("f.") and first(key) != ""}
+    page_size_raw = first("page_size")
+    try:
+        page_size = int(page_size_raw) if page_size_raw else 50
+    except ValueError:
+        raise ValidationError(
+            {"page_size": [_("“%(value)s” is not a whole number.") % {"value": page_size_raw}]}
+        ) from None
+    return ListParams(
+        query=first("q"),
+        filters=filters,
+        sort=first("sort") or "-created_at",
+        cursor=first("cursor") or None,
+        page_size=page_size,
+        view=first("view"),
+    )
+
+
+def _split_filter_key(raw_key: str) -> tuple[str, str]:
+    key, _sep, op = raw_key.partition("__")
+    return key, op or "eq"
+
+
+def _typed(spec: FieldSpec, raw: str) -> Any:
+    """Convert a filter value to the type stored for the field; raises ValueError."""
+    if spec.field_type in (FieldType.DATE, FieldType.DATETIME):
+        return parse_date(raw)
+    if spec.field_type in (FieldType.NUMBER, FieldType.MONEY):
+        number = parse_decimal(raw)
+        return float(number) if number is not None else None
+    if spec.field_type == FieldType.CHOICE and spec.choices:
+        for value, label in spec.choices:
+            if raw in (value, str(label)):
+                return value
+        raise ValueError(_("“%(value)s” is not one of the choices.") % {"value": raw})
+    return raw
+
+
+def _path(spec: FieldSpec) -> str:
+    return _FILTER_PATHS.get(spec.key, spec.path)
+
+
+def _filter_condition(spec: FieldSpec, op: str, raw: str) -> Q:
+    path = _path(spec)
+    if op == "isnull":
+        wanted = raw.lower() in ("1", "true", "yes", "是")
+        if spec.field_type == FieldType.TAGS:
+            has_tags = Q(pk__in=Customer.tags.through.objects.values("customer_id"))
+            return ~has_tags if wanted else has_tags
+        empty = Q(**{f"{path}__isnull": True})
+        if not spec.is_custom and spec.field_type not in (
+            FieldType.DATE,
+            FieldType.DATETIME,
+            FieldType.USER,
+        ):
+            empty |= Q(**{path: ""})
+        return empty if wanted else ~empty
+    if spec.field_type == FieldType.TAGS:
+        names = split_multi(raw)
+        tagged = Customer.tags.through.objects.filter(tag__in=Tag.objects.filter(name__in=names))
+        return Q(pk__in=tagged.values("customer_id"))
+    if op == "in":
+        values = [_typed(spec, part) for part in split_multi(raw)]
+        return Q(**{f"{path}__in": values})
+    if op == "contains":
+        if spec.field_type not in (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.MULTI_CHOICE):
+            raise ValueError(_("This field cannot be searched by a part of its value."))
+        lookup = f"{path}__icontains"
+        if spec.is_custom:
+            return Q(**{f"{path.replace('custom__', 'custom_text_')}__icontains": raw})
+        return Q(**{lookup: raw})
+    value = _typed(spec, raw)
+    if spec.field_type == FieldType.DATETIME and isinstance(value, dt.date):
+        start = timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+        if op == "gte":
+            return Q(**{f"{path}__gte": start})
+        if op == "lte":
+            return Q(**{f"{path}__lt": start + dt.timedelta(days=1)})
+        return Q(**{f"{path}__gte": start, f"{path}__lt": start + dt.timedelta(days=1)})
+    if spec.is_custom and spec.field_type == FieldType.DATE and isinstance(value, dt.date):
+        value = value.isoformat()
+    if op in ("gte", "lte"):
+        return Q(**{f"{path}__{op}": value})
+    if spec.field_type == FieldType.MULTI_CHOICE:
+        return Q(**{f"{path.replace('custom__', 'custom_text_')}__contains": json.dumps(value)})
+    return Q(**{path: value})
+
+
+def _annotate_custom_text(queryset: QuerySet[Customer], keys: set[str]) -> QuerySet[Customer]:
+    """Expose custom values as text columns for substring filters on JSON."""
+    for key in keys:
+        queryset = queryset.annotate(**{f"custom_text_{key}": KT(f"custom__{key}")})
+    return queryset
+
+
+def _apply_filters(
+    queryset: QuerySet[Customer], specs: dict[str, FieldSpec], filters: Mapping[str, str]
+) -> QuerySet[Customer]:
+    errors: dict[str, list[str]] = {}
+    text_keys: set[str] = set()
+    conditions = Q()
+    for raw_key, raw in filters.items():
+        key, op = _split_filter_key(raw_key)
+        spec = specs.get(key)
+        if spec is None or not spec.filterable:
+            errors.setdefault(raw_key, []).append(
+                _("Unknown filter field “%(key)s”.") % {"key": key}
+            )
+            continue
+        if op not in OPERATORS:
+            errors.setdefault(raw_key, []).append(
+                _("Unknown filter operator “%(op)s”.") % {"op": op}
+            )
+            continue
+        if spec.is_custom and (op == "contains" or spec.field_type == FieldType.MULTI_CHOICE):
+            text_keys.add(key.removeprefix("cf_"))
+        try:
+            conditions &= _filter_condition(spec, op, raw)
+        except ValueError as error:
+            errors.setdefault(raw_key, []).append(str(error))
+    if errors:
+        raise ValidationError(errors)
+    return _annotate_custom_text(queryset, text_keys).filter(conditions)
+
+
+def _apply_view(queryset: QuerySet[Customer], user: User, view: str) -> QuerySet[Customer]:
+    if view == "":
+        return queryset
+    if view == "mine":
+        return queryset.filter(owner=user)
+    if view == "due_today":
+        return queryset.filter(next_follow_up_on__lte=clock.today())
+    if view == "idle_30":
+        cutoff = clock.now() - dt.timedelta(days=IDLE_DAYS)
+        return queryset.filter(
+            Q(last_follow_up_at__lt=cutoff)
+            | Q(last_follow_up_at__isnull=True, created_at__lt=cutoff)
+        )
+    raise ValidationError({"view": [_("Unknown list view “%(view)s”.") % {"view": view}]})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sort:
+    expression: Expression | F
+    descending: bool
+    kind: str  # how cursor values are encoded: datetime, date, number or text
+
+
+def _sort_for(specs: dict[str, FieldSpec], sort: str) -> _Sort:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    spec = specs.get(key)
+    if spec is None or not spec.sortable:
+        raise ValidationError({"sort": [_("Cannot sort by “%(key)s”.") % {"key": key}]})
+    kind = {
+        FieldType.DATETIME: "datetime",
+        FieldType.DATE: "date",
+        FieldType.NUMBER: "number",
+        FieldType.MONEY: "number",
+        FieldType.USER: "number",
+    }.get(FieldType(spec.field_type), "text")
+    if spec.is_custom:
+        json_key = spec.key.removeprefix("cf_")
+        if kind == "number":
+            return _Sort(Cast(KT(f"custom__{json_key}"), FloatField()), descending, kind)
+        return _Sort(KT(f"custom__{json_key}"), descending, "text")
+    return _Sort(F(_SORT_PATHS.get(key, spec.path)), descending, kind)
+
+
+def _encode_cursor(value: Any, pk: int) -> str:
+    if isinstance(value, dt.datetime | dt.date):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        value = float(value)
+    raw = json.dumps([value, pk], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(pk, int):
+            raise ValueError
+        if value is not None and kind == "datetime":
+            value = dt.datetime.fromisoformat(value)
+        elif value is not None and kind == "date":
+            value = dt.date.fromisoformat(value)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise ValidationError(
+            {"cursor": [_("The page link is invalid; start again from the first page.")]}
+        ) from None
+    return value, pk
+
+
+def _after_cursor(
+    queryset: QuerySet[Customer], sort: _Sort, value: Any, pk: int
+) -> QuerySet[Customer]:
+    """Keep the rows after (value, pk) in the order (sort nulls last, id), same direction."""
+    queryset = queryset.alias(sort_value=sort.expression)
+    beyond = "lt" if sort.descending else "gt"
+    if value is None:
+        return queryset.filter(sort_value__isnull=True, **{f"pk__{beyond}": pk})
+    return queryset.filter(
+        Q(**{f"sort_value__{beyond}": value})
+        | Q(sort_value=value, **{f"pk__{beyond}": pk})
+        | Q(sort_value__isnull=True)
+    )
+
+
+def list_customers(user: User, params: ListParams) -> ListPage:
+    """Return one page of the customers `user` may see, filtered, searched and sorted.
+
+    Raises ValidationError naming the bad parameter (unknown field, bad value, bad cursor).
+    """
+    if not 1 <= params.page_size <= MAX_PAGE_SIZE:
+        raise ValidationError(
+            {
+                "page_size": [
+                    _("The page size must be between 1 and %(max)d.") % {"max": MAX_PAGE_SIZE}
+                ]
+            }
+        )
+    specs = field_map(FieldTarget.CUSTOMER)
+    queryset = visible_customers(user)
+    queryset = _apply_view(queryset, user, params.view)
+    queryset = _apply_filters(queryset, specs, params.filters)
+    queryset = search.search(queryset, params.query)
+
+    count = queryset.order_by()[: MAX_COUNT + 1].count()
+    sort = _sort_for(specs, params.sort)
+    ordered = queryset
+    if params.cursor:
+        value, pk = _decode_cursor(params.cursor, sort.kind)
+        ordered = _after_cursor(ordered, sort, value, pk)
+    if sort.descending:
+        ordering = [sort.expression.desc(nulls_last=True), F("pk").desc()]
+    else:
+        ordering = [sort.expression.asc(nulls_last=True), F("pk").asc()]
+    rows: list[Customer] = list(
+        ordered.annotate(sort_value_out=sort.expression)
+        .order_by(*ordering)
+        .select_related("owner")
+        .prefetch_related("tags")[: params.page_size + 1]
+    )
+    next_cursor = None
+    if len(rows) > params.page_size:
+        rows = rows[: params.page_size]
+        last = rows[-1]
+        next_cursor = _encode_cursor(vars(last)["sort_value_out"], last.pk)
+    return ListPage(
+        rows=rows,
+        next_cursor=next_cursor,
+        count=min(count, MAX_COUNT),
+        count_is_capped=count > MAX_COUNT,
+    )

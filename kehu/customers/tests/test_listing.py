@@ -1,0 +1,103 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from kehu.conftest import Personas
+from kehu.core import clock
+from kehu.customers import services
+from kehu.customers.listing import ListParams, list_customers, params_from_query
+from kehu.customers.models import Customer
+from kehu.fields.models import CustomField
+
+
+def _make(personas: Personas, count: int) -> list[Customer]:
+    customers = []
+    for index in range(count):
+        customers.append(
+            services.create_customer(
+                personas.rep,
+                {"name": f"测试客户{index:03d}", "grade": "AB"[index % 2]},
+                owner=personas.rep if index % 3 else personas.rep2,
+            )
+        )
+    return customers
+
+
+def test_keyset_pages_cover_every_row_once(personas: Personas) -> None:
+    _make(personas, 23)
+    seen: list[int] = []
+    params = ListParams(sort="name", page_size=5)
+
+    while True:
+        page = list_customers(personas.boss, params)
+        seen.extend(row.pk for row in page.rows)
+        if page.next_cursor is None:
+            break
+        params.cursor = page.next_cursor
+
+    assert len(seen) == 23
+    assert len(set(seen)) == 23
+    names = list(Customer.objects.filter(pk__in=seen).values_list("name", flat=True))
+    assert [Customer.objects.get(pk=pk).name for pk in seen] == sorted(names)
+
+
+def test_rep_lists_only_own_customers(personas: Personas) -> None:
+    _make(personas, 9)
+
+    page = list_customers(personas.rep, ListParams())
+
+    assert page.count == 6
+    assert {row.owner_id for row in page.rows} == {personas.rep.pk}
+
+
+def test_filter_choice_by_label_and_code(personas: Personas) -> None:
+    _make(personas, 6)
+
+    by_code = list_customers(personas.boss, params_from_query({"f.grade": "A"}))
+    by_label = list_customers(personas.boss, params_from_query({"f.grade": "A（重点客户）"}))
+
+    assert by_code.count == 3
+    assert by_label.count == 3
+
+
+def test_filter_and_sort_custom_number(personas: Personas) -> None:
+    CustomField.objects.create(target="customer", key="budget", label="预算", field_type="number")
+    for index, budget in enumerate([300, 20, 1000]):
+        services.create_customer(
+            personas.rep, {"name": f"预算客户{index}", "cf_budget": budget}, owner=personas.rep
+        )
+
+    page = list_customers(
+        personas.boss, ListParams(filters={"cf_budget__gte": "100"}, sort="-cf_budget")
+    )
+
+    assert [row.custom["budget"] for row in page.rows] == [1000, 300]
+
+
+def test_unknown_filter_rejected(personas: Personas) -> None:
+    with pytest.raises(ValidationError) as caught:
+        list_customers(personas.boss, ListParams(filters={"secret": "1"}))
+
+    assert "secret" in caught.value.message_dict
+
+
+def test_idle_view_uses_clock(personas: Personas) -> None:
+    clock.freeze(dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    try:
+        _make(personas, 2)
+        clock.freeze(dt.datetime(2026, 2, 15, tzinfo=dt.UTC))
+        idle = list_customers(personas.boss, ListParams(view="idle_30"))
+    finally:
+        clock.freeze(None)
+
+    assert idle.count == 2
+
+
+def test_count_capped_flag_false_for_small_lists(personas: Personas) -> None:
+    _make(personas, 3)
+
+    page = list_customers(personas.boss, ListParams(query="测试客户"))
+
+    assert page.count == 3
+    assert page.count_is_capped is False
