@@ -141,7 +141,10 @@ def clean_customer(values: Mapping[str, Any], *, partial: bool = False) -> dict[
             elif key == "next_follow_up_on":
                 cleaned[key] = parse_date(raw, allow_serial=True)
             elif spec.field_type == FieldType.CHOICE:
-                cleaned[key] = _choice(spec, raw)
+                choice = _choice(spec, raw)
+                # Type and status always hold a value; an empty one keeps the model default.
+                if choice or key not in ("kind", "status"):
+                    cleaned[key] = choice
             else:
                 fail(
                     key,

@@ -132,6 +132,8 @@ def create_customer(
     None the customer is unassigned; the actor is recorded as creator.
     """
     _require_editor(actor)
+    if owner is not None and not owner.is_active:
+        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
     cleaned = clean_customer(values)
     cleaned_contacts = _clean_contacts(contacts)
     check_duplicates(cleaned, cleaned_contacts, allow_similar=allow_similar)
@@ -242,7 +244,12 @@ def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Cus
     if new_owner is not None and not new_owner.is_active:
         raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
     with transaction.atomic():
-        locked = Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
+        # PostgreSQL cannot lock the nullable side of the owner join, so lock only the customer.
+        locked = (
+            Customer.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .get(pk=customer.pk)
+        )
         old_owner = locked.owner
         if old_owner == new_owner:
             return locked
@@ -276,8 +283,18 @@ def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> C
     return contact
 
 
-def update_contact(actor: User, contact: Contact, values: Mapping[str, Any]) -> Contact:
-    """Change a contact of a visible customer; the change appears on the timeline."""
+def update_contact(
+    actor: User,
+    contact: Contact,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int | None = None,
+) -> Contact:
+    """Change a contact of a visible customer; the change appears on the timeline.
+
+    With `expected_version`, raises ValidationError on "version" if someone saved the contact
+    after the caller read it.
+    """
     _require_editor(actor)
     customer = contact.customer
     if not is_visible(actor, customer):
@@ -286,6 +303,17 @@ def update_contact(actor: User, contact: Contact, values: Mapping[str, Any]) -> 
     check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
     with transaction.atomic():
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ValidationError(
+                {
+                    "version": [
+                        _(
+                            "Someone else saved this contact after you opened it. "
+                            "Reload and try again."
+                        )
+                    ]
+                }
+            )
         changes: dict[str, tuple[Any, Any]] = {}
         custom = cleaned.pop("custom", None)
         for key, new in cleaned.items():

@@ -6,8 +6,10 @@ fields come from the CustomField table. Custom values are stored in the record's
 under the field key, so a new custom field works on every channel without a migration.
 """
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 
 from django.utils import translation
 from django.utils.functional import Promise
@@ -81,9 +83,35 @@ def custom_field_spec(field: CustomField) -> FieldSpec:
     )
 
 
+# Custom fields read once per block by `custom_fields_snapshot`; None outside such a block.
+_snapshot: ContextVar[dict[str, list[FieldSpec]] | None] = ContextVar(
+    "fields_snapshot", default=None
+)
+
+
+@contextlib.contextmanager
+def custom_fields_snapshot() -> Iterator[None]:
+    """Read each target's custom fields once for the block instead of once per call.
+
+    Bulk writers (the importer) clean thousands of rows in one block; without the snapshot every
+    row costs a query. Fields added while the block runs are not seen until it ends.
+    """
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
 def custom_fields(target: str) -> list[FieldSpec]:
+    cache = _snapshot.get()
+    if cache is not None and target in cache:
+        return cache[target]
     rows = CustomField.objects.filter(target=target, is_active=True).order_by("position", "id")
-    return [custom_field_spec(row) for row in rows]
+    specs = [custom_field_spec(row) for row in rows]
+    if cache is not None:
+        cache[target] = specs
+    return specs
 
 
 def fields_for(target: str) -> list[FieldSpec]:
@@ -102,6 +130,7 @@ __all__ = [
     "FieldType",
     "builtin_fields",
     "custom_fields",
+    "custom_fields_snapshot",
     "field_map",
     "fields_for",
     "register_builtin",

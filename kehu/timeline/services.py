@@ -57,7 +57,7 @@ def clean_follow_up(values: Mapping[str, Any], *, partial: bool = False) -> dict
         except ValueError as error:
             errors.setdefault(key, []).append(str(error))
     if not partial:
-        if not cleaned.get("kind"):
+        if not cleaned.get("kind") and "kind" not in errors:
             errors.setdefault("kind", []).append(_("Choose the type of follow-up."))
         if not cleaned.get("content"):
             errors.setdefault("content", []).append(_("Write what happened."))
