@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Expression, F, FloatField, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
@@ -159,6 +160,10 @@ def _filter_condition(spec: FieldSpec, op: str, raw: str) -> Q:
     if op in ("gte", "lte"):
         return Q(**{f"{path}__{op}": value})
     if spec.field_type == FieldType.MULTI_CHOICE:
+        if connection.vendor == "postgresql":
+            return Q(**{f"{path}__contains": [value]})
+        # SQLite keeps the JSON text as Django wrote it, with non-ASCII characters escaped, and
+        # has no JSON containment lookup, so match the escaped, quoted element in the text.
         return Q(**{f"{path.replace('custom__', 'custom_text_')}__contains": json.dumps(value)})
     return Q(**{path: value})
 

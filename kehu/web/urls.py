@@ -1,11 +1,9 @@
-from django.urls import path
-
-from kehu.web import views
+from django.urls import include, path
 
 app_name = "web"
 
+# Each area of the site keeps its routes beside its views.
 urlpatterns = [
-    path("", views.home, name="customer_list"),
-    path("login/", views.home, name="login"),
-    path("customers/<uuid:public_id>/", views.home, name="customer_detail"),
+    path("imports/", include("kehu.web.views.imports_urls")),
+    path("", include("kehu.web.views.pages_urls")),
 ]

@@ -1,0 +1,123 @@
+"""Text shown for field values on pages, for built-in and custom fields alike.
+
+Every function takes a FieldSpec from the field registry, so a new custom field is displayed
+everywhere without changes here.
+"""
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.core import regions
+from kehu.customers.models import Customer
+from kehu.fields.models import FieldType
+from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec
+
+# Built-in customer fields whose value is not the model attribute named by the key.
+_REGION_KEYS = {"province": "province_code", "city": "city_code", "district": "district_code"}
+
+
+def format_count(number: int) -> str:
+    """Group thousands with commas, as Chinese business software does: 10,000."""
+    return f"{number:,}"
+
+
+def format_money(value: Any) -> str:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"¥{amount:,.2f}"
+
+
+def format_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def custom_value(spec: FieldSpec, record: Model) -> Any:
+    stored: dict[str, Any] = getattr(record, "custom", None) or {}
+    return stored.get(spec.key.removeprefix(CUSTOM_PREFIX))
+
+
+def display_custom(spec: FieldSpec, value: Any) -> str:
+    """Return the text of a stored custom value; a choice removed since shows as stored."""
+    if value is None or value == "" or value == []:
+        return ""
+    match spec.field_type:
+        case FieldType.MONEY:
+            return format_money(value)
+        case FieldType.NUMBER:
+            return format_number(value)
+        case FieldType.CHOICE:
+            return spec.choice_label(str(value))
+        case FieldType.MULTI_CHOICE:
+            items = value if isinstance(value, list) else [value]
+            return "、".join(spec.choice_label(str(item)) for item in items)
+    return str(value)
+
+
+def _builtin_value(spec: FieldSpec, record: Model) -> Any:
+    if isinstance(record, Customer):
+        if spec.key == "region":
+            return regions.label(record.province_code, record.city_code, record.district_code)
+        if spec.key in _REGION_KEYS:
+            return regions.name_of(getattr(record, _REGION_KEYS[spec.key]))
+        if spec.key == "tags":
+            # Reads the prefetched tags; callers prefetch "tags" for lists.
+            return "、".join(tag.name for tag in record.tags.all())
+    return getattr(record, spec.key, None)
+
+
+def display_value(spec: FieldSpec, record: Model) -> str:
+    """Return the text of one field of a customer or contact, "" when it is empty."""
+    if spec.is_custom:
+        return display_custom(spec, custom_value(spec, record))
+    value = _builtin_value(spec, record)
+    if value is None or value == "":
+        return ""
+    match spec.field_type:
+        case FieldType.CHOICE:
+            return spec.choice_label(str(value))
+        case FieldType.DATETIME:
+            return format_datetime(value)
+        case FieldType.DATE:
+            return value.isoformat() if isinstance(value, dt.date) else str(value)
+        case FieldType.BOOLEAN:
+            return _("Yes") if value else _("No")
+    return str(value)
+
+
+def form_value(spec: FieldSpec, record: Model) -> Any:
+    """Return a field's current value as an edit form shows it: a string, or a list of strings."""
+    if spec.is_custom:
+        value = custom_value(spec, record)
+        if value is None:
+            return [] if spec.field_type == FieldType.MULTI_CHOICE else ""
+        if spec.field_type == FieldType.MULTI_CHOICE:
+            return [str(item) for item in (value if isinstance(value, list) else [value])]
+        return format_number(value) if spec.field_type == FieldType.NUMBER else str(value)
+    if isinstance(record, Customer):
+        if spec.key in _REGION_KEYS:
+            return getattr(record, _REGION_KEYS[spec.key])
+        if spec.key == "tags":
+            return ", ".join(tag.name for tag in record.tags.all())
+    value = getattr(record, spec.key, None)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,35 @@
+"""Template helpers of Kehu's pages."""
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def optional_url(name: str, fallback: str) -> str:
+    """Return the URL of a route that another area may not have added yet, else `fallback`."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback
+
+
+@register.filter
+def minutes(value: dt.timedelta | None) -> int:
+    """Return a duration in whole minutes, rounded up so a lockout is never understated."""
+    if value is None:
+        return 0
+    seconds = int(value.total_seconds())
+    return (seconds + 59) // 60
+
+
+@register.filter
+def contains(values: Any, item: Any) -> bool:
+    """Return whether a list (or a single value) contains `item`, comparing as text."""
+    if isinstance(values, list | tuple | set):
+        return str(item) in {str(value) for value in values}
+    return str(values) == str(item)

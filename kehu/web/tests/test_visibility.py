@@ -1,0 +1,110 @@
+"""Each page route that names a record responds to an outsider as it does to a missing one."""
+
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern
+
+from kehu.conftest import Personas
+from kehu.core import clock
+from kehu.customers.models import Contact, Customer
+from kehu.fields.models import CustomField
+from kehu.timeline import services as timeline_services
+from kehu.timeline.models import Attachment, FollowUp
+from kehu.web.models import SavedView
+from kehu.web.tests.conftest import ClientFor, MakeCustomer
+from kehu.web.views import pages_urls
+
+# Route name -> the status an outsider gets: 404 where the record is out of scope, 403 where
+# the whole page is for the boss only.
+OUTSIDER_STATUS = {
+    "customer_detail": 404,
+    "customer_edit": 404,
+    "contact_create": 404,
+    "follow_up_create": 404,
+    "contact_edit": 404,
+    "follow_up_edit": 404,
+    "attachment_download": 404,
+    "saved_view_delete": 404,
+    "field_edit": 403,
+    "field_deactivate": 403,
+    "field_reactivate": 403,
+}
+
+
+def _routes_with_ids() -> dict[str, URLPattern]:
+    return {
+        pattern.name: pattern
+        for pattern in pages_urls.urlpatterns
+        if pattern.name and "public_id" in str(pattern.pattern)
+    }
+
+
+def _state() -> list[object]:
+    """Return everything an outsider's request could change."""
+    return [
+        list(Customer.objects.order_by("pk").values_list("name", "version")),
+        list(Contact.objects.order_by("pk").values_list("name", "version")),
+        list(FollowUp.objects.order_by("pk").values_list("content", "version")),
+        Attachment.objects.count(),
+        list(SavedView.objects.order_by("pk").values_list("name", "query")),
+        list(CustomField.objects.order_by("pk").values_list("label", "is_active")),
+    ]
+
+
+def test_every_record_route_is_listed() -> None:
+    assert sorted(_routes_with_ids()) == sorted(OUTSIDER_STATUS)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_outsider_gets_same_answer_as_missing(
+    personas: Personas, client_for: ClientFor, make_customer: MakeCustomer, method: str
+) -> None:
+    customer = make_customer(
+        "宁波海风贸易有限公司", owner=personas.rep2, contacts=[{"name": "赵强"}]
+    )
+    follow_up = timeline_services.add_follow_up(
+        personas.rep2, customer, {"kind": "call", "content": "电话"}
+    )
+    attachment = timeline_services.add_attachment(
+        personas.rep2, customer, SimpleUploadedFile("合同.pdf", b"secret")
+    )
+    saved_view = SavedView.objects.create(
+        owner=personas.rep2, name="我的", query="q=x", created_at=clock.now()
+    )
+    field = CustomField.objects.create(
+        target="customer", key="level", label="层级", field_type="text", is_active=False
+    )
+    ids = {
+        "customer_detail": customer.public_id,
+        "customer_edit": customer.public_id,
+        "contact_create": customer.public_id,
+        "follow_up_create": customer.public_id,
+        "contact_edit": customer.contacts.get().public_id,
+        "follow_up_edit": follow_up.public_id,
+        "attachment_download": attachment.public_id,
+        "saved_view_delete": saved_view.public_id,
+        "field_edit": field.public_id,
+        "field_deactivate": field.public_id,
+        "field_reactivate": field.public_id,
+    }
+    client = client_for(personas.rep)
+    before = _state()
+    post_data = {"name": "改名", "content": "越权", "kind": "call", "expected_version": "1"}
+
+    for name, expected in OUTSIDER_STATUS.items():
+        route = str(_routes_with_ids()[name].pattern)
+        existing = "/" + route.replace("<uuid:public_id>", str(ids[name]))
+        missing = "/" + route.replace("<uuid:public_id>", str(uuid.uuid4()))
+        send = getattr(client, method)
+        hidden_response = send(existing, post_data) if method == "post" else send(existing)
+        missing_response = send(missing, post_data) if method == "post" else send(missing)
+
+        allowed = (expected, 405)
+        assert hidden_response.status_code in allowed, name
+        assert hidden_response.status_code == missing_response.status_code, name
+        if expected == 404:
+            assert hidden_response.content == missing_response.content, name
+
+    assert _state() == before

@@ -1,0 +1,203 @@
+"""The customer page: facts, contacts, the timeline with its type filter, the follow-up form."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kehu.core import clock
+from kehu.customers.models import Customer
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import FieldSpec, field_map
+from kehu.org.models import User
+from kehu.org.visibility import can_edit_customers
+from kehu.timeline.models import FollowUpKind, FollowUpRevision
+from kehu.timeline.queries import TimelineEntry, timeline
+from kehu.timeline.services import can_edit_follow_up
+from kehu.web.display import display_value
+from kehu.web.forms import Input
+from kehu.web.timeline_display import describe_event, earlier_version
+from kehu.web.views.common import (
+    form_errors,
+    is_htmx,
+    load_customer,
+    signed_in_user,
+    vary_on_htmx,
+)
+
+# The timeline filter's value for system events (creation, edits, owner changes, imports).
+EVENTS = "events"
+# Covered by the "region" fact, which shows the three levels as one label.
+_FACTS_SKIPPED = ("province", "city", "district")
+FOLLOW_UP_FIELDS = (
+    "kind",
+    "occurred_at",
+    "content",
+    "purpose",
+    "result",
+    "next_step",
+    "next_follow_up_on",
+)
+VISIT_ONLY = ("purpose", "result", "next_step")
+
+
+def timeline_kinds() -> list[tuple[str, str]]:
+    return [
+        *((value, str(label)) for value, label in FollowUpKind.choices),
+        (EVENTS, _("System events")),
+    ]
+
+
+def chosen_kinds(request: HttpRequest) -> list[str] | None:
+    """Return the timeline types ticked in the filter, or None for every type."""
+    known = {value for value, _label in timeline_kinds()}
+    kinds = [kind for kind in request.GET.getlist("kind") if kind in known]
+    return kinds or None
+
+
+def follow_up_inputs(values: Mapping[str, Any], errors: Mapping[str, list[str]]) -> list[Input]:
+    labels = {
+        "kind": _("Type"),
+        "occurred_at": _("Time"),
+        "content": _("What happened"),
+        "purpose": _("Purpose of the visit"),
+        "result": _("Result"),
+        "next_step": _("Next step"),
+        "next_follow_up_on": _("Next follow-up date"),
+    }
+    widgets = {
+        "kind": "select",
+        "occurred_at": "datetime",
+        "content": "textarea",
+        "next_follow_up_on": "date",
+    }
+    inputs = []
+    for key in FOLLOW_UP_FIELDS:
+        inputs.append(
+            Input(
+                name=key,
+                error_key=key,
+                label=labels[key],
+                widget=widgets.get(key, "text"),
+                value=values.get(key, ""),
+                choices=[(value, str(label)) for value, label in FollowUpKind.choices]
+                if key == "kind"
+                else (),
+                required=key in ("kind", "content"),
+                errors=list(errors.get(key, [])),
+            )
+        )
+    return inputs
+
+
+def follow_up_form_context(
+    values: Mapping[str, Any], errors: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """Return what the quick follow-up form shows: its inputs, form errors and file errors."""
+    return {
+        "follow_up_inputs": follow_up_inputs(values, errors),
+        "follow_up_form_errors": form_errors(errors, {*FOLLOW_UP_FIELDS, "file"}),
+        "attachment_errors": list(errors.get("file", [])),
+    }
+
+
+def blank_follow_up() -> dict[str, str]:
+    """Return the quick form's starting values: a call, now, in the local time zone."""
+    now = timezone.localtime(clock.now()).replace(second=0, microsecond=0, tzinfo=None)
+    return {"kind": FollowUpKind.CALL, "occurred_at": now.isoformat(timespec="minutes")}
+
+
+def _facts(customer: Customer, specs: Mapping[str, FieldSpec]) -> list[tuple[str, str]]:
+    return [
+        (spec.label_text, display_value(spec, customer))
+        for spec in specs.values()
+        if spec.key not in _FACTS_SKIPPED
+    ]
+
+
+def _contacts(customer: Customer, specs: Mapping[str, FieldSpec]) -> list[dict[str, Any]]:
+    fact_specs = [spec for spec in specs.values() if spec.key not in ("name", "is_primary")]
+    contacts = []
+    for contact in customer.contacts.all():
+        facts = [(spec.label_text, display_value(spec, contact)) for spec in fact_specs]
+        contacts.append({"contact": contact, "facts": [fact for fact in facts if fact[1]]})
+    return contacts
+
+
+def entry_context(
+    entries: Sequence[TimelineEntry],
+    user: User,
+    customer_specs: Mapping[str, FieldSpec],
+    contact_specs: Mapping[str, FieldSpec],
+) -> list[dict[str, Any]]:
+    """Return what the timeline template shows for each entry."""
+    revisions: list[FollowUpRevision] = [
+        revision
+        for entry in entries
+        if entry.follow_up is not None
+        for revision in entry.follow_up.revisions.all()
+    ]
+    # One query for every editor instead of one per earlier version.
+    prefetch_related_objects(revisions, "edited_by")
+    result = []
+    for entry in entries:
+        if entry.follow_up is not None:
+            follow_up = entry.follow_up
+            result.append(
+                {
+                    "follow_up": follow_up,
+                    "at": entry.at,
+                    "earlier_versions": [earlier_version(r) for r in follow_up.revisions.all()],
+                    "can_edit": can_edit_follow_up(user, follow_up),
+                }
+            )
+        elif entry.event is not None:
+            text = describe_event(entry.event, customer_specs, contact_specs)
+            result.append({"event": entry.event, "at": entry.at, "text": text})
+    return result
+
+
+def detail_context(
+    request: HttpRequest,
+    user: User,
+    customer: Customer,
+    follow_up_values: Mapping[str, Any] | None = None,
+    follow_up_errors: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    customer_specs = field_map(FieldTarget.CUSTOMER)
+    contact_specs = field_map(FieldTarget.CONTACT)
+    kinds = chosen_kinds(request)
+    # NOTE: timeline() returns the newest 100 entries, and this page has no link to older ones.
+    entries = timeline(customer, kinds=kinds)
+    return {
+        "customer": customer,
+        "facts": _facts(customer, customer_specs),
+        "contacts": _contacts(customer, contact_specs),
+        "entries": entry_context(entries, user, customer_specs, contact_specs),
+        "timeline_kinds": timeline_kinds(),
+        "chosen_kinds": kinds or [],
+        **follow_up_form_context(follow_up_values or blank_follow_up(), follow_up_errors or {}),
+        "can_edit": can_edit_customers(user),
+        "today": clock.today(),
+    }
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Show a customer the user may see; htmx asking for the timeline gets only the timeline."""
+    user = signed_in_user(request)
+
+    customer = load_customer(user, public_id)
+
+    context = detail_context(request, user, customer)
+    if is_htmx(request):
+        return vary_on_htmx(render(request, "web/customers/detail.html#timeline", context))
+    return vary_on_htmx(render(request, "web/customers/detail.html", context))

@@ -1,0 +1,79 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.i18n import set_language
+
+from kehu.web.views import (
+    custom_fields,
+    customer_detail,
+    customer_forms,
+    customer_list,
+    follow_ups,
+)
+
+urlpatterns = [
+    path("", customer_list.customer_list, name="customer_list"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="web/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", set_language, name="set_language"),
+    path("regions/", customer_forms.region_options, name="region_options"),
+    path("customers/new/", customer_forms.create_customer, name="customer_create"),
+    path("customers/columns/", customer_list.set_columns, name="list_columns"),
+    path("customers/views/", customer_list.save_view, name="saved_view_create"),
+    path(
+        "customers/views/<uuid:public_id>/delete/",
+        customer_list.delete_view,
+        name="saved_view_delete",
+    ),
+    path(
+        "customers/<uuid:public_id>/",
+        customer_detail.customer_detail,
+        name="customer_detail",
+    ),
+    path(
+        "customers/<uuid:public_id>/edit/",
+        customer_forms.edit_customer,
+        name="customer_edit",
+    ),
+    path(
+        "customers/<uuid:public_id>/contacts/new/",
+        customer_forms.add_contact,
+        name="contact_create",
+    ),
+    path(
+        "customers/<uuid:public_id>/follow-ups/",
+        follow_ups.add_follow_up,
+        name="follow_up_create",
+    ),
+    path("contacts/<uuid:public_id>/edit/", customer_forms.edit_contact, name="contact_edit"),
+    path("follow-ups/<uuid:public_id>/edit/", follow_ups.edit_follow_up, name="follow_up_edit"),
+    path(
+        "attachments/<uuid:public_id>/",
+        follow_ups.download_attachment,
+        name="attachment_download",
+    ),
+    path("settings/fields/", custom_fields.field_list, name="field_list"),
+    path("settings/fields/new/", custom_fields.field_create, name="field_create"),
+    path(
+        "settings/fields/<uuid:public_id>/edit/",
+        custom_fields.field_edit,
+        name="field_edit",
+    ),
+    path(
+        "settings/fields/<uuid:public_id>/deactivate/",
+        custom_fields.field_set_active,
+        {"active": False},
+        name="field_deactivate",
+    ),
+    path(
+        "settings/fields/<uuid:public_id>/reactivate/",
+        custom_fields.field_set_active,
+        {"active": True},
+        name="field_reactivate",
+    ),
+]
