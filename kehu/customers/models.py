@@ -107,6 +107,15 @@ class Customer(models.Model):
             ),
             models.Index(fields=["last_follow_up_at", "id"], name="customers_customer_last_fu"),
             models.Index(fields=["next_follow_up_on", "id"], name="customers_customer_next_fu"),
+            # List sorts at a million customers; see migration 0004 for the measurements.
+            models.Index(fields=["name", "id"], name="customers_customer_name"),
+            models.Index(fields=["owner", "name", "id"], name="customers_customer_own_name"),
+            models.Index(
+                fields=["owner", "last_follow_up_at", "id"], name="customers_customer_own_last_fu"
+            ),
+            models.Index(
+                fields=["owner", "next_follow_up_on", "id"], name="customers_customer_own_next_fu"
+            ),
         ]
 
     def __str__(self) -> str:
