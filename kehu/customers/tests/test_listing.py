@@ -101,3 +101,27 @@ def test_count_capped_flag_false_for_small_lists(personas: Personas) -> None:
 
     assert page.count == 3
     assert page.count_is_capped is False
+
+
+def test_keyset_pages_with_empty_sort_values(personas: Personas) -> None:
+    customers = _make(personas, 11)
+    for index, customer in enumerate(customers[:6]):
+        Customer.objects.filter(pk=customer.pk).update(
+            next_follow_up_on=dt.date(2030, 1, 1 + index % 3)
+        )
+    seen: list[int] = []
+    params = ListParams(sort="-next_follow_up_on", page_size=4)
+
+    while True:
+        page = list_customers(personas.boss, params)
+        seen.extend(row.pk for row in page.rows)
+        if page.next_cursor is None:
+            break
+        params.cursor = page.next_cursor
+
+    assert sorted(seen) == sorted(c.pk for c in customers)
+    dates = [Customer.objects.get(pk=pk).next_follow_up_on for pk in seen]
+    dated = [date for date in dates[:6] if date is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert len(dated) == 6
+    assert dates[6:] == [None] * 5

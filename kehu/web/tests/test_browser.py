@@ -33,6 +33,9 @@ def _log_in(browser: BrowserContext, server: LiveServer, username: str) -> Page:
     page.fill("#id_password", PASSWORD)
     page.click("form button[type=submit]")
     expect(page.locator("#id_q")).to_be_visible()
+    # The list is visible before deferred scripts run; a change made earlier reaches no htmx.
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
     return page
 
 
