@@ -9,9 +9,11 @@ only the current owner, never the other customer's details.
 import dataclasses
 from collections.abc import Sequence
 
+from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kehu.customers.choices import CustomerKind
 from kehu.customers.models import Contact, Customer
 
 
@@ -19,6 +21,7 @@ from kehu.customers.models import Contact, Customer
 class Candidate:
     """The duplicate-check keys of one incoming customer, already normalised."""
 
+    # Only companies are matched by name: two people may share a name such as 张伟.
     name_key: str = ""
     name_core: str = ""
     credit_code: str = ""
@@ -64,6 +67,22 @@ class Match:
         return unassigned[self.reason]
 
 
+# PostgreSQL advisory lock taken by every writer that checks for duplicates: "kehu" in ASCII.
+DEDUP_LOCK_KEY = 0x6B656875
+
+
+def serialize_duplicate_checks() -> None:
+    """Make concurrent writers check for duplicates and insert one at a time.
+
+    Call it inside the transaction, before the check. Without it two requests for the same new
+    company both find no match and both insert. SQLite already serialises writers because Kehu
+    starts write transactions IMMEDIATE; PostgreSQL takes a transaction-level advisory lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DEDUP_LOCK_KEY])
+
+
 def find_matches(
     candidates: Sequence[Candidate], exclude_ids: Sequence[int] = ()
 ) -> list[list[Match]]:
@@ -82,21 +101,23 @@ def find_matches(
     by_name: dict[str, list[int]] = {}
     by_core: dict[str, list[int]] = {}
     by_code: dict[str, list[int]] = {}
-    condition = Q(pk__in=[])
+    name_condition = Q(pk__in=[])
     if name_keys:
-        condition |= Q(name_key__in=name_keys)
+        name_condition |= Q(name_key__in=name_keys)
     if cores:
-        condition |= Q(name_core__in=cores)
+        name_condition |= Q(name_core__in=cores)
+    condition = name_condition & Q(kind=CustomerKind.COMPANY)
     if codes:
         condition |= Q(credit_code__in=codes)
     customer_rows = list(
         Customer.objects.filter(condition)
         .exclude(pk__in=exclude_ids)
-        .values_list("pk", "name_key", "name_core", "credit_code")
+        .values_list("pk", "name_key", "name_core", "credit_code", "kind")
     )
-    for pk, key, core, code in customer_rows:
-        by_name.setdefault(key, []).append(pk)
-        by_core.setdefault(core, []).append(pk)
+    for pk, key, core, code, kind in customer_rows:
+        if kind == CustomerKind.COMPANY:
+            by_name.setdefault(key, []).append(pk)
+            by_core.setdefault(core, []).append(pk)
         if code:
             by_code.setdefault(code, []).append(pk)
 

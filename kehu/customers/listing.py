@@ -46,6 +46,7 @@ _FILTER_PATHS = {
     "owner": "owner__public_id",
     "creator": "creator__public_id",
 }
+_NUMERIC = (FieldType.NUMBER, FieldType.MONEY)
 _SORT_PATHS = {"owner": "owner_id", "creator": "creator_id", "region": "province_code"}
 
 
@@ -133,6 +134,9 @@ def _filter_condition(spec: FieldSpec, op: str, raw: str) -> Q:
         ):
             empty |= Q(**{path: ""})
         return empty if wanted else ~empty
+    if spec.is_custom and spec.field_type in _NUMERIC:
+        # Money is stored as a JSON string, so compare the value cast to a number.
+        path = path.replace("custom__", "custom_number_")
     if spec.field_type == FieldType.TAGS:
         names = split_multi(raw)
         tagged = Customer.tags.through.objects.filter(tag__in=Tag.objects.filter(name__in=names))
@@ -157,6 +161,7 @@ def _filter_condition(spec: FieldSpec, op: str, raw: str) -> Q:
         return Q(**{f"{path}__gte": start, f"{path}__lt": start + dt.timedelta(days=1)})
     if spec.is_custom and spec.field_type == FieldType.DATE and isinstance(value, dt.date):
         value = value.isoformat()
+
     if op in ("gte", "lte"):
         return Q(**{f"{path}__{op}": value})
     if spec.field_type == FieldType.MULTI_CHOICE:
@@ -168,10 +173,16 @@ def _filter_condition(spec: FieldSpec, op: str, raw: str) -> Q:
     return Q(**{path: value})
 
 
-def _annotate_custom_text(queryset: QuerySet[Customer], keys: set[str]) -> QuerySet[Customer]:
-    """Expose custom values as text columns for substring filters on JSON."""
-    for key in keys:
+def _annotate_custom(
+    queryset: QuerySet[Customer], text_keys: set[str], number_keys: set[str]
+) -> QuerySet[Customer]:
+    """Expose custom values as text columns for substring filters, numbers for comparisons."""
+    for key in text_keys:
         queryset = queryset.annotate(**{f"custom_text_{key}": KT(f"custom__{key}")})
+    for key in number_keys:
+        queryset = queryset.annotate(
+            **{f"custom_number_{key}": Cast(KT(f"custom__{key}"), FloatField())}
+        )
     return queryset
 
 
@@ -180,6 +191,7 @@ def _apply_filters(
 ) -> QuerySet[Customer]:
     errors: dict[str, list[str]] = {}
     text_keys: set[str] = set()
+    number_keys: set[str] = set()
     conditions = Q()
     for raw_key, raw in filters.items():
         key, op = _split_filter_key(raw_key)
@@ -196,13 +208,15 @@ def _apply_filters(
             continue
         if spec.is_custom and (op == "contains" or spec.field_type == FieldType.MULTI_CHOICE):
             text_keys.add(key.removeprefix("cf_"))
+        if spec.is_custom and spec.field_type in _NUMERIC and op != "isnull":
+            number_keys.add(key.removeprefix("cf_"))
         try:
             conditions &= _filter_condition(spec, op, raw)
         except ValueError as error:
             errors.setdefault(raw_key, []).append(str(error))
     if errors:
         raise ValidationError(errors)
-    return _annotate_custom_text(queryset, text_keys).filter(conditions)
+    return _annotate_custom(queryset, text_keys, number_keys).filter(conditions)
 
 
 def _apply_view(queryset: QuerySet[Customer], user: User, view: str) -> QuerySet[Customer]:

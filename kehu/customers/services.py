@@ -4,7 +4,7 @@ Each function checks permission first, writes in one transaction, records the ti
 and keeps the search index in step.
 """
 
-import dataclasses
+import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.customers import search
+from kehu.customers.choices import CustomerKind
 from kehu.customers.cleaning import clean_contact, clean_customer
-from kehu.customers.dedup import Candidate, Match, find_matches
+from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.customers.queries import is_visible
-from kehu.org.models import User
+from kehu.org.models import Department, Role, User
 from kehu.org.visibility import can_edit_customers
 from kehu.timeline import events
 from kehu.timeline.models import Event
@@ -61,16 +62,17 @@ class DuplicateCustomer(Exception):
         return seen
 
 
-@dataclasses.dataclass
-class NewCustomer:
-    values: Mapping[str, Any]
-    contacts: Sequence[Mapping[str, Any]] = ()
+class OwnerDefault(enum.Enum):
+    """The default owner of a new customer: the user who creates it."""
+
+    ACTOR = "actor"
 
 
 def candidate_for(cleaned: Mapping[str, Any], contacts: Sequence[Mapping[str, Any]]) -> Candidate:
+    is_company = cleaned.get("kind", CustomerKind.COMPANY) == CustomerKind.COMPANY
     return Candidate(
-        name_key=cleaned.get("name_key", ""),
-        name_core=cleaned.get("name_core", ""),
+        name_key=cleaned.get("name_key", "") if is_company else "",
+        name_core=cleaned.get("name_core", "") if is_company else "",
         credit_code=cleaned.get("credit_code", ""),
         mobiles=[c["mobile"] for c in contacts if c.get("mobile")],
         emails=[c["email"] for c in contacts if c.get("email")],
@@ -91,6 +93,29 @@ def check_duplicates(
         matches = [match for match in matches if match.exact]
     if matches:
         raise DuplicateCustomer(matches)
+
+
+def check_owner(actor: User, owner: User | None) -> None:
+    """Raise unless `actor` may make `owner` the owner of a customer (None: unassigned).
+
+    Outside agents never own customers. A rep gives customers only to themselves, a manager
+    to users of their own department tree or to nobody, the boss to any active user.
+    """
+    if owner is None:
+        if actor.role in (Role.BOSS, Role.MANAGER) or actor.is_superuser:
+            return
+        raise PermissionDenied(_("Only a manager may leave a customer unassigned."))
+    if not owner.is_active:
+        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
+    if owner.role == Role.AGENT:
+        raise ValidationError({"owner": [_("An outside agent cannot own customers.")]})
+    if actor.role == Role.BOSS or actor.is_superuser or owner.pk == actor.pk:
+        return
+    if actor.role == Role.MANAGER and actor.department_id is not None:
+        department = Department.objects.get(pk=actor.department_id)
+        if owner.department_id in department.subtree_ids():
+            return
+    raise PermissionDenied(_("You may not give customers to %(user)s.") % {"user": owner})
 
 
 def _require_editor(actor: User) -> None:
@@ -122,25 +147,27 @@ def create_customer(
     values: Mapping[str, Any],
     contacts: Sequence[Mapping[str, Any]] = (),
     *,
-    owner: User | None = None,
+    owner: User | OwnerDefault | None = OwnerDefault.ACTOR,
     allow_similar: bool = False,
 ) -> Customer:
     """Create a customer with its contacts, after the duplicate check.
 
     Raises PermissionDenied for roles that cannot create, ValidationError keyed by field, and
-    DuplicateCustomer on an exact match (or a close one unless `allow_similar`). With `owner`
-    None the customer is unassigned; the actor is recorded as creator.
+    DuplicateCustomer on an exact match (or a close one unless `allow_similar`). The owner is
+    the actor unless given; None leaves the customer unassigned. The actor is the creator.
     """
     _require_editor(actor)
-    if owner is not None and not owner.is_active:
-        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
+    if owner is OwnerDefault.ACTOR:
+        owner = actor
+    check_owner(actor, owner)
     cleaned = clean_customer(values)
     cleaned_contacts = _clean_contacts(contacts)
-    check_duplicates(cleaned, cleaned_contacts, allow_similar=allow_similar)
 
     now = clock.now()
     tag_names = cleaned.pop("tags", [])
     with transaction.atomic():
+        serialize_duplicate_checks()
+        check_duplicates(cleaned, cleaned_contacts, allow_similar=allow_similar)
         customer = Customer.objects.create(
             **cleaned,
             owner=owner,
@@ -184,16 +211,20 @@ def update_customer(
     if not is_visible(actor, customer):
         raise PermissionDenied(_("You may not edit this customer."))
     cleaned = clean_customer(values, partial=True)
-    if "name_key" in cleaned or "credit_code" in cleaned:
-        dedup_values = {
-            "name_key": cleaned.get("name_key", ""),
-            "name_core": cleaned.get("name_core", ""),
-            "credit_code": cleaned.get("credit_code", ""),
-        }
-        check_duplicates(dedup_values, [], exclude_ids=[customer.pk], allow_similar=allow_similar)
 
     with transaction.atomic():
+        serialize_duplicate_checks()
         locked = Customer.objects.select_for_update().get(pk=customer.pk)
+        if "name_key" in cleaned or "credit_code" in cleaned or "kind" in cleaned:
+            dedup_values = {
+                "kind": cleaned.get("kind", locked.kind),
+                "name_key": cleaned.get("name_key", locked.name_key),
+                "name_core": cleaned.get("name_core", locked.name_core),
+                "credit_code": cleaned.get("credit_code", ""),
+            }
+            check_duplicates(
+                dedup_values, [], exclude_ids=[customer.pk], allow_similar=allow_similar
+            )
         if expected_version is not None and locked.version != expected_version:
             raise ValidationError(
                 {
@@ -241,8 +272,7 @@ def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Cus
     _require_editor(actor)
     if not is_visible(actor, customer):
         raise PermissionDenied(_("You may not reassign this customer."))
-    if new_owner is not None and not new_owner.is_active:
-        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
+    check_owner(actor, new_owner)
     with transaction.atomic():
         # PostgreSQL cannot lock the nullable side of the owner join, so lock only the customer.
         locked = (
@@ -268,9 +298,10 @@ def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> C
     if not is_visible(actor, customer):
         raise PermissionDenied(_("You may not edit this customer."))
     cleaned = clean_contact(values)
-    check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
     now = clock.now()
     with transaction.atomic():
+        serialize_duplicate_checks()
+        check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
         if cleaned.get("is_primary"):
             customer.contacts.update(is_primary=False)
         elif not customer.contacts.exists():
@@ -300,8 +331,9 @@ def update_contact(
     if not is_visible(actor, customer):
         raise PermissionDenied(_("You may not edit this customer."))
     cleaned = clean_contact(values, partial=True)
-    check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
     with transaction.atomic():
+        serialize_duplicate_checks()
+        check_duplicates({}, [cleaned], exclude_ids=[customer.pk])
         locked = Contact.objects.select_for_update().get(pk=contact.pk)
         if expected_version is not None and locked.version != expected_version:
             raise ValidationError(

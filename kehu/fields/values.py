@@ -25,6 +25,9 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
+# Numbers and money stay below 10^15 so every stored value keeps its cents exactly, even when a
+# database or a JSON reader turns it into a double.
+MAX_NUMBER = Decimal(10) ** 15
 _TRUE_WORDS = {"是", "有", "对", "√", "✓", "y", "yes", "true", "t", "1"}
 _FALSE_WORDS = {"否", "无", "不是", "×", "✗", "n", "no", "false", "f", "0"}
 
@@ -71,6 +74,11 @@ def parse_decimal(raw: Any, *, places: int | None = None) -> Decimal | None:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": raw}) from None
     if not value.is_finite():
         raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
+    if abs(value) >= MAX_NUMBER:
+        raise ValueError(
+            _("“%(value)s” is too large; the largest allowed number is 999,999,999,999,999.99.")
+            % {"value": raw}
+        )
     if places is not None:
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and -exponent > places:

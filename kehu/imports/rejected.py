@@ -8,9 +8,11 @@ stay text).
 import csv
 import datetime as dt
 import io
+from typing import Any
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from kehu.imports.engine import load_sheet
 from kehu.imports.models import ImportJob, ImportProblem
@@ -51,9 +53,9 @@ def rejected_xlsx(job: ImportJob) -> bytes:
     titles, rows = _rows(job)
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(_("Rejected rows"))
-    worksheet.append(titles)
+    worksheet.append([_xlsx_cell(worksheet, title) for title in titles])
     for row in rows:
-        worksheet.append([_xlsx_value(value) for value in row])
+        worksheet.append([_xlsx_cell(worksheet, _xlsx_value(value)) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -63,6 +65,19 @@ def _xlsx_value(value: CellValue) -> object:
     if isinstance(value, dt.timedelta):
         return str(value)
     return value
+
+
+def _xlsx_cell(worksheet: Any, value: object) -> object:
+    """Keep text that starts with "=" as text: openpyxl would otherwise store it as a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(worksheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+# Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rejected_csv(job: ImportJob) -> bytes:
@@ -81,4 +96,7 @@ def _csv_value(value: CellValue) -> str:
         return str(int(value))
     if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        # A leading apostrophe makes the program show the text instead of running it.
+        return "'" + value
     return str(value)

@@ -155,8 +155,8 @@ def test_timeline_mixes_follow_ups_and_events(
     caller.post(
         f"/customers/{customer.public_id}/follow-ups", {"kind": "call", "content": "电话沟通"}
     )
-    caller.post(f"/customers/{customer.public_id}/owner", {"owner": str(personas.rep2.public_id)})
     manager = call_as(personas.manager)
+    manager.post(f"/customers/{customer.public_id}/owner", {"owner": str(personas.rep2.public_id)})
 
     everything = manager.get(f"/customers/{customer.public_id}/timeline")
     events_only = manager.get(f"/customers/{customer.public_id}/timeline", kinds="events")
@@ -171,7 +171,7 @@ def test_timeline_mixes_follow_ups_and_events(
     owner_event = events_only.body[0]["event"]
     assert owner_event["kind_label"] == "变更了负责人"
     assert owner_event["data"] == {"from_name": "李销售", "to_name": "张销售"}
-    assert owner_event["actor"]["id"] == str(personas.rep.public_id)
+    assert owner_event["actor"]["id"] == str(personas.manager.public_id)
 
 
 def test_timeline_rejects_unknown_kind(personas: Personas, call_as: Callable[..., Caller]) -> None:

@@ -16,7 +16,7 @@ def _make(personas: Personas, count: int) -> list[Customer]:
     for index in range(count):
         customers.append(
             services.create_customer(
-                personas.rep,
+                personas.manager,
                 {"name": f"测试客户{index:03d}", "grade": "AB"[index % 2]},
                 owner=personas.rep if index % 3 else personas.rep2,
             )
@@ -125,3 +125,26 @@ def test_keyset_pages_with_empty_sort_values(personas: Personas) -> None:
     assert dated == sorted(dated, reverse=True)
     assert len(dated) == 6
     assert dates[6:] == [None] * 5
+
+
+def test_filter_custom_money_by_range(personas: Personas) -> None:
+    CustomField.objects.create(target="customer", key="deal", label="金额", field_type="money")
+    for index, amount in enumerate(["1.00", "9.00", "10.00"]):
+        services.create_customer(
+            personas.rep, {"name": f"金额客户{index}", "cf_deal": amount}, owner=personas.rep
+        )
+
+    at_least_five = list_customers(personas.boss, ListParams(filters={"cf_deal__gte": "5"}))
+    at_most_hundred = list_customers(personas.boss, ListParams(filters={"cf_deal__lte": "100"}))
+
+    assert sorted(row.custom["deal"] for row in at_least_five.rows) == ["10.00", "9.00"]
+    assert at_most_hundred.count == 3
+
+
+def test_filter_rejects_huge_number(personas: Personas) -> None:
+    CustomField.objects.create(target="customer", key="deal", label="金额", field_type="money")
+
+    with pytest.raises(ValidationError) as caught:
+        list_customers(personas.boss, ListParams(filters={"cf_deal__gte": "1e400"}))
+
+    assert "cf_deal__gte" in caught.value.message_dict

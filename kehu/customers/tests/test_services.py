@@ -6,6 +6,7 @@ from kehu.customers import services
 from kehu.customers.models import Customer
 from kehu.customers.queries import visible_customers
 from kehu.customers.search import search
+from kehu.fields.models import CustomField
 
 
 def _create(personas: Personas, name: str = "杭州星星科技有限公司", **extra: object) -> Customer:
@@ -85,3 +86,52 @@ def test_search_short_name_and_phone_fragments(personas: Personas) -> None:
     for query in ("王芳", "王", "5678", "1234", "138 1234 5678", "星星科", "hangzhou"):
         assert list(search(scope, query)) == [customer], query
     assert list(search(visible_customers(personas.rep2), "王芳")) == []
+
+
+def test_huge_money_rejected_not_crashing(personas: Personas) -> None:
+    CustomField.objects.create(target="customer", key="budget", label="预算", field_type="money")
+
+    for raw in ("1e400", "1e308", "99999999999999999999999"):
+        with pytest.raises(ValidationError) as caught:
+            services.create_customer(personas.rep, {"name": "大额客户", "cf_budget": raw})
+        assert "cf_budget" in caught.value.message_dict, raw
+    assert Customer.objects.count() == 0
+
+
+def test_individuals_with_same_name_allowed(personas: Personas) -> None:
+    services.create_customer(personas.rep, {"name": "张伟", "kind": "individual"})
+
+    services.create_customer(personas.rep, {"name": "张伟", "kind": "individual"})
+
+    assert Customer.objects.filter(name="张伟").count() == 2
+
+
+def test_rep_cannot_give_customer_to_others(personas: Personas) -> None:
+    with pytest.raises(PermissionDenied):
+        services.create_customer(personas.rep, {"name": "转给别人"}, owner=personas.rep2)
+    with pytest.raises(PermissionDenied):
+        services.create_customer(personas.rep, {"name": "无人负责"}, owner=None)
+
+    assert Customer.objects.count() == 0
+
+
+def test_agent_never_owns_customers(personas: Personas) -> None:
+    customer = _create(personas)
+
+    with pytest.raises(ValidationError) as caught:
+        services.change_owner(personas.boss, customer, personas.agent)
+
+    assert "owner" in caught.value.message_dict
+    customer.refresh_from_db()
+    assert customer.owner == personas.rep
+
+
+def test_manager_assigns_within_department_only(personas: Personas) -> None:
+    customer = _create(personas)
+
+    services.change_owner(personas.manager, customer, personas.rep2)
+    with pytest.raises(PermissionDenied):
+        services.change_owner(personas.manager, customer, personas.other_rep)
+
+    customer.refresh_from_db()
+    assert customer.owner == personas.rep2
