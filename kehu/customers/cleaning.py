@@ -161,7 +161,7 @@ def clean_customer(values: Mapping[str, Any], *, partial: bool = False) -> dict[
                 for message in messages:
                     fail(key, message)
 
-    if (not partial or "name" in values) and not cleaned.get("name"):
+    if (not partial or "name" in values) and not cleaned.get("name") and "name" not in errors:
         fail("name", _("The customer name is required."))
     if not partial:
         for spec in custom_fields(FieldTarget.CUSTOMER):
@@ -221,7 +221,7 @@ def clean_contact(values: Mapping[str, Any], *, partial: bool = False) -> dict[s
                 cleaned[key] = text
         except ValueError as error:
             errors.setdefault(key, []).append(str(error))
-    if (not partial or "name" in values) and not cleaned.get("name"):
+    if (not partial or "name" in values) and not cleaned.get("name") and "name" not in errors:
         errors.setdefault("name", []).append(_("The contact name is required."))
     if errors:
         raise ValidationError(errors)

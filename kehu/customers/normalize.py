@@ -146,6 +146,8 @@ def normalize_mobile(value: str) -> str:
     digits = re.sub(r"[\s\-().]", "", raw)
     if digits.startswith("0086"):
         digits = "+86" + digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = "+" + digits
     if re.fullmatch(r"1[3-9]\d{9}", digits):
         return digits
     if digits.startswith("+"):
@@ -163,9 +165,19 @@ def normalize_mobile(value: str) -> str:
     raise ValueError(_("“%(value)s” is not a valid mobile number.") % {"value": value})
 
 
+_PHONE_TEXT = re.compile(r"[0-9+\-() ,;#*/转分机extEXT.]*")
+
+
 def normalize_phone(value: str) -> str:
-    """Tidy a landline number for display: fold width and collapse spaces. Never fails."""
-    return re.sub(r"\s+", " ", fold_width(value)).strip()
+    """Tidy a landline number for display, or raise ValueError for text that is no number.
+
+    Extensions stay as typed (0571-8888 6666 转 801), so only digits, separators and the usual
+    extension words are allowed, with at least five digits.
+    """
+    text = re.sub(r"\s+", " ", fold_width(value)).strip()
+    if text and (not _PHONE_TEXT.fullmatch(text) or len(phone_digits(text)) < 5):
+        raise ValueError(_("“%(value)s” is not a valid phone number.") % {"value": value})
+    return text
 
 
 def phone_digits(value: str) -> str:

@@ -59,7 +59,7 @@ def clean_follow_up(values: Mapping[str, Any], *, partial: bool = False) -> dict
     if not partial:
         if not cleaned.get("kind") and "kind" not in errors:
             errors.setdefault("kind", []).append(_("Choose the type of follow-up."))
-        if not cleaned.get("content"):
+        if not cleaned.get("content") and "content" not in errors:
             errors.setdefault("content", []).append(_("Write what happened."))
     if cleaned.get("occurred_at") and cleaned["occurred_at"] > clock.now() + dt.timedelta(
         minutes=5

@@ -62,3 +62,18 @@ def test_credit_code_checksum() -> None:
 def test_known_real_credit_code_validates() -> None:
     # The published code of Alibaba (China) Co., Ltd.
     assert normalize.normalize_credit_code("91330100799655058B") == "91330100799655058B"
+
+
+def test_mobile_with_bare_country_code() -> None:
+    assert normalize.normalize_mobile("86-13800138000") == "13800138000"
+
+
+@pytest.mark.parametrize("raw", ["0571-8888 6666", "0571-88886666 转 801", "(021) 5555-1234"])
+def test_landline_forms_accepted(raw: str) -> None:
+    assert normalize.normalize_phone(raw) == raw
+
+
+@pytest.mark.parametrize("raw", ["<b>1</b>", "1234", "call me"])
+def test_landline_rejects_text(raw: str) -> None:
+    with pytest.raises(ValueError):
+        normalize.normalize_phone(raw)
