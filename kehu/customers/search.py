@@ -11,11 +11,13 @@ Two structures serve different query lengths:
 """
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 from pypinyin import lazy_pinyin
+from pypinyin.seg.simpleseg import seg
 
 from kehu.customers.models import Contact, Customer, SearchDocument, SearchKey
 from kehu.customers.normalize import fold_width, phone_digits
@@ -26,13 +28,23 @@ FTS_TABLE = "customers_search_fts"
 TRIGRAM = 3
 
 
-def pinyin_forms(text: str) -> tuple[str, str]:
-    """Return (full pinyin, initials) of the Chinese characters and letters in `text`.
+@lru_cache(maxsize=65536)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(word, errors="ignore"))
 
-    Characters with several readings use their most common one; 重庆 reads zhongqing here, an
-    accepted miss for a search aid.
+
+def pinyin_forms(text: str) -> tuple[str, str]:
+    """Return (full pinyin, initials) of the Chinese characters in `text`; others are dropped.
+
+    A character with several readings gets pypinyin's reading for the word it is in (重庆 reads
+    chongqing, 银行 yinhang), else its most common one, an accepted miss for a search aid.
+
+    pypinyin (0.55) splits a text into words and converts each word on its own, so converting
+    word by word gives its result for the whole text. Words repeat across names, such as 有限公司,
+    科技 and city names, and are cached. Converting a whole company name took about 0.23 ms, a
+    large part of an import's time per row.
     """
-    syllables = [s.lower() for s in lazy_pinyin(text, errors="ignore") if s.strip()]
+    syllables = [s.lower() for word in seg(text) for s in _word_syllables(word) if s.strip()]
     syllables = [s for s in syllables if s.isascii() and s.isalnum()]
     return "".join(syllables), "".join(s[0] for s in syllables)
 

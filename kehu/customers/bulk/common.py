@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
@@ -249,12 +250,24 @@ def add_contacts(
     index.add(customer_id, contact_keys([c for _r, c in contacts]))
 
 
-def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert plain rows with one executemany, without building a model instance per row.
+def insert_rows(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    rows_per_statement: int = 1,
+) -> None:
+    """Insert plain rows without building a model instance per row.
 
     bulk_create spends most of its time building instances and one large SQL string. The search
     index alone gets about nine rows per customer, so that cost was the largest part of an
     import. Values must already be in their database form.
+
+    With the default of one row per statement the rows go through one executemany. SearchDocument
+    needs several rows per statement instead, because its insert trigger feeds the SQLite FTS5
+    index. There one statement per row got slower with every batch already stored. The 26,730
+    documents of a 30,000-row import took 7.6 s that way and 1.1 s at 400 rows per statement
+    (measured on SQLite 3.40.1, see the Import section of docs/benchmarks.md).
     """
     if not rows:
         return
@@ -262,21 +275,79 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Seque
     table = quote(model._meta.db_table)
     fields = {field.name: str(field.column) for field in model._meta.concrete_fields}
     names = ", ".join(quote(fields[column]) for column in columns)
-    placeholders = ", ".join(["%s"] * len(columns))
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+        if rows_per_statement == 1:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {placeholders}", rows)
+            return
+        for start in range(0, len(rows), rows_per_statement):
+            part = rows[start : start + rows_per_statement]
+            values = ", ".join([placeholders] * len(part))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values}",
+                [value for row in part for value in row],
+            )
+
+
+def _default_database() -> BaseDatabaseWrapper:
+    """Return the default connection object itself.
+
+    Every attribute read through `django.db.connection` looks up the thread's connection again,
+    which adds up when done once per value.
+    """
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def insert_instances(model: type[Model], instances: Sequence[Model]) -> None:
     """Insert unsaved instances whose primary keys the caller does not need."""
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    database = _default_database()
     rows = [
         tuple(
-            field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
+            field.get_db_prep_save(getattr(instance, field.attname), database) for field in fields
         )
         for instance in instances
     ]
     insert_rows(model, [field.name for field in fields], rows)
+
+
+def insert_returning_ids(model: type[Model], instances: Sequence[Model]) -> None:
+    """Insert unsaved instances and set their primary keys, as bulk_create does.
+
+    bulk_create passes every value through its SQL compiler, which made Customer and Contact
+    bulk_create the largest Python cost of an import after the search index. This builds the
+    same multi-row INSERT directly. Like bulk_create on SQLite and PostgreSQL it relies on
+    RETURNING giving the new ids in the order of the rows.
+    """
+    if not instances:
+        return
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    pk_column = str(model._meta.pk.column)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    database = _default_database()
+    # At most 500 rows per statement, the batch size bulk_create had here before. PostgreSQL's
+    # limit of 65,535 parameters then holds for models of up to 131 columns.
+    size = max(1, min(500, database.ops.bulk_batch_size(fields, instances)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(instances), size):
+            part = instances[start : start + size]
+            params = [
+                field.get_db_prep_save(getattr(instance, field.attname), database)
+                for instance in part
+                for field in fields
+            ]
+            values = ", ".join([placeholders] * len(part))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values} RETURNING {quote(pk_column)}",
+                params,
+            )
+            for instance, (pk,) in zip(part, cursor.fetchall(), strict=True):
+                instance.pk = pk
+                instance._state.adding = False
+                instance._state.db = database.alias
 
 
 def write_contacts(
@@ -318,7 +389,7 @@ def write_contacts(
             contacts.append(contact)
             rows.append(row)
             to_stored.append(True)
-    Contact.objects.bulk_create(contacts, batch_size=500)
+    insert_returning_ids(Contact, contacts)
     result.contacts_created += len(contacts)
     for contact, row, stored in zip(contacts, rows, to_stored, strict=True):
         if stored:

@@ -34,6 +34,7 @@ from kehu.customers.bulk.common import (
     customer_keys,
     errors_of,
     insert_instances,
+    insert_returning_ids,
     insert_rows,
     load_stored_contacts,
     write_contacts,
@@ -43,6 +44,7 @@ from kehu.customers.dedup import Candidate, Match, find_matches
 from kehu.customers.models import Customer, SearchDocument, SearchKey, Tag
 from kehu.customers.queries import visible_customers
 from kehu.fields.registry import custom_fields_snapshot
+from kehu.org.models import Role
 from kehu.timeline import events
 from kehu.timeline.models import Event
 
@@ -165,18 +167,23 @@ def _decide(
         if new_contacts:
             add_contacts(plan, index, earlier, new_contacts)
             return RowResult(item.row, CONTACT_ADDED, customer_id=earlier)
-        if context.on_duplicate == SKIP:
-            return RowResult(
-                item.row,
-                SKIPPED,
-                customer_id=earlier,
-                warnings=[_("The same customer appears on an earlier row of this file.")],
-            )
         if context.on_duplicate == UPDATE:
             return _plan_update(plan, earlier, item.row, cleaned, [])
-        return _plan_create(context, index, plan, item, cleaned, contacts, keys, matches)
+        return RowResult(
+            item.row,
+            SKIPPED,
+            customer_id=earlier,
+            warnings=[_("The same customer appears on an earlier row of this file.")],
+        )
 
-    if exact and context.on_duplicate != CREATE:
+    if context.on_duplicate == CREATE:
+        # "Create anyway" covers repeats inside the file and close matches. An exact match with
+        # a customer stored before this import blocks creation, as on every other way in.
+        stored = [m for m in exact if m.customer_id not in context.own_ids]
+        if stored:
+            messages = list(dict.fromkeys(m.message() for m in stored))
+            return RowResult(item.row, REJECTED, errors=[("name", " ".join(messages))])
+    elif exact:
         messages = list(dict.fromkeys(m.message() for m in exact))
         if context.on_duplicate == SKIP:
             return RowResult(item.row, SKIPPED, customer_id=exact[0].customer_id, warnings=messages)
@@ -232,6 +239,9 @@ def _plan_create(
     keys: list[tuple[str, str]],
     matches: list[Match],
 ) -> RowResult:
+    # Only managers and the boss may carry over who created a customer and when: for a rep
+    # that would rewrite the record's history.
+    keeps_history = context.actor.is_superuser or context.actor.role in (Role.BOSS, Role.MANAGER)
     placeholder = index.placeholder()
     tags = cleaned.pop("tags", [])
     plan.creates[placeholder] = Planned(
@@ -240,16 +250,14 @@ def _plan_create(
         tags=tags,
         contacts=list(contacts),
         owner=item.owner if item.has_owner else context.owner,
-        creator=item.creator or context.actor,
-        created_at=item.created_at or clock.now(),
+        creator=item.creator if keeps_history and item.creator else context.actor,
+        created_at=item.created_at if keeps_history and item.created_at else clock.now(),
     )
     index.add(placeholder, keys)
     index.contact_keys[placeholder] = (
         set().union(*(contact_identity(c) for _r, c in contacts)) if contacts else set()
     )
     warnings = list(dict.fromkeys(m.message() for m in matches if not m.exact))
-    if context.on_duplicate == CREATE:
-        warnings.extend(dict.fromkeys(m.message() for m in matches if m.exact))
     return RowResult(item.row, CREATED, customer_id=placeholder, warnings=warnings)
 
 
@@ -304,7 +312,7 @@ def _write(context: ImportContext, index: FileIndex, plan: Plan, result: BatchRe
                 updated_at=now,
             )
         )
-    Customer.objects.bulk_create(customers, batch_size=500)
+    insert_returning_ids(Customer, customers)
     real_ids = {
         placeholder: customer.pk
         for placeholder, customer in zip(placeholders, customers, strict=True)
@@ -376,7 +384,8 @@ def _write(context: ImportContext, index: FileIndex, plan: Plan, result: BatchRe
         found = search.customer_values(customer, contacts_by_customer.get(customer.pk, []))
         documents.append((customer.pk, search.SEPARATOR.join(found)))
         keys.extend((customer.pk, value) for value in found)
-    insert_rows(SearchDocument, ["customer", "text"], documents)
+    # 400 rows of two values stay below 999 values per statement, SQLite's limit before 3.32.
+    insert_rows(SearchDocument, ["customer", "text"], documents, rows_per_statement=400)
     insert_rows(SearchKey, ["customer", "value"], keys)
     search.rebuild(rebuild_ids - set(real_ids.values()))
 

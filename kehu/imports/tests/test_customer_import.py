@@ -7,6 +7,7 @@ from django.core.files import File
 from django.utils import timezone
 
 from kehu.conftest import Personas
+from kehu.customers import services as customer_services
 from kehu.customers.models import Contact, Customer, SearchDocument, Tag
 from kehu.customers.normalize import credit_check_character
 from kehu.customers.search import search
@@ -210,14 +211,27 @@ def test_update_fills_in_existing_customers(
     assert Event.objects.filter(customer=star, kind=EventKind.FIELDS_CHANGED).count() == 1
 
 
-def test_create_makes_duplicates_on_request(personas: Personas, template_file: Path) -> None:
+def test_create_mode_still_rejects_exact_duplicates(
+    personas: Personas, template_file: Path
+) -> None:
     run(personas.rep, template_file)
+    before = Customer.objects.count()
 
     job = run(personas.rep, template_file, on_duplicate=OnDuplicate.CREATE)
 
-    # Every row that names a customer creates one, the repeated name on row 4 too.
-    assert counts(job)["created"] == 4
-    assert Customer.objects.filter(name="杭州星星科技有限公司").count() == 3
+    assert counts(job)["created"] == 0
+    assert Customer.objects.count() == before
+    assert Customer.objects.filter(name="杭州星星科技有限公司").count() == 1
+
+
+def test_create_mode_creates_close_matches(personas: Personas, tmp_path: Path) -> None:
+    customer_services.create_customer(personas.rep, {"name": "澳妆国际贸易有限公司"})
+    path = write_csv(tmp_path / "close.csv", [["客户名称"], ["澳妆（上海）国际贸易有限公司"]])
+
+    job = run(personas.rep, path, on_duplicate=OnDuplicate.CREATE)
+
+    assert counts(job)["created"] == 1
+    assert Customer.objects.filter(name__startswith="澳妆").count() == 2
 
 
 def test_duplicates_inside_one_file(personas: Personas, tmp_path: Path) -> None:
@@ -303,6 +317,21 @@ def test_original_creator_and_creation_time_are_kept(personas: Personas, tmp_pat
     assert customer.created_at == dt.datetime(
         2020, 2, 2, 13, 13, 13, tzinfo=timezone.get_current_timezone()
     )
+
+
+def test_rep_import_keeps_own_creator_and_time(personas: Personas, tmp_path: Path) -> None:
+    rows = [
+        ["客户名称", "创建人", "创建时间"],
+        ["杭州星星科技有限公司", "张销售", "2020-02-02 13:13:13"],
+    ]
+    path = write_xlsx(tmp_path / "export.xlsx", rows)
+
+    job = run(personas.rep, path)
+
+    assert counts(job)["created"] == 1
+    customer = Customer.objects.get()
+    assert customer.creator == personas.rep
+    assert customer.created_at.year >= 2026
 
 
 def test_rep_may_not_name_other_owners(personas: Personas, tmp_path: Path) -> None:
