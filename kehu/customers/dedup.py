@@ -1,7 +1,8 @@
 """Duplicate check (查重) shared by every way a customer comes in.
 
-An exact match (same normalised name, credit code, mobile, email or WeChat ID) blocks creation;
-a close match (same name once brackets, branch names and 集团 are dropped) only warns. Matches
+An exact match (same normalised company name, credit code, mobile, email or WeChat ID) blocks
+creation; a close match (same name once brackets, branch names and 集团 are dropped) only warns.
+Individuals are never matched by name. Matches
 are searched across the whole company, not only what the user can see, but the message names
 only the current owner, never the other customer's details.
 """

@@ -23,7 +23,6 @@ from kehu.customers.queries import is_visible
 from kehu.org.models import Department, Role, User
 from kehu.org.visibility import can_edit_customers
 from kehu.timeline import events
-from kehu.timeline.models import Event
 
 # Changes to these fields appear on the timeline; edits of the rest only bump the version.
 TRACKED_FIELDS = (
@@ -365,7 +364,3 @@ def update_contact(
             events.contact_changed(customer.pk, actor, locked.name, changes).save()
         search.rebuild([customer.pk])
     return locked
-
-
-def record_events(rows: Sequence[Event]) -> None:
-    Event.objects.bulk_create(rows, batch_size=500)

@@ -154,6 +154,8 @@ def test_bad_filter_value_shows_error(personas: Personas, client_for: ClientFor)
     assert response.status_code == 200
     assert "“下周”不是有效的日期" in response.text
     assert _names(response.text) == []
+    assert "共 0 个客户" not in response.text
+    assert "没有符合条件的客户" not in response.text
 
 
 def test_sort_header_orders_and_toggles(
