@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
+from kehu.core.db import refresh_statistics
 from kehu.customers import bulk
 from kehu.customers.dedup import serialize_duplicate_checks
 from kehu.imports.history import FollowUpKey, IncomingFollowUp, import_follow_ups
@@ -41,6 +42,9 @@ logger = logging.getLogger(__name__)
 # Rows per transaction: large enough that bulk inserts pay off, small enough that a killed
 # worker loses little and other writers wait at most a second or so on SQLite.
 BATCH_ROWS = 1000
+# After an import that created this many customers the planner statistics are refreshed, which
+# takes about 16 s at a million customers on SQLite (docs/benchmarks.md).
+ANALYZE_AFTER_ROWS = 5000
 
 
 class Superseded(Exception):
@@ -399,6 +403,9 @@ def commit(job_id: int, token: str) -> None:
         status=ImportStatus.DONE, finished_at=clock.now(), heartbeat_at=clock.now()
     )
     logger.info("import %s finished", job.public_id)
+    job.refresh_from_db(fields=["created"])
+    if job.created >= ANALYZE_AFTER_ROWS:
+        refresh_statistics()
 
 
 def _serialize_batches() -> None:
