@@ -9,7 +9,7 @@ logger = logging.getLogger(__name__)
 
 
 def refresh_statistics() -> float:
-    """Run ANALYZE so the query planner knows current table sizes; return the seconds taken.
+    """Run ANALYZE so the query planner has current table sizes; return the seconds taken.
 
     SQLite keeps no statistics until ANALYZE runs, and without them it walks all of a rep's
     customers for a search that should read a handful (see docs/benchmarks.md). PostgreSQL's

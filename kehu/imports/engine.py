@@ -183,9 +183,11 @@ class Run:
                     outcome.updated += 1
                 elif row_result.outcome == bulk.SKIPPED:
                     outcome.skipped += 1
+                # Warnings are about duplicates, so they point at the row's name cell.
+                title, value = self._cell_for(rows.get(row_result.row), "name")
                 for message in row_result.warnings:
                     outcome.problems.append(
-                        Problem(row_result.row, "", "", message, is_warning=True)
+                        Problem(row_result.row, title, value, message, is_warning=True)
                     )
         if self.job.kind == ImportKind.CONTACTS:
             # A contacts import creates contacts: they are its "created" count.

@@ -177,8 +177,8 @@ def test_same_file_twice_creates_nothing_new(personas: Personas, template_file: 
     assert Contact.objects.count() == 4
     assert problems(second, warnings=True)[0] == (
         3,
-        "",
-        "",
+        "客户名称",
+        "杭州星星科技有限公司",
         "A customer with the same unified social credit code already exists (owner: 李销售).",
     )
 
