@@ -79,8 +79,8 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, or a SQLite file under var/. SQLite runs in WAL mode so readers do not
-# block the writer, waits up to 20 s for a lock instead of failing at once, and starts write
-# transactions IMMEDIATE so two writers queue instead of deadlocking on a lock upgrade.
+# block the writer, and waits up to 20 s for a lock instead of failing at once. Write
+# transactions start IMMEDIATE, so two writers queue instead of deadlocking on a lock upgrade.
 _default_sqlite = f"sqlite:///{VAR_DIR / 'kehu.sqlite3'}"
 _database = dj_database_url.parse(
     os.environ.get("DATABASE_URL", "").strip() or _default_sqlite,

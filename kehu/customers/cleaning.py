@@ -82,7 +82,7 @@ def _resolve_region(values: Mapping[str, Any]) -> dict[str, str]:
     city = ""
     if regions.is_municipality(province):
         city = province + "01"
-        # A municipality's "city" column often repeats the municipality or says 市辖区.
+        # A municipality's "city" column often repeats the municipality or contains 市辖区.
         if district_raw == "" and city_raw and regions.match_child(city, city_raw):
             district_raw = city_raw
     elif city_raw:
