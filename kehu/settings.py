@@ -101,6 +101,10 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA temp_store=MEMORY;"
         ),
     }
+    # Tests use a file, not Django's shared in-memory database: the live server for browser
+    # tests answers requests in threads, and threads sharing one in-memory connection fail with
+    # "bad parameter or other API misuse" when a page sends two requests at once.
+    _database["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 elif _database["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(
         f"DATABASE_URL must point at SQLite or PostgreSQL, got engine {_database['ENGINE']!r}"

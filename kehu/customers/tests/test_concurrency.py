@@ -1,21 +1,15 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from kehu.conftest import Personas
 from kehu.customers import services
 from kehu.customers.models import Customer
 
-# SQLite serialises writers by its immediate write transactions, but the in-memory test
-# database is shared between threads through shared-cache table locks, which fail instead of
-# waiting; the race is real only on PostgreSQL.
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs a database that threads can share"
-    ),
-]
+# Threads need their own connections to one database: PostgreSQL, or the SQLite file that the
+# settings use for tests, where IMMEDIATE write transactions make writers queue.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_simultaneous_creates_make_one_customer(personas: Personas) -> None:
