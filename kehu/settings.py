@@ -101,9 +101,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA temp_store=MEMORY;"
         ),
     }
-    # Tests use a file, not Django's shared in-memory database: the live server for browser
-    # tests answers requests in threads, and threads sharing one in-memory connection fail with
-    # "bad parameter or other API misuse" when a page sends two requests at once.
+    # Tests use a file, not Django's shared in-memory database. The live server of the browser
+    # tests handles requests in threads, and threads that share one in-memory connection fail
+    # with "bad parameter or other API misuse" when a page sends two requests at once.
     _database["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
 elif _database["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured(

@@ -1,7 +1,7 @@
 """Turn incoming customer and contact values into model values, or field-level errors.
 
 Pages, the API and the importer all pass raw values (strings, numbers, dates, codes or Chinese
-labels) keyed by field-registry keys; the services call these functions so every channel
+labels) keyed by field-registry keys. The services call these functions, so every channel
 accepts and rejects the same values.
 """
 

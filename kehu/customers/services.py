@@ -97,8 +97,9 @@ def check_duplicates(
 def check_owner(actor: User, owner: User | None) -> None:
     """Raise unless `actor` may make `owner` the owner of a customer (None: unassigned).
 
-    Outside agents never own customers. A rep gives customers only to themselves, a manager
-    to users of their own department tree or to nobody, the boss to any active user.
+    Outside agents never own customers. A rep gives customers only to themselves. A manager
+    gives them to users of their own department tree or leaves them unassigned, and the boss
+    gives them to any active user.
     """
     if owner is None:
         if actor.role in (Role.BOSS, Role.MANAGER) or actor.is_superuser:

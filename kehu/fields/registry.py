@@ -21,7 +21,7 @@ CUSTOM_PREFIX = "cf_"
 
 @dataclasses.dataclass(frozen=True)
 class FieldSpec:
-    """How one field is named, typed and reached on its model."""
+    """A field's name, label, type and ORM path, as every channel reads them."""
 
     key: str
     label: str | Promise

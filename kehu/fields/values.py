@@ -128,8 +128,8 @@ def _choice_value(spec: FieldSpec, raw: str) -> str:
 def clean_custom_value(spec: FieldSpec, raw: Any, *, allow_serial: bool = False) -> Any:
     """Return the JSON-storable value of a custom field, or None when empty.
 
-    Money is stored as a string with two decimals so no float rounding ever touches it; numbers
-    are stored as JSON numbers so they sort numerically.
+    Money is stored as a string with two decimals, so no float rounding touches it. Numbers are
+    stored as JSON numbers, so they sort numerically.
     """
     if raw is None or (isinstance(raw, str) and raw.strip() == "") or raw == []:
         return None
