@@ -249,10 +249,11 @@ def main() -> None:
     setup_django(DATA_DIR)
     from django.core.management import call_command
 
-    from kehu.org.models import Role, User
+    from kehu.org.models import Preset, User
+    from kehu.org.presets import preset_role
 
     call_command("migrate", verbosity=0)
-    User.objects.create_user("importer", display_name="导入员", role=Role.MANAGER)
+    User.objects.create_user("importer", display_name="导入员", role=preset_role(Preset.MANAGER))
 
     path = DATA_DIR / f"customers.{args.format}"
     started = time.perf_counter()

@@ -7,8 +7,10 @@ Run from the repository root after `python -m bench.generate`:
 Measures, for the boss (who sees every customer) and for the rep who owns half of them:
 1. list_customers(): the first page and a deep keyset page of the default sort, two other
    sorts, a filter and a saved view;
-2. search through list_customers(query=...), the code path of the page's ?q=;
-3. the list page "/" and "/?q=" through Django's test Client, and a bare view that turns
+2. search through list_customers(query=...), the code path of the page's ?q=, and
+   count_customers() for each list and search case;
+3. the list page "/", "/?q=" and a filtered "/", and the count requests those pages send
+   after their rows, through Django's test Client; and a bare view that turns
    Customer.objects.order_by("-id")[:50] into JSON, as a baseline;
 4. the same pages over real HTTP against one single-threaded server process on 127.0.0.1, and
    that process's resident memory afterwards.
@@ -198,8 +200,19 @@ def list_call(user: "User", params: "ListParams") -> Callable[[], str]:
 
     def call() -> str:
         page = list_customers(user, params)
-        noun = "row" if page.count == 1 else "rows"
-        return f"{page.count:,}{'+' if page.count_is_capped else ''} {noun}"
+        more = ", more follow" if page.next_cursor else ""
+        return f"{len(page.rows)} on the page{more}"
+
+    return call
+
+
+def count_call(user: "User", params: "ListParams") -> Callable[[], str]:
+    from kehu.customers.listing import count_customers
+
+    def call() -> str:
+        total = count_customers(user, params)
+        noun = "row" if total.shown == 1 else "rows"
+        return f"{total.shown:,}{'+' if total.is_capped else ''} {noun}"
 
     return call
 
@@ -236,6 +249,12 @@ def run_listing(runner: Runner, users: dict[str, "User"], terms: SearchTerms) ->
             runner.run(
                 "search", case, label, list_call(user, ListParams(query=query)), SEARCH_TARGET
             )
+        # The page loads the count in a request of its own, after its rows; no target is set
+        # for it, and the table shows what it costs.
+        counted = [(case, params) for case, params in cases if params.cursor is None]
+        counted += [(case, ListParams(query=query)) for case, query in terms.cases()]
+        for case, params in counted:
+            runner.run("count", case, label, count_call(user, params), None)
 
 
 def logged_in_clients(users: dict[str, "User"]) -> dict[str, "Client"]:
@@ -249,22 +268,34 @@ def logged_in_clients(users: dict[str, "User"]) -> dict[str, "Client"]:
     return clients
 
 
+FILTER_QUERY = urlencode({"f.grade": "A", "f.province": "33"})
+
+
+def page_paths(terms: SearchTerms) -> list[tuple[str, str, tuple[float, float] | None]]:
+    """Return (case, path, target) for each page request; count requests have no target."""
+    search_path = "/?" + urlencode({"q": terms.name_fragment})
+    return [
+        ("GET /", "/", LIST_TARGET),
+        (f"GET /?q={terms.name_fragment}", search_path, SEARCH_TARGET),
+        ("GET /?f.grade=A&f.province=33", f"/?{FILTER_QUERY}", LIST_TARGET),
+        ("GET /customers/count/", "/customers/count/", None),
+        (
+            "GET /customers/count/?f.grade=A&f.province=33",
+            f"/customers/count/?{FILTER_QUERY}",
+            None,
+        ),
+    ]
+
+
 def run_client(runner: Runner, clients: dict[str, "Client"], terms: SearchTerms) -> None:
     from django.test.utils import override_settings
 
     from bench.urls import BARE_PATH
 
-    search_path = "/?" + urlencode({"q": terms.name_fragment})
     with override_settings(ROOT_URLCONF="bench.urls"):
         for label, client in clients.items():
-            runner.run("page (Client)", "GET /", label, client_call(client, "/"), LIST_TARGET)
-            runner.run(
-                "page (Client)",
-                f"GET /?q={terms.name_fragment}",
-                label,
-                client_call(client, search_path),
-                SEARCH_TARGET,
-            )
+            for case, path, target in page_paths(terms):
+                runner.run("page (Client)", case, label, client_call(client, path), target)
         first_client = next(iter(clients.values()))
         runner.run(
             "bare (Client)",
@@ -281,7 +312,6 @@ def run_http(
     """Time the pages over HTTP and return the server's memory afterwards, in KiB."""
     from bench.urls import BARE_PATH
 
-    search_path = "/?" + urlencode({"q": terms.name_fragment})
     log_path = runner.args.results_dir / f"server-{stamp}.log"
     with BenchServer(runner.args.data_dir, log_path) as server:
         for label, client in clients.items():
@@ -294,15 +324,8 @@ def run_http(
 
                 return call
 
-            runner.run("page (HTTP)", "GET /", label, page("/"), LIST_TARGET, in_process=False)
-            runner.run(
-                "page (HTTP)",
-                f"GET /?q={terms.name_fragment}",
-                label,
-                page(search_path),
-                SEARCH_TARGET,
-                in_process=False,
-            )
+            for case, path, target in page_paths(terms):
+                runner.run("page (HTTP)", case, label, page(path), target, in_process=False)
 
         def bare() -> str:
             status, size = server.get(f"/{BARE_PATH}")

@@ -30,7 +30,7 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from kehu.customers.listing import ListParams, list_customers
+    from kehu.customers.listing import ListParams, count_customers, list_customers
     from kehu.org.models import User
 
     user = User.objects.get(username=args.user)
@@ -42,8 +42,9 @@ def main() -> None:
     with CaptureQueriesContext(connection) as captured:
         started = time.perf_counter()
         page = list_customers(user, params)
+        total = count_customers(user, params)
         elapsed = (time.perf_counter() - started) * 1000
-    print(f"{len(page.rows)} rows, count {page.count}, {elapsed:.1f} ms in total\n")
+    print(f"{len(page.rows)} rows, count {total.shown}, {elapsed:.1f} ms in total\n")
     with connection.cursor() as cursor:
         for query in captured.captured_queries:
             sql = query["sql"]

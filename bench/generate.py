@@ -88,7 +88,8 @@ def remove_database(data_dir: Path) -> None:
 
 def create_team() -> Team:
     """Create the departments and users that own the generated customers."""
-    from kehu.org.models import Department, Role, User
+    from kehu.org.models import Department, Preset, User
+    from kehu.org.presets import preset_role
 
     company = Department.objects.create(name="总公司")
     departments = [
@@ -98,18 +99,21 @@ def create_team() -> Team:
 
     def user(username: str, display_name: str, role: str, department: Department) -> User:
         person = User(
-            username=username, display_name=display_name, role=role, department=department
+            username=username,
+            display_name=display_name,
+            role=preset_role(role),
+            department=department,
         )
         person.set_unusable_password()
         person.save()
         return person
 
-    boss = user("boss", "刘总", Role.BOSS, company)
+    boss = user("boss", "刘总", Preset.BOSS, company)
     for number, department in enumerate(departments, start=1):
-        user(f"manager{number}", f"{department.name[:2]}经理", Role.MANAGER, department)
-    big_owner = user(BIG_OWNER_USERNAME, "王大明", Role.REP, departments[0])
+        user(f"manager{number}", f"{department.name[:2]}经理", Preset.MANAGER, department)
+    big_owner = user(BIG_OWNER_USERNAME, "王大明", Preset.REP, departments[0])
     others = [
-        user(f"rep{number:02d}", f"销售{number:02d}", Role.REP, departments[number % 3])
+        user(f"rep{number:02d}", f"销售{number:02d}", Preset.REP, departments[number % 3])
         for number in range(1, OTHER_REPS + 1)
     ]
     return Team(boss.pk, big_owner.pk, tuple(person.pk for person in others))

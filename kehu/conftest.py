@@ -4,7 +4,8 @@ import dataclasses
 
 import pytest
 
-from kehu.org.models import Department, Role, User
+from kehu.org.models import Department, Preset, User
+from kehu.org.presets import preset_role
 
 
 @dataclasses.dataclass
@@ -29,24 +30,24 @@ def personas(db: None) -> Personas:
             username=username,
             password="test-pass-123",
             display_name=name,
-            role=role,
+            role=preset_role(role),
             department=department,
         )
 
-    manager = user("manager", "王经理", Role.MANAGER, east)
-    other_manager = user("south_manager", "赵经理", Role.MANAGER, south)
-    rep = user("rep", "李销售", Role.REP, east)
-    rep2 = user("rep2", "张销售", Role.REP, east)
-    other_rep = user("south_rep", "陈销售", Role.REP, south)
+    manager = user("manager", "王经理", Preset.MANAGER, east)
+    other_manager = user("south_manager", "赵经理", Preset.MANAGER, south)
+    rep = user("rep", "李销售", Preset.REP, east)
+    rep2 = user("rep2", "张销售", Preset.REP, east)
+    other_rep = user("south_rep", "陈销售", Preset.REP, south)
     for member in (rep, rep2):
         member.manager = manager
         member.save(update_fields=["manager"])
     return Personas(
-        boss=user("boss", "刘总", Role.BOSS, company),
+        boss=user("boss", "刘总", Preset.BOSS, company),
         manager=manager,
         rep=rep,
         rep2=rep2,
-        agent=user("agent", "外部代理", Role.AGENT, company),
+        agent=user("agent", "外部代理", Preset.AGENT, company),
         other_manager=other_manager,
         other_rep=other_rep,
     )

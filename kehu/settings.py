@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kehu.core",
     "kehu.org",
+    "kehu.audit",
     "kehu.fields",
     "kehu.customers",
     "kehu.timeline",

@@ -101,7 +101,8 @@ def test_benchmark_measures_every_case(tmp_path: Path) -> None:
     groups = [item["group"] for item in report["results"]]
     assert groups.count("list") == 14
     assert groups.count("search") == 10
-    assert groups.count("page (HTTP)") == 4
+    assert groups.count("count") == 22
+    assert groups.count("page (HTTP)") == 10
     pages = [item for item in report["results"] if item["group"].startswith("page")]
     assert all(item["detail"].startswith("HTTP 200,") for item in pages)
     assert report["server_memory_kib"]["VmRSS"] > 0

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from kehu.api import tokens
 from kehu.api.models import ApiToken
 from kehu.core import clock
-from kehu.org.models import Role, User
+from kehu.org.models import Capability, User
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def _may_manage_tokens_of(actor: User | None, user: User) -> bool:
         return True
     if not actor.is_active:
         return False
-    return actor.pk == user.pk or actor.role == Role.BOSS or actor.is_superuser
+    return actor.pk == user.pk or actor.has_capability(Capability.MANAGE_USERS)
 
 
 def issue_token(actor: User | None, user: User, name: str) -> tuple[ApiToken, str]:

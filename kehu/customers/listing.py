@@ -3,7 +3,8 @@
 Pages and the API both call `list_customers`, which starts from the visibility layer. Deep pages
 use a keyset cursor (the last row's sort value and id), never OFFSET, so page 1,000 costs what
 page 1 costs. Counts are exact up to MAX_COUNT and reported as capped above it, because an exact
-COUNT over a million rows is the slowest query a list page could run.
+COUNT over a million rows is the slowest query a list page could run. The count is a separate
+call, so a page can show its rows before the count arrives.
 """
 
 import base64
@@ -64,8 +65,16 @@ class ListParams:
 class ListPage:
     rows: list[Customer]
     next_cursor: str | None
+
+
+@dataclasses.dataclass
+class ListCount:
     count: int
-    count_is_capped: bool
+    is_capped: bool
+
+    @property
+    def shown(self) -> int:
+        return min(self.count, MAX_COUNT)
 
 
 def params_from_query(query: Mapping[str, Any]) -> ListParams:
@@ -312,6 +321,24 @@ def _after_cursor(
     return queryset.filter(after | Q(sort_value__isnull=True))
 
 
+def _matching(user: User, params: ListParams, specs: dict[str, FieldSpec]) -> QuerySet[Customer]:
+    queryset = visible_customers(user)
+    queryset = _apply_view(queryset, user, params.view)
+    queryset = _apply_filters(queryset, specs, params.filters)
+    return search.search(queryset, params.query)
+
+
+def count_customers(user: User, params: ListParams) -> ListCount:
+    """Count the customers `list_customers` would list for `params`, exactly up to MAX_COUNT.
+
+    The page of rows does not wait for this: with a selective filter the count may have to read
+    every candidate row, while the first page stops after page_size matches.
+    """
+    queryset = _matching(user, params, field_map(FieldTarget.CUSTOMER))
+    count = queryset.order_by()[: MAX_COUNT + 1].count()
+    return ListCount(count=count, is_capped=count > MAX_COUNT)
+
+
 def list_customers(user: User, params: ListParams) -> ListPage:
     """Return one page of the customers `user` may see, filtered, searched and sorted.
 
@@ -326,12 +353,7 @@ def list_customers(user: User, params: ListParams) -> ListPage:
             }
         )
     specs = field_map(FieldTarget.CUSTOMER)
-    queryset = visible_customers(user)
-    queryset = _apply_view(queryset, user, params.view)
-    queryset = _apply_filters(queryset, specs, params.filters)
-    queryset = search.search(queryset, params.query)
-
-    count = queryset.order_by()[: MAX_COUNT + 1].count()
+    queryset = _matching(user, params, specs)
     sort = _sort_for(specs, params.sort)
     ordered = queryset
     if params.cursor:
@@ -352,9 +374,4 @@ def list_customers(user: User, params: ListParams) -> ListPage:
         rows = rows[: params.page_size]
         last = rows[-1]
         next_cursor = _encode_cursor(vars(last)["sort_value_out"], last.pk)
-    return ListPage(
-        rows=rows,
-        next_cursor=next_cursor,
-        count=min(count, MAX_COUNT),
-        count_is_capped=count > MAX_COUNT,
-    )
+    return ListPage(rows=rows, next_cursor=next_cursor)

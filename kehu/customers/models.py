@@ -125,6 +125,50 @@ class Customer(models.Model):
         return reverse("web:customer_detail", args=[self.public_id])
 
 
+class ShareAccess(models.TextChoices):
+    READ = "read", _("Read-only")
+    WRITE = "write", _("Read and write")
+
+
+class CustomerShare(models.Model):
+    """A customer shared with a colleague outside the owner's reach, optionally until a date.
+
+    The share ends after `until` (inclusive, Asia/Shanghai dates); a share never makes the
+    colleague the owner.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shared with"),
+        on_delete=models.CASCADE,
+        related_name="customer_shares",
+    )
+    access = models.CharField(
+        _("access"), max_length=10, choices=ShareAccess.choices, default=ShareAccess.READ
+    )
+    until = models.DateField(_("until"), null=True, blank=True)
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shared by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("shared at"))
+
+    class Meta:
+        verbose_name = _("share")
+        verbose_name_plural = _("shares")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "user"], name="customers_share_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "customer"], name="customers_share_user")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} → {self.user_id}"
+
+
 class Contact(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     customer = models.ForeignKey(

@@ -19,11 +19,15 @@ from kehu.customers.choices import CustomerKind
 from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Contact, Customer, Tag
-from kehu.customers.queries import is_visible
-from kehu.org.models import Department, Role, User
-from kehu.org.visibility import can_edit_customers
+from kehu.customers.queries import is_writable
+from kehu.fields.registry import FieldTarget, field_map
+from kehu.org.models import Capability, User
+from kehu.org.policy import policy_for
+from kehu.org.visibility import may_own_customers, reaches_owner
 from kehu.timeline import events
 
+# Keys an edit may not carry: they change through their own actions.
+PROTECTED_KEYS = ("owner", "creator", "created_at")
 # Changes to these fields appear on the timeline; edits of the rest only bump the version.
 TRACKED_FIELDS = (
     "name",
@@ -97,30 +101,67 @@ def check_duplicates(
 def check_owner(actor: User, owner: User | None) -> None:
     """Raise unless `actor` may make `owner` the owner of a customer (None: unassigned).
 
-    Outside agents never own customers. A rep gives customers only to themselves. A manager
-    gives them to users of their own department tree or leaves them unassigned, and the boss
-    gives them to any active user.
+    Outside agents never own customers. Anyone who may create customers may own them. Giving a
+    customer to someone else, or leaving it unassigned, needs the assign capability, and the
+    new owner must be inside the actor's reach (the whole company for the boss, the department
+    tree for a manager).
     """
     if owner is None:
-        if actor.role in (Role.BOSS, Role.MANAGER) or actor.is_superuser:
+        if actor.has_capability(Capability.ASSIGN):
             return
         raise PermissionDenied(_("Only a manager may leave a customer unassigned."))
     if not owner.is_active:
         raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
-    if owner.role == Role.AGENT:
+    if not may_own_customers(owner):
         raise ValidationError({"owner": [_("An outside agent cannot own customers.")]})
-    if actor.role == Role.BOSS or actor.is_superuser or owner.pk == actor.pk:
+    if owner.pk == actor.pk:
         return
-    if actor.role == Role.MANAGER and actor.department_id is not None:
-        department = Department.objects.get(pk=actor.department_id)
-        if owner.department_id in department.subtree_ids():
-            return
+    if actor.has_capability(Capability.ASSIGN) and reaches_owner(actor, owner):
+        return
     raise PermissionDenied(_("You may not give customers to %(user)s.") % {"user": owner})
 
 
-def _require_editor(actor: User) -> None:
-    if not can_edit_customers(actor):
+def _require(actor: User, capability: str) -> None:
+    if actor.has_capability(capability):
+        return
+    if capability in (Capability.CREATE, Capability.EDIT):
         raise PermissionDenied(_("You may not create or edit customers."))
+    raise PermissionDenied(_("Your role may not do this."))
+
+
+def _require_writable(actor: User, customer: Customer) -> None:
+    if not is_writable(actor, customer):
+        raise PermissionDenied(_("You may not edit this customer."))
+
+
+def _refuse_protected_keys(values: Mapping[str, Any]) -> None:
+    """Owner and creator change only through their own actions (transfer), never an edit."""
+    errors = {
+        key: [_("This field changes only through its own action, such as a transfer.")]
+        for key in PROTECTED_KEYS
+        if key in values
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_field_policy(
+    actor: User, values: Mapping[str, Any], contacts: Sequence[Mapping[str, Any]] = ()
+) -> None:
+    """Raise ValidationError for any given field the actor's role may not set."""
+    policy = policy_for(actor)
+    policy.check_write(FieldTarget.CUSTOMER, field_map(FieldTarget.CUSTOMER), values.keys())
+    contact_specs = field_map(FieldTarget.CONTACT)
+    for index, contact in enumerate(contacts, start=1):
+        try:
+            policy.check_write(FieldTarget.CONTACT, contact_specs, contact.keys())
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    f"contacts.{index}.{key}": messages
+                    for key, messages in error.message_dict.items()
+                }
+            ) from None
 
 
 def set_tags(customer: Customer, names: Sequence[str]) -> None:
@@ -156,10 +197,11 @@ def create_customer(
     DuplicateCustomer on an exact match (or a close one unless `allow_similar`). The owner is
     the actor unless given; None leaves the customer unassigned. The actor is the creator.
     """
-    _require_editor(actor)
+    _require(actor, Capability.CREATE)
     if owner is OwnerDefault.ACTOR:
         owner = actor
     check_owner(actor, owner)
+    check_field_policy(actor, values, contacts)
     cleaned = clean_customer(values)
     cleaned_contacts = _clean_contacts(contacts)
 
@@ -207,9 +249,10 @@ def update_customer(
     Raises PermissionDenied, ValidationError, DuplicateCustomer, or ValidationError on
     "version" when `expected_version` is given and someone saved the customer in between.
     """
-    _require_editor(actor)
-    if not is_visible(actor, customer):
-        raise PermissionDenied(_("You may not edit this customer."))
+    _require(actor, Capability.EDIT)
+    _require_writable(actor, customer)
+    _refuse_protected_keys(values)
+    check_field_policy(actor, values)
     cleaned = clean_customer(values, partial=True)
 
     with transaction.atomic():
@@ -269,9 +312,8 @@ def update_customer(
 
 def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Customer:
     """Give a customer to another user, or make it unassigned with None; records the event."""
-    _require_editor(actor)
-    if not is_visible(actor, customer):
-        raise PermissionDenied(_("You may not reassign this customer."))
+    _require(actor, Capability.ASSIGN)
+    _require_writable(actor, customer)
     check_owner(actor, new_owner)
     with transaction.atomic():
         # PostgreSQL cannot lock the nullable side of the owner join, so lock only the customer.
@@ -294,9 +336,9 @@ def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Cus
 
 def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> Contact:
     """Add a contact to a visible customer after checking its mobile, email and WeChat ID."""
-    _require_editor(actor)
-    if not is_visible(actor, customer):
-        raise PermissionDenied(_("You may not edit this customer."))
+    _require(actor, Capability.EDIT)
+    _require_writable(actor, customer)
+    check_field_policy(actor, {}, [values])
     cleaned = clean_contact(values)
     now = clock.now()
     with transaction.atomic():
@@ -326,10 +368,10 @@ def update_contact(
     With `expected_version`, raises ValidationError on "version" if someone saved the contact
     after the caller read it.
     """
-    _require_editor(actor)
+    _require(actor, Capability.EDIT)
     customer = contact.customer
-    if not is_visible(actor, customer):
-        raise PermissionDenied(_("You may not edit this customer."))
+    _require_writable(actor, customer)
+    check_field_policy(actor, {}, [values])
     cleaned = clean_contact(values, partial=True)
     with transaction.atomic():
         serialize_duplicate_checks()

@@ -12,7 +12,7 @@ from typing import Any
 from kehu.customers.choices import CustomerStatus, LeadSource
 from kehu.demo import names, stories
 from kehu.demo.generator import Generator
-from kehu.org.models import Role
+from kehu.org.models import Preset
 
 DEFAULT_SEED = 20240501
 DEFAULT_CUSTOMERS = 300
@@ -43,12 +43,12 @@ DEPARTMENTS = [
 ]
 
 USERS = [
-    DemoUser("boss", "周建国", Role.BOSS, "company"),
-    DemoUser("manager", "王丽华", Role.MANAGER, "east", manager="boss"),
-    DemoUser("rep1", "李明", Role.REP, "east", manager="manager"),
-    DemoUser("rep2", "张伟", Role.REP, "east", manager="manager"),
-    DemoUser("rep3", "陈静", Role.REP, "south", manager="boss"),
-    DemoUser("agent", "赵刚", Role.AGENT),
+    DemoUser("boss", "周建国", Preset.BOSS, "company"),
+    DemoUser("manager", "王丽华", Preset.MANAGER, "east", manager="boss"),
+    DemoUser("rep1", "李明", Preset.REP, "east", manager="manager"),
+    DemoUser("rep2", "张伟", Preset.REP, "east", manager="manager"),
+    DemoUser("rep3", "陈静", Preset.REP, "south", manager="boss"),
+    DemoUser("agent", "赵刚", Preset.AGENT),
 ]
 
 TEAM_REPS = {"east": ("rep1", "rep2"), "south": ("rep3",)}

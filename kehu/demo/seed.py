@@ -19,6 +19,7 @@ from kehu.demo.plan import (
     plan_company,
 )
 from kehu.org.models import Department, User
+from kehu.org.presets import preset_role
 from kehu.timeline import services as timeline_services
 
 # Lower-case letters and digits without the easily confused i, l, o, 0 and 1.
@@ -62,7 +63,7 @@ def seed_company(
             username=demo_user.username,
             password=password,
             display_name=demo_user.display_name,
-            role=demo_user.role,
+            role=preset_role(demo_user.role),
             department=departments.get(demo_user.department),
             manager=users.get(demo_user.manager),
         )

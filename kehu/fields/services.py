@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kehu.fields.models import CUSTOM_FIELD_TYPES, CustomField, FieldTarget, FieldType
 from kehu.fields.registry import builtin_fields
 from kehu.fields.values import parse_bool
-from kehu.org.models import Role, User
+from kehu.org.models import Capability, User
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ CHANGEABLE = ("label", "label_en", "choices", "required", "position")
 
 
 def can_manage_fields(user: User) -> bool:
-    return bool(user.is_active and (user.role == Role.BOSS or user.is_superuser))
+    return user.has_capability(Capability.MANAGE_FIELDS)
 
 
 def _require_manager(actor: User) -> None:

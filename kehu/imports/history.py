@@ -23,9 +23,8 @@ from kehu.customers.bulk import (
 )
 from kehu.customers.models import Customer
 from kehu.customers.normalize import name_key
-from kehu.customers.queries import visible_customers
-from kehu.org.models import User
-from kehu.org.visibility import can_edit_customers
+from kehu.customers.queries import writable_customers
+from kehu.org.models import Capability, User
 from kehu.timeline.models import FollowUp
 from kehu.timeline.services import clean_follow_up
 
@@ -53,13 +52,14 @@ def import_follow_ups(
     dates so an undo can restore them. Raises PermissionDenied when the actor may not edit
     customers.
     """
-    if not can_edit_customers(context.actor):
-        raise PermissionDenied(_("You may not create or edit customers."))
+    actor = context.actor
+    if not (actor.has_capability(Capability.IMPORT) and actor.has_capability(Capability.FOLLOW_UP)):
+        raise PermissionDenied(_("Your role may not import follow-ups."))
     result = BatchResult()
     wanted = {name_key(item.customer_name) for item in items}
     by_name: dict[str, list[int]] = {}
     for pk, key in (
-        visible_customers(context.actor).filter(name_key__in=wanted).values_list("pk", "name_key")
+        writable_customers(context.actor).filter(name_key__in=wanted).values_list("pk", "name_key")
     ):
         by_name.setdefault(key, []).append(pk)
     cleaned_items: list[tuple[IncomingFollowUp, int, dict[str, Any]]] = []

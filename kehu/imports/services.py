@@ -30,8 +30,7 @@ from kehu.imports.models import (
 )
 from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
-from kehu.org.models import User
-from kehu.org.visibility import can_edit_customers
+from kehu.org.models import Capability, User
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +50,7 @@ REQUIRED_TARGETS = {
 
 
 def can_import(user: User) -> bool:
-    return bool(user.is_authenticated and can_edit_customers(user))
+    return bool(user.is_authenticated and user.has_capability(Capability.IMPORT))
 
 
 def _require_importer(actor: User) -> None:

@@ -40,17 +40,108 @@ class Department(models.Model):
         return ids
 
 
-class Role(models.TextChoices):
+class Preset(models.TextChoices):
+    """The roles a new company starts with; each one is a Role row that can be edited."""
+
     BOSS = "boss", _("Boss")
     MANAGER = "manager", _("Sales manager")
     REP = "rep", _("Sales rep")
     AGENT = "agent", _("Outside agent")
 
 
+class DataScope(models.TextChoices):
+    """Which customers a role reaches, by their owner."""
+
+    OWN = "own", _("Own customers")
+    SUBORDINATES = "subordinates", _("Own and subordinates' customers")
+    DEPARTMENT = "department", _("Own department's customers")
+    DEPARTMENT_TREE = "department_tree", _("Own department and sub-departments")
+    COMPANY = "company", _("Whole company")
+    ASSIGNED = "assigned", _("Only customers explicitly assigned")
+
+
+class Capability(models.TextChoices):
+    CREATE = "create", _("Create customers")
+    EDIT = "edit", _("Edit customers and contacts")
+    DELETE = "delete", _("Delete to the recycle bin")
+    FOLLOW_UP = "follow_up", _("Add follow-ups")
+    IMPORT = "import", _("Import")
+    EXPORT = "export", _("Export")
+    ASSIGN = "assign", _("Assign and transfer")
+    RECLAIM = "reclaim", _("Reclaim")
+    MANAGE_POOLS = "manage_pools", _("Manage pools")
+    VIEW_REPORTS = "view_reports", _("View reports")
+    VIEW_AUDIT = "view_audit", _("View the audit log")
+    MANAGE_USERS = "manage_users", _("Manage users and roles")
+    MANAGE_FIELDS = "manage_fields", _("Manage fields")
+    REVEAL = "reveal", _("Reveal masked values")
+
+
+class FieldAccess(models.TextChoices):
+    """What a role may do with one field. The order is from most to least open."""
+
+    EDITABLE = "editable", _("Editable")
+    READ_ONLY = "read_only", _("Read-only")
+    MASKED = "masked", _("Masked")
+    HIDDEN = "hidden", _("Hidden")
+
+
+class Role(models.Model):
+    """A data scope, a set of capabilities and a field policy, shared by the users who hold it.
+
+    `field_policy` maps "<target>.<field key>" (such as "contact.mobile") to a FieldAccess value.
+    A field without an entry takes `money_access` when it holds money, `sensitive_access` when the
+    registry marks it sensitive (phones), and is editable otherwise.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    preset = models.CharField(
+        _("preset"), max_length=20, choices=Preset.choices, blank=True, editable=False
+    )
+    data_scope = models.CharField(
+        _("data scope"), max_length=20, choices=DataScope.choices, default=DataScope.OWN
+    )
+    capabilities = models.JSONField(_("capabilities"), default=list, blank=True)
+    field_policy = models.JSONField(_("field policy"), default=dict, blank=True)
+    money_access = models.CharField(
+        _("money fields"), max_length=20, choices=FieldAccess.choices, default=FieldAccess.EDITABLE
+    )
+    sensitive_access = models.CharField(
+        _("sensitive fields"),
+        max_length=20,
+        choices=FieldAccess.choices,
+        default=FieldAccess.EDITABLE,
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["preset"], condition=~models.Q(preset=""), name="org_role_unique_preset"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REP)
+    # A user without a role reaches no customers and may do nothing but sign in.
+    role = models.ForeignKey(
+        Role,
+        verbose_name=_("role"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     # Users leave departments through reassignment, not by deleting the department.
     department = models.ForeignKey(
         Department,
@@ -79,3 +170,11 @@ class User(AbstractUser):
     @property
     def label(self) -> str:
         return str(self)
+
+    def has_capability(self, capability: str) -> bool:
+        """Return whether the user may do `capability`; deactivated users may do nothing."""
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return self.role is not None and self.role.allows(capability)

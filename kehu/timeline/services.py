@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.customers.models import Customer
-from kehu.customers.queries import is_visible
+from kehu.customers.queries import is_writable
 from kehu.fields.values import parse_date
-from kehu.org.models import Role, User
+from kehu.org.models import Capability, User
 from kehu.timeline import events
 from kehu.timeline.models import Attachment, FollowUp, FollowUpKind, FollowUpRevision
 
@@ -90,8 +90,9 @@ def _parse_moment(raw: Any) -> dt.datetime | None:
     return moment
 
 
-def _require_visible(actor: User, customer: Customer) -> None:
-    if not actor.is_active or not is_visible(actor, customer):
+def _require_follow_up_access(actor: User, customer: Customer) -> None:
+    """Follow-ups and attachments need the follow-up capability and write access."""
+    if not actor.has_capability(Capability.FOLLOW_UP) or not is_writable(actor, customer):
         raise PermissionDenied(_("You may not add follow-ups to this customer."))
 
 
@@ -106,7 +107,7 @@ def _touch_customer(customer_id: int, occurred_at: dt.datetime, next_on: dt.date
 
 def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) -> FollowUp:
     """Record an interaction on a visible customer and update its follow-up dates."""
-    _require_visible(actor, customer)
+    _require_follow_up_access(actor, customer)
     cleaned = clean_follow_up(values)
     now = clock.now()
     cleaned["occurred_at"] = cleaned.get("occurred_at") or now
@@ -119,12 +120,15 @@ def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) ->
 
 
 def can_edit_follow_up(actor: User, follow_up: FollowUp) -> bool:
-    return bool(follow_up.author_id == actor.pk or actor.role in (Role.BOSS, Role.MANAGER))
+    """The author edits their own follow-ups; roles that may assign edit anyone's in reach."""
+    if follow_up.author_id == actor.pk:
+        return True
+    return actor.has_capability(Capability.ASSIGN) and is_writable(actor, follow_up.customer)
 
 
 def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) -> FollowUp:
     """Change a follow-up, keeping the earlier text as a revision. Only its author or a manager."""
-    _require_visible(actor, follow_up.customer)
+    _require_follow_up_access(actor, follow_up.customer)
     if not can_edit_follow_up(actor, follow_up):
         raise PermissionDenied(_("Only the author or a manager may edit this follow-up."))
     cleaned = clean_follow_up(values, partial=True)
@@ -163,7 +167,7 @@ def add_attachment(
     actor: User, customer: Customer, upload: UploadedFile[Any], follow_up: FollowUp | None = None
 ) -> Attachment:
     """Store an uploaded file under a generated name, linked to a visible customer."""
-    _require_visible(actor, customer)
+    _require_follow_up_access(actor, customer)
     limit = settings.KEHU_MAX_ATTACHMENT_MB * 1024 * 1024
     size = upload.size or 0
     if size > limit:

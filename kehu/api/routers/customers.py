@@ -12,7 +12,7 @@ from kehu.api.auth import request_user
 from kehu.api.errors import error_dict
 from kehu.api.routers.common import ERRORS, field_values
 from kehu.customers import services
-from kehu.customers.listing import list_customers, params_from_query
+from kehu.customers.listing import count_customers, list_customers, params_from_query
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import custom_fields
 from kehu.org.models import User
@@ -58,6 +58,7 @@ def list_(
     params = params_from_query(_query_dict(request))
     try:
         page = list_customers(user, params)
+        total = count_customers(user, params)
     except ValidationError as error:
         raise _name_filter_errors(error, params.filters) from None
 
@@ -66,8 +67,8 @@ def list_(
     return schemas.CustomerPage(
         items=[present.customer(row, specs) for row in page.rows],
         next_cursor=page.next_cursor,
-        count=page.count,
-        count_is_capped=page.count_is_capped,
+        count=total.shown,
+        count_is_capped=total.is_capped,
     )
 
 

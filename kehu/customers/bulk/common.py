@@ -13,8 +13,8 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from kehu.customers.models import Contact
-from kehu.org.models import Role, User
-from kehu.org.visibility import can_edit_customers
+from kehu.org.models import Capability, User
+from kehu.org.visibility import may_own_customers, reaches_owner
 from kehu.timeline import events
 from kehu.timeline.models import Event
 
@@ -174,13 +174,16 @@ def contact_identity(contact: Mapping[str, Any]) -> set[tuple[str, str]]:
 def check_owner(actor: User, owner: User | None) -> None:
     """Raise PermissionDenied unless `actor` may import customers into `owner` (None: unassigned).
 
-    Reps import into themselves only; managers and the boss choose any active owner or none.
+    Roles that may assign choose any active owner inside their reach, or none; the others
+    import into themselves only.
     """
-    if not can_edit_customers(actor):
-        raise PermissionDenied(_("You may not create or edit customers."))
+    if not actor.has_capability(Capability.IMPORT):
+        raise PermissionDenied(_("Your role may not import customers."))
     if owner is not None and not owner.is_active:
         raise PermissionDenied(_("A deactivated user cannot own customers."))
-    if actor.is_superuser or actor.role in (Role.BOSS, Role.MANAGER):
+    if owner is not None and not may_own_customers(owner):
+        raise PermissionDenied(_("An outside agent cannot own customers."))
+    if actor.has_capability(Capability.ASSIGN) and (owner is None or reaches_owner(actor, owner)):
         return
     if owner is None or owner.pk != actor.pk:
         raise PermissionDenied(_("You may import customers only into yourself."))

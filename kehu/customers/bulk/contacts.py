@@ -35,9 +35,9 @@ from kehu.customers.cleaning import clean_contact
 from kehu.customers.dedup import Candidate, Match, find_matches
 from kehu.customers.models import Contact
 from kehu.customers.normalize import name_key
-from kehu.customers.queries import visible_customers
+from kehu.customers.queries import writable_customers
 from kehu.fields.registry import custom_fields_snapshot
-from kehu.org.visibility import can_edit_customers
+from kehu.org.models import Capability
 from kehu.timeline import events
 from kehu.timeline.models import Event
 
@@ -53,7 +53,8 @@ def import_contacts(
     is skipped, updated or added again as chosen; on another customer it is skipped, rejected or
     added. Raises PermissionDenied when the actor may not edit customers.
     """
-    if not can_edit_customers(context.actor):
+    actor = context.actor
+    if not (actor.has_capability(Capability.IMPORT) and actor.has_capability(Capability.EDIT)):
         raise PermissionDenied(_("You may not create or edit customers."))
     result = BatchResult()
     plan = Plan()
@@ -67,7 +68,7 @@ def import_contacts(
     wanted = {name_key(item.customer_name) for item in items if item.customer_name.strip()}
     stored_by_name: dict[str, list[int]] = {}
     for pk, key in (
-        visible_customers(context.actor).filter(name_key__in=wanted).values_list("pk", "name_key")
+        writable_customers(context.actor).filter(name_key__in=wanted).values_list("pk", "name_key")
     ):
         stored_by_name.setdefault(key, []).append(pk)
     candidates = [

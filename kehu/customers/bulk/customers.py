@@ -44,7 +44,7 @@ from kehu.customers.dedup import Candidate, Match, find_matches
 from kehu.customers.models import Customer, SearchDocument, SearchKey, Tag
 from kehu.customers.queries import visible_customers
 from kehu.fields.registry import custom_fields_snapshot
-from kehu.org.models import Role
+from kehu.org.models import Capability
 from kehu.timeline import events
 from kehu.timeline.models import Event
 
@@ -239,9 +239,9 @@ def _plan_create(
     keys: list[tuple[str, str]],
     matches: list[Match],
 ) -> RowResult:
-    # Only managers and the boss may carry over who created a customer and when: for a rep
-    # that would rewrite the record's history.
-    keeps_history = context.actor.is_superuser or context.actor.role in (Role.BOSS, Role.MANAGER)
+    # Only roles that may assign (managers, the boss) carry over who created a customer and
+    # when: for a rep that would rewrite the record's history.
+    keeps_history = context.actor.has_capability(Capability.ASSIGN)
     placeholder = index.placeholder()
     tags = cleaned.pop("tags", [])
     plan.creates[placeholder] = Planned(

@@ -61,12 +61,12 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
 
     users = {
         user.username: (
-            user.role,
+            user.role.preset if user.role else "",
             user.display_name,
             str(user.department or ""),
             str(user.manager or ""),
         )
-        for user in User.objects.select_related("department", "manager")
+        for user in User.objects.select_related("department", "manager", "role")
     }
     assert users == {
         "boss": ("boss", "周建国", "总公司", ""),

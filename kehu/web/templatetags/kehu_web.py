@@ -33,3 +33,9 @@ def contains(values: Any, item: Any) -> bool:
     if isinstance(values, list | tuple | set):
         return str(item) in {str(value) for value in values}
     return str(values) == str(item)
+
+
+@register.filter
+def can(user: Any, capability: str) -> bool:
+    """Return whether the signed-in user's role has `capability`: {% if user|can:"export" %}."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_capability(capability))

@@ -154,8 +154,18 @@ def test_bad_filter_value_shows_error(personas: Personas, client_for: ClientFor)
     assert response.status_code == 200
     assert "“下周”不是有效的日期" in response.text
     assert _names(response.text) == []
-    assert "共 0 个客户" not in response.text
+    assert "customers/count/" not in response.text
     assert "没有符合条件的客户" not in response.text
+
+
+def test_count_rejects_bad_filter_value(personas: Personas, client_for: ClientFor) -> None:
+    response = client_for(personas.rep).get(
+        "/customers/count/", {"f.next_follow_up_on__gte": "下周"}
+    )
+
+    assert response.status_code == 400
+    assert "“下周”不是有效的日期" in response.text
+    assert "个客户" not in response.text
 
 
 def test_sort_header_orders_and_toggles(
@@ -195,12 +205,18 @@ def test_next_page_follows_cursor(
 def test_count_shows_exact_number(
     personas: Personas, client_for: ClientFor, make_customer: MakeCustomer
 ) -> None:
-    make_customer("杭州星星科技有限公司")
-    make_customer("宁波海风贸易有限公司")
+    make_customer("杭州星星科技有限公司", grade="A")
+    make_customer("宁波海风贸易有限公司", grade="B")
 
-    response = client_for(personas.rep).get("/")
+    client = client_for(personas.rep)
+    page = client.get("/", {"f.grade": "A"})
+    count = client.get("/customers/count/", {"f.grade": "A"})
+    unfiltered = client.get("/customers/count/")
 
-    assert "共 2 个客户" in response.text
+    assert 'hx-get="/customers/count/?f.grade=A"' in page.text
+    assert "个客户" not in page.text
+    assert "共 1 个客户" in count.text
+    assert "共 2 个客户" in unfiltered.text
 
 
 def test_count_is_capped_above_ten_thousand(personas: Personas, client_for: ClientFor) -> None:
@@ -221,8 +237,9 @@ def test_count_is_capped_above_ten_thousand(personas: Personas, client_for: Clie
     )
 
     response = client_for(personas.rep).get("/")
+    count = client_for(personas.rep).get("/customers/count/")
 
-    assert "共 10,000+ 个客户" in response.text
+    assert "共 10,000+ 个客户" in count.text
     assert len(_names(response.text)) == 50
 
 
@@ -270,12 +287,13 @@ def test_list_query_count_is_pinned(
             )
 
     add_customers(0, 3)
-    # Session, user, preference, custom fields (page and listing), department tree (2), count,
-    # rows, tags, creators, saved views, owner filter people.
-    with django_assert_num_queries(13):
+    # Session, user, preference, custom fields (page and listing), role, department tree (2),
+    # shares, rows, tags, creators, department tree for the owner filter (2), saved views, owner
+    # filter people. The count is a request of its own.
+    with django_assert_num_queries(16):
         few = client.get("/")
     add_customers(3, 27)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         many = client.get("/")
 
     assert len(_names(few.text)) == 3

@@ -50,11 +50,14 @@ def test_list_page_in_chinese(
 ) -> None:
     make_customer("杭州星星科技有限公司")
 
-    response = client_for(personas.rep).get("/")
+    client = client_for(personas.rep)
+    response = client.get("/")
+    count = client.get("/customers/count/")
 
     assert "<h1>客户</h1>" in response.text
     assert "新建客户" in response.text
-    assert "共 1 个客户" in response.text
+    assert "正在统计…" in response.text
+    assert "共 1 个客户" in count.text
     assert "今日待跟进" in response.text
 
 
@@ -67,12 +70,14 @@ def test_language_switch_shows_english(
 
     switched = client.post("/language/", {"language": "en", "next": "/"})
     response = client.get("/")
+    count = client.get("/customers/count/")
 
     assert switched.status_code == 302
     assert switched["Location"] == "/"
     assert '<html lang="en">' in response.text
     assert "<h1>Customers</h1>" in response.text
-    assert "2 customers" in response.text
+    assert "Counting…" in response.text
+    assert "2 customers" in count.text
     assert "Due for follow-up today" in response.text
 
 

@@ -27,7 +27,7 @@ def signed_in_user(request: HttpRequest) -> User:
 
 
 def require_editor(user: User) -> None:
-    """Reject outside agents, who may only add follow-ups."""
+    """Reject roles that may not edit customers, such as outside agents."""
     if not can_edit_customers(user):
         raise PermissionDenied(_("You may not create or edit customers."))
 

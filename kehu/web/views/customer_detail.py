@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET
 
 from kehu.core import clock
 from kehu.customers.models import Customer
+from kehu.customers.queries import is_writable
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import FieldSpec, field_map
-from kehu.org.models import User
+from kehu.org.models import Capability, User
 from kehu.org.visibility import can_edit_customers
 from kehu.timeline.models import FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
@@ -176,6 +177,7 @@ def detail_context(
     kinds = chosen_kinds(request)
     # NOTE: timeline() returns the newest 100 entries, and this page has no link to older ones.
     entries = timeline(customer, kinds=kinds)
+    writable = is_writable(user, customer)
     return {
         "customer": customer,
         "facts": _facts(customer, customer_specs),
@@ -184,7 +186,8 @@ def detail_context(
         "timeline_kinds": timeline_kinds(),
         "chosen_kinds": kinds or [],
         **follow_up_form_context(follow_up_values or blank_follow_up(), follow_up_errors or {}),
-        "can_edit": can_edit_customers(user),
+        "can_edit": writable and can_edit_customers(user),
+        "can_follow_up": writable and user.has_capability(Capability.FOLLOW_UP),
         "today": clock.today(),
     }
 

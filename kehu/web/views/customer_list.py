@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kehu.core import regions
-from kehu.customers.listing import ListPage, list_customers, params_from_query
+from kehu.customers.listing import ListPage, count_customers, list_customers, params_from_query
 from kehu.fields.models import FieldTarget, FieldType
 from kehu.fields.registry import FieldSpec, fields_for
-from kehu.org.models import Role, User
-from kehu.org.visibility import can_edit_customers
+from kehu.org.models import Capability, User
+from kehu.org.visibility import owners_in_reach, reach
 from kehu.web import services
 from kehu.web.display import display_value, format_count
 from kehu.web.models import ListPreference, SavedView
@@ -93,10 +93,14 @@ def _columns(user: User, specs: Mapping[str, FieldSpec]) -> list[str]:
 
 
 def _owner_choices(user: User) -> list[tuple[str, str]]:
-    """Return the people the owner filter offers; reps and agents get no owner filter."""
-    if user.role in (Role.REP, Role.AGENT):
+    """Return the people the owner filter offers: the owners inside the user's reach.
+
+    Roles that reach only their own or assigned customers get no owner filter.
+    """
+    role_reach = reach(user)
+    if not (role_reach.everything or role_reach.department_ids or len(role_reach.owner_ids) > 1):
         return []
-    people = User.objects.filter(is_active=True).exclude(role=Role.AGENT)
+    people = owners_in_reach(user, role_reach)
     choices = [(str(person.public_id), str(person)) for person in people.order_by("display_name")]
     return [(UNASSIGNED, _("Unassigned")), *choices]
 
@@ -202,7 +206,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     columns = _columns(user, specs)
     params = _list_parameters(request.GET)
     errors: dict[str, list[str]] = {}
-    page = ListPage(rows=[], next_cursor=None, count=0, count_is_capped=False)
+    page = ListPage(rows=[], next_cursor=None)
     try:
         list_params = params_from_query(_query_for_listing(request.GET))
         page = list_customers(user, list_params)
@@ -212,7 +216,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 
     context: dict[str, Any] = {
         "page": page,
-        "count_text": format_count(page.count) + ("+" if page.count_is_capped else ""),
+        "count_url": reverse("web:customer_count") + "?" + _query_string(params, cursor=None),
         "columns": _sort_columns(columns, specs, params, sort),
         "rows": _rows(page, columns, specs),
         "errors": [message for messages in errors.values() for message in messages],
@@ -221,7 +225,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         else "",
         "first_url": "?" + _query_string(params, cursor=None) if request.GET.get("cursor") else "",
         "list_url": reverse("web:customer_list"),
-        "can_create": can_edit_customers(user),
+        "can_create": user.has_capability(Capability.CREATE),
     }
     if is_htmx(request):
         return vary_on_htmx(render(request, "web/customers/list.html#results", context))
@@ -249,6 +253,25 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         }
     )
     return vary_on_htmx(render(request, "web/customers/list.html", context))
+
+
+@login_required
+@require_GET
+def customer_count(request: HttpRequest) -> HttpResponse:
+    """Count what the list shows for the same query; the list page loads this after its rows."""
+    user = signed_in_user(request)
+
+    try:
+        total = count_customers(user, params_from_query(_query_for_listing(request.GET)))
+    except ValidationError as error:
+        messages = [message for items in error_dict(error).values() for message in items]
+        return render(request, "web/customers/count.html", {"errors": messages}, status=400)
+
+    context = {
+        "count": total.shown,
+        "count_text": format_count(total.shown) + ("+" if total.is_capped else ""),
+    }
+    return render(request, "web/customers/count.html", context)
 
 
 def _back_to_list(request: HttpRequest) -> HttpResponseRedirect:

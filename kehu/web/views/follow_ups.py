@@ -89,7 +89,11 @@ def add_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         _discard_files(stored)
         errors = error_dict(error)
         if is_htmx(request):
-            context = {"customer": customer, **follow_up_form_context(values, errors)}
+            context = {
+                "customer": customer,
+                "can_follow_up": True,
+                **follow_up_form_context(values, errors),
+            }
             response = render(request, "web/customers/detail.html#follow_up_form", context)
             # htmx swaps only 2xx responses by default, so the form with its errors replaces the
             # form instead of the new entry being added to the timeline.
@@ -108,6 +112,7 @@ def add_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             ),
             "follow_up_inputs": follow_up_inputs(blank_follow_up(), {}),
             "refresh_form": True,
+            "can_follow_up": True,
         }
         return render(request, "web/customers/follow_up_added.html", context)
     return HttpResponseRedirect(customer.get_absolute_url() + "#timeline")

@@ -18,7 +18,8 @@ from kehu.imports.models import ImportJob, ImportKind, ImportStatus, OnDuplicate
 from kehu.imports.queries import visible_imports, visible_templates
 from kehu.imports.readers import ImportFileError, column_letter, open_book
 from kehu.imports.rows import shown
-from kehu.org.models import Role, User
+from kehu.org.models import Capability, User
+from kehu.org.visibility import owners_in_reach
 from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
 
 PREVIEW_ROWS = 15
@@ -108,13 +109,10 @@ def import_sheet(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 def _owner_choices(user: User) -> list[User]:
-    if user.is_superuser or user.role in (Role.BOSS, Role.MANAGER):
-        return list(
-            User.objects.filter(is_active=True)
-            .exclude(role=Role.AGENT)
-            .order_by("display_name", "username")
-        )
-    return [user]
+    """Roles that may assign import into anyone inside their reach; others into themselves."""
+    if not user.has_capability(Capability.ASSIGN):
+        return [user]
+    return list(owners_in_reach(user).order_by("display_name", "username"))
 
 
 @login_required
@@ -203,7 +201,7 @@ def _mapping_context(user: User, job: ImportJob, errors: list[str]) -> dict[str,
         "columns": columns,
         "targets": targets,
         "owners": _owner_choices(user),
-        "may_unassign": user.is_superuser or user.role in (Role.BOSS, Role.MANAGER),
+        "may_unassign": user.has_capability(Capability.ASSIGN),
         "duplicate_choices": OnDuplicate.choices,
         "templates": visible_templates(user, job.kind),
         "errors": errors,

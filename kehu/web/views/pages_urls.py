@@ -23,6 +23,7 @@ urlpatterns = [
     path("language/", set_language, name="set_language"),
     path("regions/", customer_forms.region_options, name="region_options"),
     path("customers/new/", customer_forms.create_customer, name="customer_create"),
+    path("customers/count/", customer_list.customer_count, name="customer_count"),
     path("customers/columns/", customer_list.set_columns, name="list_columns"),
     path("customers/views/", customer_list.save_view, name="saved_view_create"),
     path(

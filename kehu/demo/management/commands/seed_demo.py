@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kehu.core import clock
 from kehu.demo.plan import DEFAULT_CUSTOMERS, DEFAULT_SEED
 from kehu.demo.seed import new_password, seed_company
-from kehu.org.models import Role, User
+from kehu.org.models import User
 
 LOGIN_FILE_NAME = "demo-login.txt"
 
@@ -31,7 +31,7 @@ def login_file() -> Path:
 def login_lines(users: list[User], password: str) -> list[str]:
     lines = [_("Open %(url)s and log in as one of these demo users:") % {"url": demo_url()}]
     for user in users:
-        role = Role(user.role).label
+        role = str(user.role) if user.role else "-"
         lines.append(f"  {user.username:<8} {role}（{user.display_name}）")
     lines.append(_("Password of every demo user: %(password)s") % {"password": password})
     return lines

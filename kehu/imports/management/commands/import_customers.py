@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kehu.imports import mapping, services, tasks
 from kehu.imports.models import ImportJob, ImportKind, ImportProblem, OnDuplicate
 from kehu.imports.queries import visible_templates
-from kehu.org.models import Role, User
+from kehu.org.models import Preset, User
 
 
 class Command(BaseCommand):
@@ -124,7 +124,7 @@ class Command(BaseCommand):
         if options["owner"]:
             return self._user(options["owner"])
         boss = (
-            User.objects.filter(Q(role=Role.BOSS) | Q(is_superuser=True), is_active=True)
+            User.objects.filter(Q(role__preset=Preset.BOSS) | Q(is_superuser=True), is_active=True)
             .order_by("pk")
             .first()
         )

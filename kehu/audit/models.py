@@ -1,0 +1,62 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    REVEAL = "reveal", _("Revealed a masked value")
+    USER_CREATED = "user_created", _("Created a user")
+    USER_CHANGED = "user_changed", _("Changed a user")
+    USER_DEACTIVATED = "user_deactivated", _("Deactivated a user")
+    USER_REACTIVATED = "user_reactivated", _("Reactivated a user")
+    ROLE_CREATED = "role_created", _("Created a role")
+    ROLE_CHANGED = "role_changed", _("Changed a role")
+    DEPARTMENT_CHANGED = "department_changed", _("Changed a department")
+    SHARE_ADDED = "share_added", _("Shared a customer")
+    SHARE_REMOVED = "share_removed", _("Stopped sharing a customer")
+    AGENT_ASSIGNED = "agent_assigned", _("Assigned a customer to an outside agent")
+    AGENT_REMOVED = "agent_removed", _("Removed an outside agent from a customer")
+
+
+class AuditEntry(models.Model):
+    """One recorded action. Entries are only ever added, never changed or deleted.
+
+    `target_type` and `target_id` name the record acted on ("customer" and its public id, for
+    example); `detail` records what the action changed, such as the field of a reveal.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=30, choices=AuditAction.choices)
+    target_type = models.CharField(_("record type"), max_length=30)
+    target_id = models.CharField(_("record"), max_length=64)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_entry_target"),
+            models.Index(fields=["actor", "-occurred_at"], name="audit_entry_actor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise ValueError("audit entries are never changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("audit entries are never deleted")

@@ -1,0 +1,113 @@
+"""The field policy: what a user's role may do with each field, and masked values.
+
+Every channel that shows or accepts field values consults a FieldPolicy: pages, lists, filters and
+sorts, search, the API, the importer, the timeline and exports. Build one per request with
+`policy_for(user)`; it reads the role the user has now, so a changed policy applies on the next
+request.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from kehu.fields.registry import FieldSpec
+from kehu.org.models import FieldAccess, Role, User
+
+MASK = "****"
+
+
+def mask(value: Any) -> str:
+    """Return a partial form of `value` that keeps its shape: 13812345678 -> 138****5678.
+
+    Email addresses keep their first character and domain. Values of up to six characters keep
+    nothing, because a partial value that short gives away most of it.
+    """
+    text = "" if value is None else str(value)
+    if not text:
+        return ""
+    local, at, domain = text.partition("@")
+    if at and local:
+        return f"{local[0]}{MASK}@{domain}"
+    if len(text) >= 11:
+        return f"{text[:3]}{MASK}{text[-4:]}"
+    if len(text) >= 7:
+        return f"{text[:2]}{MASK}{text[-2:]}"
+    return MASK
+
+
+def policy_key(target: str, key: str) -> str:
+    return f"{target}.{key}"
+
+
+class FieldPolicy:
+    """The field policy of one user's role, for one request."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.role: Role | None = user.role if user.is_authenticated else None
+        self.unrestricted = bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+    def access(self, target: str, spec: FieldSpec) -> str:
+        """Return the FieldAccess value of `spec` on records of `target`."""
+        if self.unrestricted:
+            return FieldAccess.EDITABLE
+        role = self.role
+        if role is None or not self.user.is_active:
+            return FieldAccess.HIDDEN
+        explicit = role.field_policy.get(policy_key(target, spec.key))
+        if explicit in FieldAccess.values:
+            return str(explicit)
+        if spec.is_money:
+            return role.money_access
+        if spec.is_sensitive:
+            return role.sensitive_access
+        return FieldAccess.EDITABLE
+
+    def can_read(self, target: str, spec: FieldSpec) -> bool:
+        """Return whether any form of the value, whole or masked, may be shown."""
+        return self.access(target, spec) != FieldAccess.HIDDEN
+
+    def reads_whole(self, target: str, spec: FieldSpec) -> bool:
+        """Return whether the whole value may be shown, and so filtered, sorted and searched on."""
+        return self.access(target, spec) in (FieldAccess.EDITABLE, FieldAccess.READ_ONLY)
+
+    def can_write(self, target: str, spec: FieldSpec) -> bool:
+        return self.access(target, spec) == FieldAccess.EDITABLE
+
+    def readable(self, target: str, specs: Iterable[FieldSpec]) -> list[FieldSpec]:
+        return [spec for spec in specs if self.can_read(target, spec)]
+
+    def shown(self, target: str, spec: FieldSpec, value: Any) -> Any:
+        """Return `value` as this user may see it: whole, masked, or None when hidden."""
+        access = self.access(target, spec)
+        if access == FieldAccess.HIDDEN:
+            return None
+        if access == FieldAccess.MASKED and value not in (None, "", [], {}):
+            return mask(value)
+        return value
+
+    def check_write(self, target: str, specs: Mapping[str, FieldSpec], keys: Iterable[str]) -> None:
+        """Raise ValidationError keyed by field for each key in `keys` this user may not set.
+
+        A hidden field is rejected as if it did not exist, so the error does not confirm it.
+        """
+        errors: dict[str, list[str]] = {}
+        for key in keys:
+            spec = specs.get(key)
+            if spec is None:
+                continue
+            access = self.access(target, spec)
+            if access == FieldAccess.HIDDEN:
+                errors[key] = [_("Unknown field “%(key)s”.") % {"key": key}]
+            elif access != FieldAccess.EDITABLE:
+                errors[key] = [
+                    _("Your role may not change “%(field)s”.") % {"field": spec.label_text}
+                ]
+        if errors:
+            raise ValidationError(errors)
+
+
+def policy_for(user: User) -> FieldPolicy:
+    return FieldPolicy(user)
