@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from bench.environment import DEFAULT_DATA_DIR, RESULTS_DIR, setup_django
-from bench.generate import BIG_OWNER_USERNAME, MARKER_NAME
+from bench.generate import BIG_OWNER_USERNAME, MARKER_NAME, TYPICAL_REP_USERNAME
 from bench.http_run import BenchServer
 from bench.timing import Measurement, markdown_table, measure
 
@@ -240,6 +240,8 @@ def run_listing(runner: Runner, users: dict[str, "User"], terms: SearchTerms) ->
             ),
             ("saved view due_today", ListParams(view="due_today")),
         ]
+        # A count does not depend on the page, so the deep page has no count case.
+        counted = list(cases)
         if runner.wanted("list", "default sort, deep page"):
             cursor, page = deep_cursor(user, runner.args.deep_pages)
             cases.insert(1, (f"default sort, page {page}", ListParams(cursor=cursor)))
@@ -251,7 +253,6 @@ def run_listing(runner: Runner, users: dict[str, "User"], terms: SearchTerms) ->
             )
         # The page loads the count in a request of its own, after its rows; no target is set
         # for it, and the table shows what it costs.
-        counted = [(case, params) for case, params in cases if params.cursor is None]
         counted += [(case, ListParams(query=query)) for case, query in terms.cases()]
         for case, params in counted:
             runner.run("count", case, label, count_call(user, params), None)
@@ -335,6 +336,28 @@ def run_http(
         return server.memory()
 
 
+def scope_ratios(results: list[Measurement]) -> str:
+    """Return a table of each rep's list p50 divided by the boss's p50 for the same case.
+
+    The scoped list of a rep should take at most twice as long as the boss's unscoped one.
+    """
+    boss = {item.case: item for item in results if item.group == "list" and item.user == "boss"}
+    lines = [
+        "| case | user | user p50 ms | boss p50 ms | ratio | within 2x |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for item in results:
+        if item.group != "list" or item.user == "boss" or item.case not in boss:
+            continue
+        base = boss[item.case].p50
+        ratio = item.p50 / base if base else float("inf")
+        within = "yes" if ratio <= 2 else "**no**"
+        lines.append(
+            f"| {item.case} | {item.user} | {item.p50:.1f} | {base:.1f} | {ratio:.2f} | {within} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = parse_args()
     args.data_dir = args.data_dir.resolve()
@@ -360,6 +383,7 @@ def main() -> None:
     users = {
         "boss": User.objects.get(username="boss"),
         BIG_OWNER_USERNAME: User.objects.get(username=BIG_OWNER_USERNAME),
+        TYPICAL_REP_USERNAME: User.objects.get(username=TYPICAL_REP_USERNAME),
     }
     terms = pick_search_terms(users[BIG_OWNER_USERNAME])
     runner = Runner(args)
@@ -382,7 +406,7 @@ def main() -> None:
     (results_dir / f"list-search-{stamp}.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     )
-    table = markdown_table(runner.results)
+    table = markdown_table(runner.results) + "\n\n" + scope_ratios(runner.results)
     (results_dir / f"list-search-{stamp}.md").write_text(table + "\n")
     print()
     print(table)

@@ -52,6 +52,10 @@ BULK_TABLES = (
 )
 BIG_OWNER_USERNAME = "rep_big"
 OTHER_REPS = 20
+# A rep with the usual share of customers (about 25,000), and the colleagues' customers shared
+# with them and with the big owner, so scoped lists include the shares branch.
+TYPICAL_REP_USERNAME = "rep01"
+SHARES_PER_REP = 20
 
 
 @dataclasses.dataclass
@@ -204,6 +208,39 @@ def load_rows(raw: sqlite3.Connection, args: argparse.Namespace, team: Team) -> 
     return counts
 
 
+def ensure_shares() -> int:
+    """Share SHARES_PER_REP customers of other owners with the typical and the big rep.
+
+    Runs after every generation and migration, and adds shares only to a rep who has none, so a
+    database generated before shares existed gets them too. Returns the number created.
+    """
+    from kehu.core import clock
+    from kehu.customers.models import Customer, CustomerShare, ShareAccess
+    from kehu.org.models import User
+
+    boss = User.objects.get(username="boss")
+    created = 0
+    for username in (TYPICAL_REP_USERNAME, BIG_OWNER_USERNAME):
+        rep = User.objects.get(username=username)
+        if CustomerShare.objects.filter(user=rep).exists():
+            continue
+        others = Customer.objects.exclude(owner=rep).exclude(owner__isnull=True).order_by("id")
+        step = max(1, others.count() // SHARES_PER_REP)
+        picked = list(others.values_list("id", flat=True)[::step][:SHARES_PER_REP])
+        CustomerShare.objects.bulk_create(
+            CustomerShare(
+                customer_id=customer_id,
+                user=rep,
+                access=ShareAccess.READ,
+                shared_by=boss,
+                created_at=clock.now(),
+            )
+            for customer_id in picked
+        )
+        created += len(picked)
+    return created
+
+
 def timed(label: str, timings: dict[str, float], started: float) -> float:
     now = time.monotonic()
     timings[label] = round(now - started, 1)
@@ -220,6 +257,7 @@ def generate(args: argparse.Namespace) -> None:
 
         print(f"{data_dir / DATABASE_NAME} is already generated; applying new migrations only.")
         call_command("migrate", verbosity=1, interactive=False)
+        print(f"shares created: {ensure_shares()}")
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     remove_database(data_dir)
@@ -264,6 +302,7 @@ def generate(args: argparse.Namespace) -> None:
     raw.execute("PRAGMA journal_mode=WAL")
     raw.execute("PRAGMA synchronous=NORMAL")
     connection.close()
+    ensure_shares()
     timings["total"] = round(time.monotonic() - started, 1)
 
     size = (data_dir / DATABASE_NAME).stat().st_size

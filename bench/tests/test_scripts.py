@@ -59,7 +59,14 @@ def test_generate_fills_tables_and_search_index(tmp_path: Path) -> None:
             "SELECT rowid FROM customers_search_fts WHERE customers_search_fts MATCH ?",
             (f'"{mobile[-4:]}"',),
         ).fetchall()
+        shares = dict(
+            database.execute(
+                "SELECT u.username, count(*) FROM customers_customershare s "
+                "JOIN org_user u ON u.id = s.user_id GROUP BY u.username"
+            ).fetchall()
+        )
     assert (customer_id,) in matches
+    assert shares == {"rep01": 20, "rep_big": 20}
     assert sum(owners.values()) == CUSTOMERS
     assert 0.35 * CUSTOMERS < owners["rep_big"] < 0.65 * CUSTOMERS
 
@@ -99,10 +106,10 @@ def test_benchmark_measures_every_case(tmp_path: Path) -> None:
     (report_path,) = results_dir.glob("list-search-*.json")
     report = json.loads(report_path.read_text())
     groups = [item["group"] for item in report["results"]]
-    assert groups.count("list") == 14
-    assert groups.count("search") == 10
-    assert groups.count("count") == 22
-    assert groups.count("page (HTTP)") == 10
+    assert groups.count("list") == 21
+    assert groups.count("search") == 15
+    assert groups.count("count") == 33
+    assert groups.count("page (HTTP)") == 15
     pages = [item for item in report["results"] if item["group"].startswith("page")]
     assert all(item["detail"].startswith("HTTP 200,") for item in pages)
     assert report["server_memory_kib"]["VmRSS"] > 0

@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from kehu.core import clock
 from kehu.customers import search
 from kehu.customers.models import Customer, Tag
-from kehu.customers.queries import visible_customers
+from kehu.customers.queries import NONE, visible_customers, visible_parts
 from kehu.fields.models import FieldTarget, FieldType
 from kehu.fields.registry import FieldSpec, field_map
 from kehu.fields.values import parse_date, parse_decimal, split_multi
 from kehu.org.models import User
+from kehu.org.policy import FieldPolicy, policy_for
 
 MAX_COUNT = 10_000
 MAX_PAGE_SIZE = 200
@@ -49,6 +50,12 @@ _FILTER_PATHS = {
 }
 _NUMERIC = (FieldType.NUMBER, FieldType.MONEY)
 _SORT_PATHS = {"owner": "owner_id", "creator": "creator_id", "region": "province_code"}
+# The customer fields each saved view filters on; a role must read all of them whole.
+_VIEW_FIELDS = {
+    "mine": ("owner",),
+    "due_today": ("next_follow_up_on",),
+    "idle_30": ("last_follow_up_at", "created_at"),
+}
 
 
 @dataclasses.dataclass
@@ -196,8 +203,16 @@ def _annotate_custom(
 
 
 def _apply_filters(
-    queryset: QuerySet[Customer], specs: dict[str, FieldSpec], filters: Mapping[str, str]
+    queryset: QuerySet[Customer],
+    specs: dict[str, FieldSpec],
+    filters: Mapping[str, str],
+    policy: FieldPolicy,
 ) -> QuerySet[Customer]:
+    """Filter by `filters`, rejecting fields the user cannot read whole.
+
+    A filter on a masked value would let the user complete it by probing, so masked fields are
+    rejected too. A hidden field gets the message of an unknown one, which does not confirm it.
+    """
     errors: dict[str, list[str]] = {}
     text_keys: set[str] = set()
     number_keys: set[str] = set()
@@ -205,7 +220,7 @@ def _apply_filters(
     for raw_key, raw in filters.items():
         key, op = _split_filter_key(raw_key)
         spec = specs.get(key)
-        if spec is None or not spec.filterable:
+        if spec is None or not spec.filterable or not policy.can_read(FieldTarget.CUSTOMER, spec):
             errors.setdefault(raw_key, []).append(
                 _("Unknown filter field “%(key)s”.") % {"key": key}
             )
@@ -213,6 +228,12 @@ def _apply_filters(
         if op not in OPERATORS:
             errors.setdefault(raw_key, []).append(
                 _("Unknown filter operator “%(op)s”.") % {"op": op}
+            )
+            continue
+        if not policy.reads_whole(FieldTarget.CUSTOMER, spec):
+            errors.setdefault(raw_key, []).append(
+                _("Your role sees “%(field)s” only masked, so it cannot be used to filter.")
+                % {"field": spec.label_text}
             )
             continue
         if spec.is_custom and (op == "contains" or spec.field_type == FieldType.MULTI_CHOICE):
@@ -228,9 +249,19 @@ def _apply_filters(
     return _annotate_custom(queryset, text_keys, number_keys).filter(conditions)
 
 
-def _apply_view(queryset: QuerySet[Customer], user: User, view: str) -> QuerySet[Customer]:
+def _apply_view(
+    queryset: QuerySet[Customer], user: User, view: str, specs: dict[str, FieldSpec]
+) -> QuerySet[Customer]:
     if view == "":
         return queryset
+    policy = policy_for(user)
+    for key in _VIEW_FIELDS.get(view, ()):
+        spec = specs.get(key)
+        if spec is None or not policy.reads_whole(FieldTarget.CUSTOMER, spec):
+            # The message names no field, because the field may be hidden from this role.
+            raise ValidationError(
+                {"view": [_("Your role may not use the list view “%(view)s”.") % {"view": view}]}
+            )
     if view == "mine":
         return queryset.filter(owner=user)
     if view == "due_today":
@@ -252,12 +283,22 @@ class _Sort:
     nullable: bool = True
 
 
-def _sort_for(specs: dict[str, FieldSpec], sort: str) -> _Sort:
+def _sort_for(specs: dict[str, FieldSpec], sort: str, policy: FieldPolicy) -> _Sort:
+    """Return the sort for `sort`, rejecting fields the user cannot read whole, like filters."""
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     spec = specs.get(key)
-    if spec is None or not spec.sortable:
+    if spec is None or not spec.sortable or not policy.can_read(FieldTarget.CUSTOMER, spec):
         raise ValidationError({"sort": [_("Cannot sort by “%(key)s”.") % {"key": key}]})
+    if not policy.reads_whole(FieldTarget.CUSTOMER, spec):
+        raise ValidationError(
+            {
+                "sort": [
+                    _("Your role sees “%(field)s” only masked, so it cannot be used to sort.")
+                    % {"field": spec.label_text}
+                ]
+            }
+        )
     kind = {
         FieldType.DATETIME: "datetime",
         FieldType.DATE: "date",
@@ -321,11 +362,31 @@ def _after_cursor(
     return queryset.filter(after | Q(sort_value__isnull=True))
 
 
-def _matching(user: User, params: ListParams, specs: dict[str, FieldSpec]) -> QuerySet[Customer]:
-    queryset = visible_customers(user)
-    queryset = _apply_view(queryset, user, params.view)
-    queryset = _apply_filters(queryset, specs, params.filters)
-    return search.search(queryset, params.query)
+def _matching(
+    user: User,
+    params: ListParams,
+    specs: dict[str, FieldSpec],
+    visible: QuerySet[Customer] | None = None,
+) -> QuerySet[Customer]:
+    """Apply the view, filters and search to `visible`, by default all the user may see."""
+    queryset = visible_customers(user) if visible is None else visible
+    policy = policy_for(user)
+    queryset = _apply_view(queryset, user, params.view, specs)
+    queryset = _apply_filters(queryset, specs, params.filters, policy)
+    return search.search_readable(policy, queryset, params.query)
+
+
+def _ordered(
+    queryset: QuerySet[Customer], sort: _Sort, cursor: tuple[Any, int] | None
+) -> QuerySet[Customer]:
+    """Order by the sort (empty values last), then id, keeping only rows after the cursor."""
+    if cursor is not None:
+        queryset = _after_cursor(queryset, sort, *cursor)
+    if sort.descending:
+        ordering = [sort.expression.desc(nulls_last=True), F("pk").desc()]
+    else:
+        ordering = [sort.expression.asc(nulls_last=True), F("pk").asc()]
+    return queryset.annotate(sort_value_out=sort.expression).order_by(*ordering)
 
 
 def count_customers(user: User, params: ListParams) -> ListCount:
@@ -342,7 +403,8 @@ def count_customers(user: User, params: ListParams) -> ListCount:
 def list_customers(user: User, params: ListParams) -> ListPage:
     """Return one page of the customers `user` may see, filtered, searched and sorted.
 
-    Raises ValidationError naming the bad parameter (unknown field, bad value, bad cursor).
+    Raises ValidationError naming the bad parameter: an unknown field, a field the user's role
+    cannot read whole, a bad value or a bad cursor.
     """
     if not 1 <= params.page_size <= MAX_PAGE_SIZE:
         raise ValidationError(
@@ -353,22 +415,21 @@ def list_customers(user: User, params: ListParams) -> ListPage:
             }
         )
     specs = field_map(FieldTarget.CUSTOMER)
-    queryset = _matching(user, params, specs)
-    sort = _sort_for(specs, params.sort)
-    ordered = queryset
-    if params.cursor:
-        value, pk = _decode_cursor(params.cursor, sort.kind)
-        ordered = _after_cursor(ordered, sort, value, pk)
-    if sort.descending:
-        ordering = [sort.expression.desc(nulls_last=True), F("pk").desc()]
+    sort = _sort_for(specs, params.sort, policy_for(user))
+    cursor = _decode_cursor(params.cursor, sort.kind) if params.cursor else None
+    limit = params.page_size + 1
+    parts = visible_parts(user)
+    if len(parts) == 1:
+        page = _ordered(_matching(user, params, specs, parts[0]), sort, cursor)
     else:
-        ordering = [sort.expression.asc(nulls_last=True), F("pk").asc()]
-    rows: list[Customer] = list(
-        ordered.annotate(sort_value_out=sort.expression)
-        .order_by(*ordering)
-        .select_related("owner")
-        .prefetch_related("tags")[: params.page_size + 1]
-    )
+        # Each part walks its own index to its first rows; only those few are sorted together.
+        merged = NONE
+        for part in parts:
+            first_rows = _ordered(_matching(user, params, specs, part), sort, cursor)
+            in_part = Q(pk__in=first_rows.values("pk")[:limit])
+            merged = in_part if merged is NONE else merged | in_part
+        page = _ordered(Customer.objects.filter(merged), sort, None)
+    rows: list[Customer] = list(page.select_related("owner").prefetch_related("tags")[:limit])
     next_cursor = None
     if len(rows) > params.page_size:
         rows = rows[: params.page_size]

@@ -45,18 +45,37 @@ def active_shares(user: User, *, writable: bool = False) -> QuerySet[CustomerSha
     return shares
 
 
-def _scope(user: User, *, writable: bool) -> Q:
+def _scope_parts(user: User, *, writable: bool) -> list[Q]:
+    """Return filters whose union is the user's scope: the role's reach, then any shares."""
     role_reach = reach(user)
     if role_reach == NOTHING:
-        return NONE
-    scope = _role_filter(user, role_reach)
+        return [NONE]
+    parts = [_role_filter(user, role_reach)]
     if role_reach.everything:
-        return scope
+        return parts
     shares = active_shares(user, writable=writable)
-    # Most users have no shares; leaving the branch out keeps the owner index usable for sorts.
+    # Most users have no shares, and leaving the branch out keeps the plain owner filter.
     if shares.exists():
-        scope = scope | Q(pk__in=shares.values("customer_id"))
-    return scope
+        parts.append(Q(pk__in=shares.values("customer_id")))
+    return parts
+
+
+def _scope(user: User, *, writable: bool) -> Q:
+    combined = NONE
+    for part in _scope_parts(user, writable=writable):
+        combined = part if combined is NONE else combined | part
+    return combined
+
+
+def visible_parts(user: User) -> list[QuerySet[Customer]]:
+    """Return querysets whose union is `visible_customers(user)`.
+
+    With shares, one filter `owner = me OR id IN (shared)` stops SQLite from walking an owner
+    index in sort order, so an ordered page would sort every row the role reaches. Ordered
+    pages instead take their first rows from each part and merge them (see
+    `kehu.customers.listing`).
+    """
+    return [Customer.objects.filter(part) for part in _scope_parts(user, writable=False)]
 
 
 def customer_scope(user: User) -> Q:
