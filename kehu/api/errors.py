@@ -4,6 +4,7 @@
 - 401 {"detail"}: no valid token or session.
 - 403 {"detail"}: the record is visible but the role may not do this.
 - 404 {"detail"}: missing, or outside the user's scope; the two look the same.
+- 405 {"detail"}: the path exists but not with this method; the Allow header lists the methods.
 - 409 {"detail", "messages", "blocking"}: the customer matches stored ones.
 - 422 {"errors": {field: [messages]}}: bad input; nested fields read "contacts.1.mobile".
 """
@@ -18,7 +19,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
-from kehu.customers.services import DuplicateCustomer
+from kehu.customers.services import PROTECTED_KEYS, DuplicateCustomer
 
 # Maximum length, in characters, of an input value quoted back in an error message.
 QUOTE_LIMIT = 60
@@ -47,7 +48,10 @@ def _request_error_message(error: dict[str, Any]) -> str:
     if kind == "missing":
         return _("This field is required.")
     if kind == "extra_forbidden":
-        return _("Unknown field “%(key)s”.") % {"key": error["loc"][-1]}
+        key = error["loc"][-1]
+        if key in PROTECTED_KEYS:
+            return _("This field changes only through its own action, such as a transfer.")
+        return _("Unknown field “%(key)s”.") % {"key": key}
     if kind.startswith("string_"):
         return _("Enter text, not “%(value)s”.") % {"value": value}
     if kind.startswith("int_"):

@@ -8,7 +8,7 @@ from ninja.errors import ValidationError, ValidationErrorContext
 from kehu.api import errors
 from kehu.api.auth import SessionAuth, TokenAuth
 from kehu.api.docs import KehuDocs
-from kehu.api.routers import contacts, customers, fields, timeline
+from kehu.api.routers import contacts, customers, fields, shares, timeline
 
 
 class KehuAPI(NinjaAPI):
@@ -55,3 +55,4 @@ api.add_router("", customers.router)
 api.add_router("", contacts.router)
 api.add_router("", timeline.router)
 api.add_router("", fields.router)
+api.add_router("", shares.router)

@@ -1,23 +1,99 @@
-"""Turn records into API response bodies.
+"""Turn records into API response bodies, as the requesting user's field policy lets them see.
 
 Callers load the records through the visibility layer. They also prefetch what is read here:
 tags, owner and creator of customers, author and attachments of follow-ups. So presenting a page
-adds no queries.
+adds no queries beyond the custom field list of each record type, read once per request.
+
+A field the role hides is left out of the body (its key is absent), custom fields included. A
+masked field contains its partial text, such as 138****5678, whatever the field's type.
 """
 
-from collections.abc import Sequence
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
+
+from pydantic import MISSING
 
 from kehu.api import schemas
 from kehu.core import regions
 from kehu.customers.models import Contact, Customer
-from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec
-from kehu.org.models import User
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, field_map
+from kehu.org.models import FieldAccess, User
+from kehu.org.policy import FieldPolicy, mask, policy_for
 from kehu.timeline.models import Event, EventKind, FollowUp
 from kehu.timeline.queries import TimelineEntry
 
 # Event data keeps internal user ids for the pages' links; the API shows only the names.
 _EVENT_PRIVATE_KEYS = {EventKind.OWNER_CHANGED: ("from", "to")}
+# Event data names customer fields by model attribute; these differ from the registry key.
+_ATTRIBUTE_KEYS = {"province_code": "province", "city_code": "city", "district_code": "district"}
+# Contact attributes that are not registry fields and that every role reads.
+_CONTACT_UNGOVERNED = ("notes",)
+# The region label spells out province, city and district, and each code is part of the region.
+_REGION_PARTS = ("region", "province", "city", "district")
+# FieldAccess values from most to least open.
+_OPENNESS = list(FieldAccess.values)
+
+
+@dataclasses.dataclass
+class Viewer:
+    """The user a response is for: their field policy and the field registry, read once."""
+
+    policy: FieldPolicy
+
+    @cached_property
+    def customer_specs(self) -> dict[str, FieldSpec]:
+        return field_map(FieldTarget.CUSTOMER)
+
+    @cached_property
+    def contact_specs(self) -> dict[str, FieldSpec]:
+        return field_map(FieldTarget.CONTACT)
+
+    def specs(self, target: str) -> dict[str, FieldSpec]:
+        return self.customer_specs if target == FieldTarget.CUSTOMER else self.contact_specs
+
+    def access(self, target: str, key: str) -> str:
+        """Return the FieldAccess of a field key; a key the registry does not know is hidden."""
+        spec = self.specs(target).get(key)
+        if spec is None:
+            return FieldAccess.HIDDEN
+        return self.policy.access(target, spec)
+
+    def region_access(self, key: str) -> str:
+        """Return the access of a region part, never more open than the region's own.
+
+        The region label spells out the province, city and district, so it is never more open
+        than any of them either.
+        """
+        keys = _REGION_PARTS if key == "region" else (key, "region")
+        accesses = [self.access(FieldTarget.CUSTOMER, part) for part in keys]
+        return max(accesses, key=_OPENNESS.index)
+
+
+def viewer_for(user: User) -> Viewer:
+    return Viewer(policy_for(user))
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, list):
+        return [mask(item) for item in value]
+    if isinstance(value, schemas.UserRef):
+        return mask(value.name)
+    if isinstance(value, dt.date):
+        return mask(value.isoformat())
+    return mask(value)
+
+
+def shown(access: str, value: Any) -> Any:
+    """Return `value` as a field with `access` shows it: whole, masked, or MISSING when hidden."""
+    if access == FieldAccess.HIDDEN:
+        return MISSING
+    if access == FieldAccess.MASKED and value not in (None, "", [], {}):
+        return _masked(value)
+    return value
 
 
 def user_ref(user: User | None) -> schemas.UserRef | None:
@@ -26,65 +102,96 @@ def user_ref(user: User | None) -> schemas.UserRef | None:
     return schemas.UserRef(id=user.public_id, name=str(user))
 
 
-def custom_values(stored: dict[str, Any], specs: Sequence[FieldSpec]) -> dict[str, Any]:
-    """Return every active custom field's value keyed by field key, None when unset."""
-    return {spec.key: stored.get(spec.key.removeprefix(CUSTOM_PREFIX)) for spec in specs}
+def custom_values(viewer: Viewer, target: str, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the custom field values the viewer may read, keyed by field key, None when unset."""
+    values = {}
+    for spec in viewer.specs(target).values():
+        if not spec.is_custom:
+            continue
+        value = shown(
+            viewer.policy.access(target, spec), stored.get(spec.key.removeprefix(CUSTOM_PREFIX))
+        )
+        if value is not MISSING:
+            values[spec.key] = value
+    return values
 
 
-def customer(record: Customer, custom_specs: Sequence[FieldSpec]) -> schemas.CustomerOut:
+def customer(viewer: Viewer, record: Customer) -> schemas.CustomerOut:
+    governed: dict[str, Any] = {
+        "kind": record.kind,
+        "name": record.name,
+        "short_name": record.short_name,
+        "credit_code": record.credit_code,
+        "industry": record.industry,
+        "size": record.size,
+        "address": record.address,
+        "grade": record.grade,
+        "source": record.source,
+        "status": record.status,
+        "tags": [tag.name for tag in record.tags.all()],
+        "owner": user_ref(record.owner),
+        "creator": user_ref(record.creator),
+        "created_at": record.created_at,
+        "last_follow_up_at": record.last_follow_up_at,
+        "next_follow_up_on": record.next_follow_up_on,
+        "notes": record.notes,
+    }
+    values = {
+        key: shown(viewer.access(FieldTarget.CUSTOMER, key), value)
+        for key, value in governed.items()
+    }
+    codes = {
+        "province": record.province_code,
+        "city": record.city_code,
+        "district": record.district_code,
+    }
+    for key, code in codes.items():
+        values[key] = shown(viewer.region_access(key), code)
+    region = ""
+    if record.province_code:
+        region = regions.label(record.province_code, record.city_code, record.district_code)
+    values["region"] = shown(viewer.region_access("region"), region)
     return schemas.CustomerOut(
         id=record.public_id,
-        kind=record.kind,
-        name=record.name,
-        short_name=record.short_name,
-        credit_code=record.credit_code,
-        industry=record.industry,
-        size=record.size,
-        province=record.province_code,
-        city=record.city_code,
-        district=record.district_code,
-        region=regions.label(record.province_code, record.city_code, record.district_code)
-        if record.province_code
-        else "",
-        address=record.address,
-        grade=record.grade,
-        source=record.source,
-        status=record.status,
-        tags=[tag.name for tag in record.tags.all()],
-        owner=user_ref(record.owner),
-        creator=user_ref(record.creator),
-        created_at=record.created_at,
         updated_at=record.updated_at,
-        last_follow_up_at=record.last_follow_up_at,
-        next_follow_up_on=record.next_follow_up_on,
-        notes=record.notes,
-        custom=custom_values(record.custom, custom_specs),
+        custom=custom_values(viewer, FieldTarget.CUSTOMER, record.custom),
         version=record.version,
+        **values,
     )
 
 
-def contact(record: Contact, custom_specs: Sequence[FieldSpec]) -> schemas.ContactOut:
-    # NOTE: mobile and phone go out unmasked because kehu.org has no field policy yet; apply it
-    # here (and in customer()) once it does.
+def contact(viewer: Viewer, record: Contact) -> schemas.ContactOut:
+    governed: dict[str, Any] = {
+        "name": record.name,
+        "title": record.title,
+        "decision_role": record.decision_role,
+        "mobile": record.mobile,
+        "phone": record.phone,
+        "email": record.email,
+        "wechat": record.wechat,
+        "is_primary": record.is_primary,
+    }
+    values = {
+        key: shown(viewer.access(FieldTarget.CONTACT, key), value)
+        for key, value in governed.items()
+    }
     return schemas.ContactOut(
         id=record.public_id,
-        name=record.name,
-        title=record.title,
-        decision_role=record.decision_role,
-        mobile=record.mobile,
-        phone=record.phone,
-        email=record.email,
-        wechat=record.wechat,
-        is_primary=record.is_primary,
         notes=record.notes,
-        custom=custom_values(record.custom, custom_specs),
+        custom=custom_values(viewer, FieldTarget.CONTACT, record.custom),
         created_at=record.created_at,
         updated_at=record.updated_at,
         version=record.version,
+        **values,
     )
 
 
-def follow_up(record: FollowUp) -> schemas.FollowUpOut:
+def follow_up(viewer: Viewer, record: FollowUp) -> schemas.FollowUpOut:
+    # A follow-up's next date becomes the customer's next follow-up date, so it shows as that
+    # field does.
+    next_follow_up_on = shown(
+        viewer.access(FieldTarget.CUSTOMER, "next_follow_up_on"), record.next_follow_up_on
+    )
     return schemas.FollowUpOut(
         id=record.public_id,
         kind=record.kind,
@@ -95,7 +202,7 @@ def follow_up(record: FollowUp) -> schemas.FollowUpOut:
         purpose=record.purpose,
         result=record.result,
         next_step=record.next_step,
-        next_follow_up_on=record.next_follow_up_on,
+        next_follow_up_on=next_follow_up_on,
         created_at=record.created_at,
         edited_at=record.edited_at,
         version=record.version,
@@ -112,28 +219,101 @@ def follow_up(record: FollowUp) -> schemas.FollowUpOut:
     )
 
 
-def event(record: Event) -> schemas.EventOut:
+def _changes(viewer: Viewer, target: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the field changes of an event that the viewer may read, masked where masked.
+
+    Changes of fields the registry no longer lists, such as a deactivated custom field, are
+    left out, because their policy cannot be read.
+    """
+    changes = {}
+    for attribute, pair in raw.items():
+        if target == FieldTarget.CONTACT and attribute in _CONTACT_UNGOVERNED:
+            changes[attribute] = pair
+            continue
+        if target == FieldTarget.CUSTOMER:
+            key = _ATTRIBUTE_KEYS.get(attribute, attribute)
+            if key in _REGION_PARTS:
+                access = viewer.region_access(key)
+            else:
+                access = viewer.access(target, key)
+        else:
+            access = viewer.access(target, attribute)
+        if access == FieldAccess.HIDDEN:
+            continue
+        if isinstance(pair, list):
+            changes[attribute] = [shown(access, value) for value in pair]
+        else:
+            changes[attribute] = shown(access, pair)
+    return changes
+
+
+def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
+    """Return the data of an event as the viewer may see it, or None to leave the event out.
+
+    An event whose every field change is hidden is left out, since its presence alone would
+    show that a hidden field changed.
+    """
     private = _EVENT_PRIVATE_KEYS.get(EventKind(record.kind), ())
+    data = {key: value for key, value in (record.data or {}).items() if key not in private}
+    if record.kind in (EventKind.FIELDS_CHANGED, EventKind.CONTACT_CHANGED):
+        target = FieldTarget.CONTACT
+        if record.kind == EventKind.FIELDS_CHANGED:
+            target = FieldTarget.CUSTOMER
+        raw = data.get("changes") or {}
+        data["changes"] = _changes(viewer, target, raw)
+        if raw and not data["changes"]:
+            return None
+    if record.kind in (EventKind.CONTACT_ADDED, EventKind.CONTACT_CHANGED) and "name" in data:
+        name = shown(viewer.access(FieldTarget.CONTACT, "name"), data["name"])
+        if name is MISSING:
+            del data["name"]
+        else:
+            data["name"] = name
+    if record.kind == EventKind.OWNER_CHANGED:
+        access = viewer.access(FieldTarget.CUSTOMER, "owner")
+        for key in ("from_name", "to_name"):
+            if key in data:
+                value = shown(access, data[key])
+                if value is MISSING:
+                    del data[key]
+                else:
+                    data[key] = value
+    return data
+
+
+def event(viewer: Viewer, record: Event) -> schemas.EventOut | None:
+    data = event_data(viewer, record)
+    if data is None:
+        return None
     return schemas.EventOut(
         id=record.public_id,
         kind=record.kind,
         kind_label=record.get_kind_display(),
         actor=user_ref(record.actor),
         occurred_at=record.occurred_at,
-        data={key: value for key, value in record.data.items() if key not in private},
+        data=data,
     )
 
 
-def timeline_entry(entry: TimelineEntry) -> schemas.TimelineEntryOut:
+def timeline_entry(viewer: Viewer, entry: TimelineEntry) -> schemas.TimelineEntryOut | None:
+    """Return a timeline entry, or None for an event the viewer may not see (see event_data)."""
+    if entry.event is not None:
+        shown_event = event(viewer, entry.event)
+        if shown_event is None:
+            return None
+        return schemas.TimelineEntryOut(
+            type=entry.kind, at=entry.at, follow_up=None, event=shown_event
+        )
     return schemas.TimelineEntryOut(
         type=entry.kind,
         at=entry.at,
-        follow_up=follow_up(entry.follow_up) if entry.follow_up else None,
-        event=event(entry.event) if entry.event else None,
+        follow_up=follow_up(viewer, entry.follow_up) if entry.follow_up else None,
+        event=None,
     )
 
 
-def field(spec: FieldSpec) -> schemas.FieldOut:
+def field(viewer: Viewer, target: str, spec: FieldSpec) -> schemas.FieldOut:
+    reads_whole = viewer.policy.reads_whole(target, spec)
     return schemas.FieldOut(
         key=spec.key,
         label=spec.label_text,
@@ -142,7 +322,8 @@ def field(spec: FieldSpec) -> schemas.FieldOut:
         required=spec.required,
         is_money=spec.is_money,
         is_sensitive=spec.is_sensitive,
-        filterable=spec.filterable,
-        sortable=spec.sortable,
+        filterable=spec.filterable and reads_whole,
+        sortable=spec.sortable and reads_whole,
         is_custom=spec.is_custom,
+        access=viewer.policy.access(target, spec),
     )

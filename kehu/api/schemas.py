@@ -3,6 +3,10 @@
 Field values in requests are passed to the services as sent, so they accept what the pages and
 the importer accept (codes or Chinese labels for choices, several date forms). Custom fields sit
 under "custom", keyed by their field-registry key ("cf_budget"), in requests and responses.
+
+Responses follow the caller's field policy: a field the caller's role hides is absent, and a
+masked one holds its partial value as text (138****5678), whatever the field's type. That is why
+the record fields below are optional and some accept text besides their own type.
 """
 
 import datetime as dt
@@ -10,7 +14,20 @@ import uuid
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import MISSING, ConfigDict, Field
+
+
+def _absent() -> Any:
+    return MISSING
+
+
+def policy_field(description: str | None = None) -> Any:
+    """Declare a response field that is left out when the caller's role hides it.
+
+    The default comes from a factory because django-ninja's OpenAPI generator (1.7) cannot
+    encode MISSING as a default value.
+    """
+    return Field(default_factory=_absent, description=description)
 
 
 class InputSchema(Schema):
@@ -42,16 +59,16 @@ class UserRef(Schema):
 
 class ContactOut(Schema):
     id: uuid.UUID
-    name: str
-    title: str
-    decision_role: str
-    mobile: str
-    phone: str
-    email: str
-    wechat: str
-    is_primary: bool
+    name: str | MISSING = policy_field()
+    title: str | MISSING = policy_field()
+    decision_role: str | MISSING = policy_field()
+    mobile: str | MISSING = policy_field()
+    phone: str | MISSING = policy_field()
+    email: str | MISSING = policy_field()
+    wechat: str | MISSING = policy_field()
+    is_primary: bool | str | MISSING = policy_field()
     notes: str
-    custom: dict[str, Any]
+    custom: dict[str, Any] = Field(description="The custom fields you may read, null when unset.")
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
@@ -59,29 +76,31 @@ class ContactOut(Schema):
 
 class CustomerOut(Schema):
     id: uuid.UUID
-    kind: str
-    name: str
-    short_name: str
-    credit_code: str
-    industry: str
-    size: str
-    province: str = Field(description="GB/T 2260 province code, such as 33.")
-    city: str = Field(description="GB/T 2260 city code, such as 3301.")
-    district: str = Field(description="GB/T 2260 district code, such as 330106.")
-    region: str = Field(description="The division names, such as 浙江省杭州市西湖区.")
-    address: str
-    grade: str
-    source: str
-    status: str
-    tags: list[str]
-    owner: UserRef | None
-    creator: UserRef | None
-    created_at: dt.datetime
+    kind: str | MISSING = policy_field()
+    name: str | MISSING = policy_field()
+    short_name: str | MISSING = policy_field()
+    credit_code: str | MISSING = policy_field()
+    industry: str | MISSING = policy_field()
+    size: str | MISSING = policy_field()
+    province: str | MISSING = policy_field("GB/T 2260 province code, such as 33.")
+    city: str | MISSING = policy_field("GB/T 2260 city code, such as 3301.")
+    district: str | MISSING = policy_field("GB/T 2260 district code, such as 330106.")
+    region: str | MISSING = policy_field("The division names, such as 浙江省杭州市西湖区.")
+    address: str | MISSING = policy_field()
+    grade: str | MISSING = policy_field()
+    source: str | MISSING = policy_field()
+    status: str | MISSING = policy_field()
+    tags: list[str] | MISSING = policy_field()
+    owner: UserRef | str | MISSING | None = policy_field()
+    creator: UserRef | str | MISSING | None = policy_field()
+    created_at: dt.datetime | str | MISSING = policy_field()
     updated_at: dt.datetime
-    last_follow_up_at: dt.datetime | None
-    next_follow_up_on: dt.date | None
-    notes: str
-    custom: dict[str, Any] = Field(description="Every active custom field by key, null when unset.")
+    last_follow_up_at: dt.datetime | str | MISSING | None = policy_field()
+    next_follow_up_on: dt.date | str | MISSING | None = policy_field()
+    notes: str | MISSING = policy_field()
+    custom: dict[str, Any] = Field(
+        description="Every active custom field you may read, by key, null when unset."
+    )
     version: int = Field(description="Send back as expected_version to detect a lost update.")
 
 
@@ -177,7 +196,9 @@ class FollowUpOut(Schema):
     purpose: str
     result: str
     next_step: str
-    next_follow_up_on: dt.date | None
+    next_follow_up_on: dt.date | str | MISSING | None = policy_field(
+        "Left out or masked when your role hides or masks the customer's next follow-up date."
+    )
     created_at: dt.datetime
     edited_at: dt.datetime | None
     version: int
@@ -240,6 +261,20 @@ class FieldOut(Schema):
     required: bool
     is_money: bool
     is_sensitive: bool
-    filterable: bool
-    sortable: bool
+    filterable: bool = Field(description="False when your role sees the field only masked.")
+    sortable: bool = Field(description="False when your role sees the field only masked.")
     is_custom: bool
+    access: str = Field(
+        description="What your role may do with the field: editable, read_only or masked."
+    )
+
+
+class RevealIn(InputSchema):
+    field: str = Field(description="The key of a field your role sees masked, such as mobile.")
+
+
+class RevealOut(Schema):
+    field: str
+    value: str = Field(
+        description="The whole stored value as text; dates in ISO 8601, tags joined by commas."
+    )

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from kehu.core import clock
 from kehu.customers import search
 from kehu.customers.models import Customer, Tag
-from kehu.customers.queries import NONE, visible_customers, visible_parts
+from kehu.customers.queries import visible_customers, visible_parts
 from kehu.fields.models import FieldTarget, FieldType
 from kehu.fields.registry import FieldSpec, field_map
 from kehu.fields.values import parse_date, parse_decimal, split_multi
@@ -38,6 +38,7 @@ MAX_COUNT = 10_000
 MAX_PAGE_SIZE = 200
 OPERATORS = ("eq", "in", "contains", "gte", "lte", "isnull")
 SAVED_VIEWS = ("mine", "due_today", "idle_30")
+DEFAULT_SORT = "-created_at"
 IDLE_DAYS = 30
 # Built-in keys whose filter compares the stored code or id rather than the display path.
 _FILTER_PATHS = {
@@ -62,7 +63,7 @@ _VIEW_FIELDS = {
 class ListParams:
     query: str = ""
     filters: dict[str, str] = dataclasses.field(default_factory=dict)
-    sort: str = "-created_at"
+    sort: str = DEFAULT_SORT
     cursor: str | None = None
     page_size: int = 50
     view: str = ""
@@ -104,7 +105,7 @@ def params_from_query(query: Mapping[str, Any]) -> ListParams:
     return ListParams(
         query=first("q"),
         filters=filters,
-        sort=first("sort") or "-created_at",
+        sort=first("sort") or DEFAULT_SORT,
         cursor=first("cursor") or None,
         page_size=page_size,
         view=first("view"),
@@ -250,11 +251,14 @@ def _apply_filters(
 
 
 def _apply_view(
-    queryset: QuerySet[Customer], user: User, view: str, specs: dict[str, FieldSpec]
+    queryset: QuerySet[Customer],
+    user: User,
+    view: str,
+    specs: dict[str, FieldSpec],
+    policy: FieldPolicy,
 ) -> QuerySet[Customer]:
     if view == "":
         return queryset
-    policy = policy_for(user)
     for key in _VIEW_FIELDS.get(view, ()):
         spec = specs.get(key)
         if spec is None or not policy.reads_whole(FieldTarget.CUSTOMER, spec):
@@ -288,6 +292,12 @@ def _sort_for(specs: dict[str, FieldSpec], sort: str, policy: FieldPolicy) -> _S
     descending = sort.startswith("-")
     key = sort.lstrip("-")
     spec = specs.get(key)
+    if sort == DEFAULT_SORT and (
+        spec is None or not policy.reads_whole(FieldTarget.CUSTOMER, spec)
+    ):
+        # A role without the creation time still needs a list: newest id first is nearly the
+        # same order, and sorting never shows the value itself.
+        return _Sort(F("pk"), descending=True, kind="number", nullable=False)
     if spec is None or not spec.sortable or not policy.can_read(FieldTarget.CUSTOMER, spec):
         raise ValidationError({"sort": [_("Cannot sort by “%(key)s”.") % {"key": key}]})
     if not policy.reads_whole(FieldTarget.CUSTOMER, spec):
@@ -371,7 +381,7 @@ def _matching(
     """Apply the view, filters and search to `visible`, by default all the user may see."""
     queryset = visible_customers(user) if visible is None else visible
     policy = policy_for(user)
-    queryset = _apply_view(queryset, user, params.view, specs)
+    queryset = _apply_view(queryset, user, params.view, specs, policy)
     queryset = _apply_filters(queryset, specs, params.filters, policy)
     return search.search_readable(policy, queryset, params.query)
 
@@ -387,6 +397,25 @@ def _ordered(
     else:
         ordering = [sort.expression.asc(nulls_last=True), F("pk").asc()]
     return queryset.annotate(sort_value_out=sort.expression).order_by(*ordering)
+
+
+def _checked_sort(specs: dict[str, FieldSpec], params: ListParams, policy: FieldPolicy) -> _Sort:
+    """Return the sort, or raise one ValidationError naming the bad sort and every bad filter.
+
+    Filters are checked on an empty queryset, which builds the conditions without a query.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        _apply_filters(Customer.objects.none(), specs, params.filters, policy)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        sort = _sort_for(specs, params.sort, policy)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return sort
 
 
 def count_customers(user: User, params: ListParams) -> ListCount:
@@ -415,20 +444,19 @@ def list_customers(user: User, params: ListParams) -> ListPage:
             }
         )
     specs = field_map(FieldTarget.CUSTOMER)
-    sort = _sort_for(specs, params.sort, policy_for(user))
+    sort = _checked_sort(specs, params, policy_for(user))
     cursor = _decode_cursor(params.cursor, sort.kind) if params.cursor else None
     limit = params.page_size + 1
     parts = visible_parts(user)
     if len(parts) == 1:
         page = _ordered(_matching(user, params, specs, parts[0]), sort, cursor)
     else:
-        # Each part walks its own index to its first rows; only those few are sorted together.
-        merged = NONE
+        # Each part walks its own index to its first rows, and only those few are sorted together.
+        first_ids: list[int] = []
         for part in parts:
             first_rows = _ordered(_matching(user, params, specs, part), sort, cursor)
-            in_part = Q(pk__in=first_rows.values("pk")[:limit])
-            merged = in_part if merged is NONE else merged | in_part
-        page = _ordered(Customer.objects.filter(merged), sort, None)
+            first_ids.extend(first_rows.values_list("pk", flat=True)[:limit])
+        page = _ordered(Customer.objects.filter(pk__in=first_ids), sort, None)
     rows: list[Customer] = list(page.select_related("owner").prefetch_related("tags")[:limit])
     next_cursor = None
     if len(rows) > params.page_size:

@@ -6,6 +6,7 @@ import secrets
 
 from kehu.core import clock
 from kehu.customers import services as customer_services
+from kehu.customers import sharing
 from kehu.customers.models import Customer
 from kehu.demo.plan import (
     DEFAULT_CUSTOMERS,
@@ -88,9 +89,8 @@ def _write_customer(planned: DemoCustomer, users: dict[str, User]) -> int:
         owner=users[planned.owner] if planned.owner else None,
     )
     if planned.with_agent:
-        # NOTE: no service function assigns outside agents yet, so no timeline event is
-        # recorded; call it here once kehu.customers.services has one.
-        customer.agents.add(users["agent"])
+        # The boss assigns: the owners are reps, and reps may not assign.
+        sharing.assign_agent(users["boss"], customer, users["agent"])
 
     follow_ups = 0
     for step in planned.steps:

@@ -16,6 +16,7 @@ from kehu.fields.registry import FieldSpec
 from kehu.org.models import FieldAccess, Role, User
 
 MASK = "****"
+REGION_PARTS = ("province", "city", "district")
 
 
 def mask(value: Any) -> str:
@@ -41,6 +42,26 @@ def policy_key(target: str, key: str) -> str:
     return f"{target}.{key}"
 
 
+def role_access(role: Role, target: str, spec: FieldSpec) -> str:
+    """Return the FieldAccess value that `role` gives `spec` on records of `target`.
+
+    The role's explicit entry wins; otherwise money fields take `money_access`, sensitive fields
+    `sensitive_access`, and every other field is editable.
+    """
+    explicit = role.field_policy.get(policy_key(target, spec.key))
+    if explicit is None and spec.key in REGION_PARTS:
+        # The region is one field on the page and three (province, city, district) in forms,
+        # filters and the API; an entry for the region covers all three.
+        explicit = role.field_policy.get(policy_key(target, "region"))
+    if explicit in FieldAccess.values:
+        return str(explicit)
+    if spec.is_money:
+        return role.money_access
+    if spec.is_sensitive:
+        return role.sensitive_access
+    return FieldAccess.EDITABLE
+
+
 class FieldPolicy:
     """The field policy of one user's role, for one request."""
 
@@ -56,14 +77,7 @@ class FieldPolicy:
         role = self.role
         if role is None or not self.user.is_active:
             return FieldAccess.HIDDEN
-        explicit = role.field_policy.get(policy_key(target, spec.key))
-        if explicit in FieldAccess.values:
-            return str(explicit)
-        if spec.is_money:
-            return role.money_access
-        if spec.is_sensitive:
-            return role.sensitive_access
-        return FieldAccess.EDITABLE
+        return role_access(role, target, spec)
 
     def can_read(self, target: str, spec: FieldSpec) -> bool:
         """Return whether any form of the value, whole or masked, may be shown."""

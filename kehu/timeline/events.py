@@ -31,8 +31,14 @@ def customer_created(customer_id: int, actor: User | None, at: dt.datetime | Non
 def customer_imported(
     customer_id: int, actor: User | None, import_id: str, file_name: str, row: int
 ) -> Event:
-    data = {"import": import_id, "file": file_name, "row": row}
-    return _event(customer_id, EventKind.IMPORTED, actor, data, None)
+    return _event(
+        customer_id, EventKind.IMPORTED, actor, imported_data(import_id, file_name, row), None
+    )
+
+
+def imported_data(import_id: str, file_name: str, row: int) -> dict[str, Any]:
+    """Return the `data` of an "imported" event; the importer writes these events as plain rows."""
+    return {"import": import_id, "file": file_name, "row": row}
 
 
 def fields_changed(
@@ -76,3 +82,23 @@ def attachment_added(customer_id: int, actor: User | None, file_name: str, size:
     return _event(
         customer_id, EventKind.ATTACHMENT_ADDED, actor, {"name": file_name, "size": size}, None
     )
+
+
+def customer_shared(
+    customer_id: int, actor: User | None, user: User, access: str, until: dt.date | None
+) -> Event:
+    """Sharing a customer with `user`, or changing the access or end date of their share."""
+    data = {"name": str(user), "access": access, "until": until.isoformat() if until else None}
+    return _event(customer_id, EventKind.SHARED, actor, data, None)
+
+
+def share_ended(customer_id: int, actor: User | None, user: User) -> Event:
+    return _event(customer_id, EventKind.SHARE_ENDED, actor, {"name": str(user)}, None)
+
+
+def agent_assigned(customer_id: int, actor: User | None, agent: User) -> Event:
+    return _event(customer_id, EventKind.AGENT_ASSIGNED, actor, {"name": str(agent)}, None)
+
+
+def agent_removed(customer_id: int, actor: User | None, agent: User) -> Event:
+    return _event(customer_id, EventKind.AGENT_REMOVED, actor, {"name": str(agent)}, None)

@@ -117,6 +117,10 @@ class EventKind(models.TextChoices):
     CONTACT_CHANGED = "contact_changed", _("Contact changed")
     FOLLOW_UP_EDITED = "follow_up_edited", _("Follow-up edited")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    SHARED = "shared", _("Shared with a colleague")
+    SHARE_ENDED = "share_ended", _("Sharing ended")
+    AGENT_ASSIGNED = "agent_assigned", _("Outside agent assigned")
+    AGENT_REMOVED = "agent_removed", _("Outside agent removed")
 
 
 class Event(models.Model):

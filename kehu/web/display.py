@@ -5,6 +5,7 @@ everywhere without changes here.
 """
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,7 +17,10 @@ from kehu.core import regions
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldType
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec
+from kehu.org.policy import FieldPolicy
 
+# Placeholder for a record's name when the user's role hides the name field.
+HIDDEN_NAME = "—"
 # Built-in customer fields whose value is not the model attribute named by the key.
 _REGION_KEYS = {"province": "province_code", "city": "city_code", "district": "district_code"}
 
@@ -97,6 +101,25 @@ def display_value(spec: FieldSpec, record: Model) -> str:
         case FieldType.BOOLEAN:
             return _("Yes") if value else _("No")
     return str(value)
+
+
+def shown_text(policy: FieldPolicy, target: str, spec: FieldSpec, record: Model) -> str | None:
+    """Return the text of a field as `policy` lets its user see it: whole, masked, or None.
+
+    None means the field is hidden, so the page shows neither its label nor its value.
+    """
+    if not policy.can_read(target, spec):
+        return None
+    return str(policy.shown(target, spec, display_value(spec, record)))
+
+
+def record_name(
+    policy: FieldPolicy, target: str, specs: Mapping[str, FieldSpec], record: Model
+) -> str:
+    """Return the name of a customer or contact as the user may see it; HIDDEN_NAME if hidden."""
+    spec = specs.get("name")
+    text = shown_text(policy, target, spec, record) if spec else None
+    return text or HIDDEN_NAME
 
 
 def form_value(spec: FieldSpec, record: Model) -> Any:

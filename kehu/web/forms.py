@@ -3,6 +3,9 @@
 The services clean and check every value (kehu.customers.cleaning), so the pages use no Django
 forms. They describe one input per registry field and pass the posted strings to the service as
 they are. The service's ValidationError messages are then shown beside the inputs.
+
+The user's field policy decides what a form holds: an input for each editable field, the text of
+each read-only or masked field (masked as the policy masks it), and nothing for hidden fields.
 """
 
 import dataclasses
@@ -17,7 +20,8 @@ from django.utils.translation import gettext as _
 from kehu.core import regions
 from kehu.fields.models import FieldType
 from kehu.fields.registry import FieldSpec
-from kehu.web.display import form_value
+from kehu.org.policy import FieldPolicy
+from kehu.web.display import form_value, shown_text
 
 # Built-in customer fields that no form sets: the services fill them in, or "region" stands for
 # the province, city and district inputs together.
@@ -38,11 +42,16 @@ _WIDGETS = {
 }
 # Phone keyboards show digits for "tel" and an @ key for "email".
 _KEY_WIDGETS = {"mobile": "tel", "phone": "tel", "email": "email"}
+# The widget of a field the user may read but not set: its text, and no input.
+STATIC = "static"
 
 
 @dataclasses.dataclass
 class Input:
-    """One input of a form: its posted name, the registry key its errors use, and its value."""
+    """One input of a form: its posted name, the registry key its errors use, and its value.
+
+    A STATIC widget is the text of a read-only or masked field; `value` is that text.
+    """
 
     name: str
     error_key: str
@@ -61,6 +70,57 @@ class Input:
 
 def editable_customer_specs(specs: Iterable[FieldSpec]) -> list[FieldSpec]:
     return [spec for spec in specs if spec.key not in CUSTOMER_READ_ONLY]
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyFields:
+    """The fields of one form as the user's field policy splits them, each in registry order."""
+
+    # Every field the user may read: an input when writable, its text otherwise.
+    shown: list[FieldSpec]
+    # The fields with an input, read from a post.
+    writable: list[FieldSpec]
+    # Hidden, read-only and masked fields. A post that names one anyway passes it on, so the
+    # service rejects the post with an error instead of the page dropping the value unseen.
+    refused: list[FieldSpec]
+
+
+def policy_fields(policy: FieldPolicy, target: str, specs: Iterable[FieldSpec]) -> PolicyFields:
+    shown: list[FieldSpec] = []
+    writable: list[FieldSpec] = []
+    refused: list[FieldSpec] = []
+    for spec in specs:
+        if policy.can_read(target, spec):
+            shown.append(spec)
+        if policy.can_write(target, spec):
+            writable.append(spec)
+        else:
+            refused.append(spec)
+    return PolicyFields(shown, writable, refused)
+
+
+def static_texts(
+    policy: FieldPolicy,
+    target: str,
+    fields: PolicyFields,
+    record: Model | None,
+    values: Mapping[str, Any],
+) -> dict[str, str]:
+    """Return the text of each shown field the user may not set, keyed by field key.
+
+    Texts come from the stored `record`, or from `values` (the defaults) on a create form.
+    """
+    writable = {spec.key for spec in fields.writable}
+    texts: dict[str, str] = {}
+    for spec in fields.shown:
+        if spec.key in writable:
+            continue
+        if record is not None:
+            texts[spec.key] = shown_text(policy, target, spec, record) or ""
+        else:
+            text = spec.choice_label(str(values.get(spec.key) or ""))
+            texts[spec.key] = str(policy.shown(target, spec, text))
+    return texts
 
 
 def _region_choices(key: str, values: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -82,14 +142,29 @@ def build_inputs(
     *,
     prefix: str = "",
     error_prefix: str = "",
+    static: Mapping[str, str] | None = None,
 ) -> list[Input]:
     """Describe one input per field with its current value and its error messages.
 
     `prefix` starts every posted name ("contact." for the first contact on the create form) and
-    `error_prefix` starts the service's error keys for them ("contacts.1.").
+    `error_prefix` starts the service's error keys for them ("contacts.1."). Fields in `static`
+    get a STATIC widget showing the given text instead of an input.
     """
+    static = static or {}
     inputs = []
     for spec in specs:
+        if spec.key in static:
+            inputs.append(
+                Input(
+                    name=prefix + spec.key,
+                    error_key=error_prefix + spec.key,
+                    label=spec.label_text,
+                    widget=STATIC,
+                    value=static[spec.key],
+                    errors=list(errors.get(error_prefix + spec.key, [])),
+                )
+            )
+            continue
         widget = _KEY_WIDGETS.get(spec.key) or _WIDGETS.get(FieldType(spec.field_type), "text")
         choices: list[tuple[str, str]] = [(value, str(label)) for value, label in spec.choices]
         help_text = ""
@@ -152,6 +227,17 @@ def posted_values(
         else:
             values[spec.key] = post.get(name, "")
     return values
+
+
+def unexpected_values(
+    post: QueryDict, specs: Iterable[FieldSpec], *, prefix: str = ""
+) -> dict[str, Any]:
+    """Return the posted values of `specs` that the post names although the form has no input.
+
+    Pass the refused fields of PolicyFields; the service then rejects a crafted post naming one.
+    """
+    present = [spec for spec in specs if prefix + spec.key in post]
+    return posted_values(post, present, prefix=prefix)
 
 
 def has_any_value(values: Mapping[str, Any]) -> bool:

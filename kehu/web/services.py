@@ -14,6 +14,7 @@ from kehu.core import clock
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.org.models import User
+from kehu.org.policy import policy_for
 from kehu.web.models import ListPreference, SavedView
 
 MAX_SAVED_VIEWS = 50
@@ -83,12 +84,18 @@ def delete_list_view(actor: User, view: SavedView) -> None:
 def set_list_columns(actor: User, columns: Sequence[str]) -> ListPreference:
     """Store the customer-list columns the actor picked, in order; the name always comes first.
 
-    Raises ValidationError on "columns" for a key the field registry does not know.
+    Raises ValidationError on "columns" for a key the field registry does not know or the
+    actor's role hides, with the same message for both.
     """
     if not actor.is_active:
         raise PermissionDenied(_("Your account is deactivated."))
+    policy = policy_for(actor)
     known = field_map(FieldTarget.CUSTOMER)
-    unknown = [key for key in columns if key not in known]
+    unknown = [
+        key
+        for key in columns
+        if key not in known or not policy.can_read(FieldTarget.CUSTOMER, known[key])
+    ]
     if unknown:
         raise ValidationError({"columns": [_("Unknown field “%(key)s”.") % {"key": unknown[0]}]})
     chosen = ["name", *(key for key in dict.fromkeys(columns) if key != "name")]

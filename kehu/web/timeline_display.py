@@ -1,4 +1,7 @@
-"""Text for the entries of a customer's timeline: system events and earlier follow-up versions."""
+"""Text for the entries of a customer's timeline: system events and earlier follow-up versions.
+
+Event data stores values whole; the viewer's field policy is applied here, when they are shown.
+"""
 
 import dataclasses
 import datetime as dt
@@ -9,8 +12,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from kehu.core import regions
-from kehu.fields.models import FieldType
-from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec
+from kehu.customers.models import ShareAccess
+from kehu.fields.models import CustomField, FieldTarget, FieldType
+from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, custom_field_spec
+from kehu.org.policy import FieldPolicy
 from kehu.timeline.models import Event, EventKind, FollowUpKind, FollowUpRevision
 from kehu.web.display import display_custom, format_datetime
 
@@ -48,38 +53,98 @@ def _value_text(spec: FieldSpec | None, value: Any) -> str:
     return str(value)
 
 
-def _changes(raw: Mapping[str, Any], specs: Mapping[str, FieldSpec]) -> tuple[Change, ...]:
+def timeline_specs(target: str, active: Mapping[str, FieldSpec]) -> dict[str, FieldSpec]:
+    """Return `active` (the registry's fields of `target`) plus its deactivated custom fields.
+
+    Events keep changes of custom fields deactivated since, and the field policy needs their
+    specs to decide whether the viewer may see those changes.
+    """
+    specs = dict(active)
+    for row in CustomField.objects.filter(target=target, is_active=False):
+        spec = custom_field_spec(row)
+        specs.setdefault(spec.key, spec)
+    return specs
+
+
+def _changes(
+    raw: Mapping[str, Any], policy: FieldPolicy, target: str, specs: Mapping[str, FieldSpec]
+) -> tuple[Change, ...]:
+    """Return the changes the viewer may see: hidden fields left out, masked ones masked."""
     changes = []
     for attribute, pair in raw.items():
         key = _ATTRIBUTE_KEYS.get(attribute, attribute)
         spec = specs.get(key)
         old, new = [*pair, None, None][:2] if isinstance(pair, list) else (None, pair)
-        label = spec.label_text if spec else key.removeprefix(CUSTOM_PREFIX)
-        changes.append(Change(label, _value_text(spec, old), _value_text(spec, new)))
+        if spec is None:
+            # Custom fields are deactivated, never deleted, so a custom key without a spec means
+            # inconsistent data. It is left out, because the policy may hide its value.
+            if key.startswith(CUSTOM_PREFIX):
+                continue
+            # A built-in attribute outside the registry (a contact's notes) has no policy entry.
+            changes.append(Change(key, _value_text(None, old), _value_text(None, new)))
+            continue
+        if not policy.can_read(target, spec):
+            continue
+        old_text = str(policy.shown(target, spec, _value_text(spec, old)))
+        new_text = str(policy.shown(target, spec, _value_text(spec, new)))
+        changes.append(Change(spec.label_text, old_text, new_text))
     return tuple(changes)
 
 
+def _shown_data(
+    policy: FieldPolicy, target: str, specs: Mapping[str, FieldSpec], key: str, value: Any
+) -> str | None:
+    """Return a value stored in event data as the viewer may see it, None when hidden."""
+    text = str(value or "")
+    spec = specs.get(key)
+    if spec is None:
+        return text
+    if not policy.can_read(target, spec):
+        return None
+    return str(policy.shown(target, spec, text))
+
+
 def describe_event(
-    event: Event, customer_specs: Mapping[str, FieldSpec], contact_specs: Mapping[str, FieldSpec]
-) -> EventText:
-    """Return the title, detail line and field changes that the timeline shows for an event."""
+    event: Event,
+    policy: FieldPolicy,
+    customer_specs: Mapping[str, FieldSpec],
+    contact_specs: Mapping[str, FieldSpec],
+) -> EventText | None:
+    """Return the title, detail line and field changes that the timeline shows for an event.
+
+    `policy` is the viewer's: changes of fields hidden for them are left out, and values of
+    fields masked for them are masked. Returns None when the event is only about hidden fields,
+    because even an empty entry would tell the viewer that such a field changed. Specs come
+    from `timeline_specs`.
+    """
     data: dict[str, Any] = event.data or {}
     title = event.get_kind_display()
+    customer, contact = FieldTarget.CUSTOMER, FieldTarget.CONTACT
     match event.kind:
         case EventKind.FIELDS_CHANGED:
-            return EventText(title, changes=_changes(data.get("changes", {}), customer_specs))
+            raw = data.get("changes", {})
+            changes = _changes(raw, policy, customer, customer_specs)
+            if raw and not changes:
+                return None
+            return EventText(title, changes=changes)
         case EventKind.OWNER_CHANGED:
             nobody = _("unassigned")
-            detail = _("%(old)s → %(new)s") % {
-                "old": data.get("from_name") or nobody,
-                "new": data.get("to_name") or nobody,
-            }
+            old = _shown_data(policy, customer, customer_specs, "owner", data.get("from_name"))
+            new = _shown_data(policy, customer, customer_specs, "owner", data.get("to_name"))
+            if old is None or new is None:
+                return None
+            detail = _("%(old)s → %(new)s") % {"old": old or nobody, "new": new or nobody}
             return EventText(title, detail)
         case EventKind.CONTACT_ADDED:
-            return EventText(title, str(data.get("name", "")))
+            name = _shown_data(policy, contact, contact_specs, "name", data.get("name"))
+            return EventText(title, name or "")
         case EventKind.CONTACT_CHANGED:
-            changes = _changes(data.get("changes", {}), contact_specs)
-            return EventText(title, str(data.get("name", "")), changes)
+            name = _shown_data(policy, contact, contact_specs, "name", data.get("name"))
+            raw = data.get("changes", {})
+            changes = _changes(raw, policy, contact, contact_specs)
+            if raw and not changes:
+                return None
+            return EventText(title, name or "", changes)
         case EventKind.IMPORTED:
             detail = _("File %(file)s, row %(row)s") % {
                 "file": data.get("file", ""),
@@ -97,7 +162,19 @@ def describe_event(
                 "size": max(1, round(size / 1024)),
             }
             return EventText(title, detail)
+        case EventKind.SHARED:
+            values = {"user": data.get("name", ""), "access": _share_access(data.get("access"))}
+            if data.get("until"):
+                values["date"] = data["until"]
+                return EventText(title, _("%(user)s, %(access)s, until %(date)s") % values)
+            return EventText(title, _("%(user)s, %(access)s") % values)
+        case EventKind.SHARE_ENDED | EventKind.AGENT_ASSIGNED | EventKind.AGENT_REMOVED:
+            return EventText(title, str(data.get("name", "")))
     return EventText(title)
+
+
+def _share_access(value: Any) -> str:
+    return str(ShareAccess(value).label) if value in ShareAccess.values else str(value or "")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,12 +1,18 @@
-"""Pieces every router uses: the documented error responses and request-body flattening."""
+"""Pieces several routers use: the documented error responses, request-body flattening and
+revealing a masked field."""
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from kehu.api import schemas
+from kehu.api.errors import error_dict
+from kehu.customers.models import Contact, Customer
+from kehu.customers.reveal import FieldNotFound, reveal_value
 from kehu.fields.registry import CUSTOM_PREFIX
+from kehu.org.models import User
 
 ERRORS: dict[int | str, Any] = {
     401: schemas.ErrorOut,
@@ -38,3 +44,17 @@ def field_values(data: dict[str, Any], error_prefix: str = "") -> dict[str, Any]
         )
     values.update(custom)
     return values
+
+
+def reveal(user: User, record: Customer | Contact, field: str) -> schemas.RevealOut:
+    """Reveal a masked field through the service, turning its errors into API errors on "field"."""
+    try:
+        value = reveal_value(user, record, field)
+    except FieldNotFound as error:
+        raise ValidationError({"field": [str(error.args[0])]}) from None
+    except ObjectDoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        messages = [message for values in error_dict(error).values() for message in values]
+        raise ValidationError({"field": messages}) from None
+    return schemas.RevealOut(field=field, value=value)

@@ -1,4 +1,4 @@
-"""Customers: list, read, create, change and reassign."""
+"""Customers: list, read, create, change, reassign and reveal a masked field."""
 
 import uuid
 
@@ -10,11 +10,9 @@ from ninja import Router, Status
 from kehu.api import lookups, present, schemas
 from kehu.api.auth import request_user
 from kehu.api.errors import error_dict
-from kehu.api.routers.common import ERRORS, field_values
+from kehu.api.routers.common import ERRORS, field_values, reveal
 from kehu.customers import services
 from kehu.customers.listing import count_customers, list_customers, params_from_query
-from kehu.fields.models import FieldTarget
-from kehu.fields.registry import custom_fields
 from kehu.org.models import User
 
 router = Router(tags=["customers"])
@@ -63,9 +61,9 @@ def list_(
         raise _name_filter_errors(error, params.filters) from None
 
     prefetch_related_objects(page.rows, "tags", "owner", "creator")
-    specs = custom_fields(FieldTarget.CUSTOMER)
+    viewer = present.viewer_for(user)
     return schemas.CustomerPage(
-        items=[present.customer(row, specs) for row in page.rows],
+        items=[present.customer(viewer, row) for row in page.rows],
         next_cursor=page.next_cursor,
         count=total.shown,
         count_is_capped=total.is_capped,
@@ -101,7 +99,7 @@ def create(request: HttpRequest, payload: schemas.CustomerIn) -> Status[schemas.
     )
 
     prefetch_related_objects([created], "tags", "owner", "creator")
-    return Status(201, present.customer(created, custom_fields(FieldTarget.CUSTOMER)))
+    return Status(201, present.customer(present.viewer_for(user), created))
 
 
 @router.get(
@@ -112,7 +110,7 @@ def create(request: HttpRequest, payload: schemas.CustomerIn) -> Status[schemas.
 def detail(request: HttpRequest, customer_id: uuid.UUID) -> schemas.CustomerOut:
     user = request_user(request)
     record = lookups.customer(user, customer_id)
-    return present.customer(record, custom_fields(FieldTarget.CUSTOMER))
+    return present.customer(present.viewer_for(user), record)
 
 
 @router.patch(
@@ -143,7 +141,7 @@ def update(
     )
 
     prefetch_related_objects([changed], "tags", "owner", "creator")
-    return present.customer(changed, custom_fields(FieldTarget.CUSTOMER))
+    return present.customer(present.viewer_for(user), changed)
 
 
 @router.post(
@@ -166,4 +164,23 @@ def change_owner(
     changed = services.change_owner(user, record, new_owner)
 
     prefetch_related_objects([changed], "tags", "owner", "creator")
-    return present.customer(changed, custom_fields(FieldTarget.CUSTOMER))
+    return present.customer(present.viewer_for(user), changed)
+
+
+@router.post(
+    "/customers/{customer_id}/reveal",
+    response={200: schemas.RevealOut, **ERRORS},
+    summary="Reveal a masked customer field",
+)
+def reveal_field(
+    request: HttpRequest, customer_id: uuid.UUID, payload: schemas.RevealIn
+) -> schemas.RevealOut:
+    """Return the whole value of a customer field that your role shows masked.
+
+    Needs a role that may reveal masked values. Each reveal is written to the audit log. A
+    field that is not masked for you is rejected with 422 on "field".
+    """
+    user = request_user(request)
+    record = lookups.customer(user, customer_id)
+
+    return reveal(user, record, payload.field)

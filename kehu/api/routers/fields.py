@@ -19,9 +19,15 @@ router = Router(tags=["fields"])
     summary="List the fields of a record type",
 )
 def list_(request: HttpRequest, target: Literal["customer", "contact"]) -> list[schemas.FieldOut]:
-    """List the fields with labels in the request's language, built-in fields first.
+    """List the fields your role may read, labelled in the request's language, built-in first.
 
     The keys are the ones customer and contact bodies, filters (`f.<key>`) and sorts use.
+    `access` says whether you may change a field (editable), only read it (read_only), or see
+    only part of its value (masked); masked fields cannot be filtered or sorted on.
     """
-    request_user(request)
-    return [present.field(spec) for spec in fields_for(target)]
+    user = request_user(request)
+
+    viewer = present.viewer_for(user)
+    readable = viewer.policy.readable(target, fields_for(target))
+
+    return [present.field(viewer, target, spec) for spec in readable]

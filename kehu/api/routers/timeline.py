@@ -73,8 +73,9 @@ def list_(
 
     page = found[:size]
     has_more = len(found) > size
+    viewer = present.viewer_for(user)
     return schemas.FollowUpPage(
-        items=[present.follow_up(row) for row in page],
+        items=[present.follow_up(viewer, row) for row in page],
         next_cursor=str(page[-1].public_id) if has_more else None,
     )
 
@@ -93,7 +94,8 @@ def create(
 
     created = services.add_follow_up(user, customer, payload.model_dump(exclude_unset=True))
 
-    return Status(201, present.follow_up(lookups.follow_up(user, customer, created.public_id)))
+    created = lookups.follow_up(user, customer, created.public_id)
+    return Status(201, present.follow_up(present.viewer_for(user), created))
 
 
 @router.patch(
@@ -117,7 +119,8 @@ def update(
 
     services.edit_follow_up(user, follow_up, payload.model_dump(exclude_unset=True))
 
-    return present.follow_up(lookups.follow_up(user, customer, follow_up_id))
+    changed = lookups.follow_up(user, customer, follow_up_id)
+    return present.follow_up(present.viewer_for(user), changed)
 
 
 @router.get(
@@ -133,8 +136,10 @@ def customer_timeline(
 ) -> list[schemas.TimelineEntryOut]:
     """List follow-ups and system events together, newest first.
 
-    `kinds` narrows the list to a comma-separated selection of follow-up types (call, wechat,
-    email, visit, meeting, sms, note) and "events".
+    Events leave out the field changes your role may not read and mask the masked ones. An
+    event that only changed hidden fields is left out, so the list may contain fewer than
+    `limit` entries. `kinds` narrows the list to a comma-separated selection of follow-up
+    types (call, wechat, email, visit, meeting, sms, note) and "events".
     """
     user = request_user(request)
     customer = lookups.customer(user, customer_id)
@@ -157,4 +162,6 @@ def customer_timeline(
     # only the newest ones.
     entries = timeline(customer, kinds=selected, limit=size)
 
-    return [present.timeline_entry(entry) for entry in entries]
+    viewer = present.viewer_for(user)
+    shown = [present.timeline_entry(viewer, entry) for entry in entries]
+    return [entry for entry in shown if entry is not None]

@@ -17,7 +17,7 @@ def test_customer_fields_list_builtin_then_custom(
         required=True,
     )
 
-    response = call_as(personas.agent).get("/fields/customer")
+    response = call_as(personas.rep).get("/fields/customer")
 
     assert response.status == 200
     keys = [field["key"] for field in response.body]
@@ -35,6 +35,7 @@ def test_customer_fields_list_builtin_then_custom(
         "filterable": True,
         "sortable": True,
         "is_custom": True,
+        "access": "editable",
     }
     grade = next(field for field in response.body if field["key"] == "grade")
     assert grade["label"] == "客户级别"

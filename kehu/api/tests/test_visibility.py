@@ -7,6 +7,8 @@ from django.test import Client
 
 from kehu.api.tests.conftest import Caller, make_customer, snapshot
 from kehu.conftest import Personas
+from kehu.customers import sharing
+from kehu.customers.models import ShareAccess
 from kehu.timeline import services
 
 # A body each write route accepts, so the request reaches the visibility check instead of
@@ -18,6 +20,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("patch", "/api/v1/customers/{customer_id}/contacts/{contact_id}"): {"title": "总经理"},
     ("post", "/api/v1/customers/{customer_id}/follow-ups"): {"kind": "call", "content": "电话"},
     ("patch", "/api/v1/customers/{customer_id}/follow-ups/{follow_up_id}"): {"content": "改写"},
+    ("post", "/api/v1/customers/{customer_id}/reveal"): {"field": "credit_code"},
+    ("post", "/api/v1/customers/{customer_id}/contacts/{contact_id}/reveal"): {"field": "mobile"},
+    ("post", "/api/v1/customers/{customer_id}/shares"): {"access": "read"},
+    ("delete", "/api/v1/customers/{customer_id}/shares/{share_id}"): {},
 }
 
 
@@ -28,12 +34,22 @@ def test_every_record_route_hides_other_reps_records(
     follow_up = services.add_follow_up(
         personas.rep2, hidden, {"kind": "call", "content": "电话沟通"}
     )
+    share = sharing.share_customer(personas.rep2, hidden, personas.manager, ShareAccess.READ, None)
     ids = {
         "customer_id": hidden.public_id,
         "contact_id": hidden.contacts.get().public_id,
         "follow_up_id": follow_up.public_id,
+        "share_id": share.public_id,
     }
     caller = call_as(personas.rep)
+    # A share names an existing user, so its body is completed here.
+    bodies = {
+        **BODIES,
+        ("post", "/api/v1/customers/{customer_id}/shares"): {
+            "user": str(personas.rep2.public_id),
+            "access": "read",
+        },
+    }
     schema = client.get("/api/v1/openapi.json").json()
     before = snapshot()
 
@@ -43,7 +59,7 @@ def test_every_record_route_hides_other_reps_records(
             continue
         path = template.format(**ids).removeprefix("/api/v1")
         for method in operations:
-            body = BODIES.get((method, template)) if method != "get" else None
+            body = bodies.get((method, template)) if method != "get" else None
             assert method == "get" or body is not None, f"no body for {method} {template}"
             response = caller.request(method.upper(), path, body)
             assert (response.status, response.body) == (404, {"detail": "未找到。"}), (
@@ -52,5 +68,5 @@ def test_every_record_route_hides_other_reps_records(
             )
             checked.append((method, template))
 
-    assert len(checked) == 10
+    assert len(checked) == 15
     assert snapshot() == before

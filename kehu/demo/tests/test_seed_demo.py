@@ -84,10 +84,11 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
         "customers": 300,
         "contacts": 508,
         "follow_ups": 948,
-        "events": 387,
+        "events": 402,
     }
     assert Customer.objects.filter(owner__isnull=True).count() == 10
     assert Customer.objects.filter(agents__username="agent").count() == 15
+    assert Event.objects.filter(kind="agent_assigned").count() == 15
     assert Event.objects.filter(kind="owner_changed").count() == 12
     assert Event.objects.filter(kind="contact_added").count() == 75
     assert re.fullmatch(r"已创建演示公司：300 个客户、948 条跟进记录，用时 \d+\.\d 秒。", output[0])

@@ -6,10 +6,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
+from kehu.audit.models import AuditEntry
 from kehu.conftest import Personas
 from kehu.core import clock
-from kehu.customers.models import Contact, Customer
+from kehu.customers import sharing
+from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
+from kehu.org.models import Department, User
 from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
@@ -24,12 +27,24 @@ OUTSIDER_STATUS = {
     "contact_create": 404,
     "follow_up_create": 404,
     "contact_edit": 404,
+    "customer_reveal": 404,
+    "contact_reveal": 404,
     "follow_up_edit": 404,
     "attachment_download": 404,
     "saved_view_delete": 404,
     "field_edit": 403,
     "field_deactivate": 403,
     "field_reactivate": 403,
+    "customer_sharing": 404,
+    "customer_agent_assign": 404,
+    "customer_agent_remove": 404,
+    "share_end": 404,
+    "settings_user_edit": 403,
+    "settings_user_deactivate": 403,
+    "settings_user_reactivate": 403,
+    "settings_department_rename": 403,
+    "settings_department_move": 403,
+    "settings_role_edit": 403,
 }
 
 
@@ -50,6 +65,10 @@ def _state() -> list[object]:
         Attachment.objects.count(),
         list(SavedView.objects.order_by("pk").values_list("name", "query")),
         list(CustomField.objects.order_by("pk").values_list("label", "is_active")),
+        AuditEntry.objects.count(),
+        list(CustomerShare.objects.order_by("pk").values_list("user_id", "access")),
+        list(User.objects.order_by("pk").values_list("is_active", "role_id", "department_id")),
+        list(Department.objects.order_by("pk").values_list("name", "parent_id")),
     ]
 
 
@@ -76,25 +95,39 @@ def test_outsider_gets_same_answer_as_missing(
     field = CustomField.objects.create(
         target="customer", key="level", label="层级", field_type="text", is_active=False
     )
+    share = sharing.share_customer(personas.rep2, customer, personas.manager, "read", None)
+    assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
         "customer_detail": customer.public_id,
         "customer_edit": customer.public_id,
         "contact_create": customer.public_id,
         "follow_up_create": customer.public_id,
         "contact_edit": customer.contacts.get().public_id,
+        "customer_reveal": customer.public_id,
+        "contact_reveal": customer.contacts.get().public_id,
         "follow_up_edit": follow_up.public_id,
         "attachment_download": attachment.public_id,
         "saved_view_delete": saved_view.public_id,
         "field_edit": field.public_id,
         "field_deactivate": field.public_id,
         "field_reactivate": field.public_id,
+        "customer_sharing": customer.public_id,
+        "customer_agent_assign": customer.public_id,
+        "customer_agent_remove": customer.public_id,
+        "share_end": share.public_id,
+        "settings_user_edit": personas.rep2.public_id,
+        "settings_user_deactivate": personas.rep2.public_id,
+        "settings_user_reactivate": personas.rep2.public_id,
+        "settings_department_rename": personas.rep2.department.public_id,
+        "settings_department_move": personas.rep2.department.public_id,
+        "settings_role_edit": personas.rep2.role.public_id,
     }
     client = client_for(personas.rep)
     before = _state()
     post_data = {"name": "改名", "content": "越权", "kind": "call", "expected_version": "1"}
 
     for name, expected in OUTSIDER_STATUS.items():
-        route = str(_routes_with_ids()[name].pattern)
+        route = str(_routes_with_ids()[name].pattern).replace("<slug:key>", "mobile")
         existing = "/" + route.replace("<uuid:public_id>", str(ids[name]))
         missing = "/" + route.replace("<uuid:public_id>", str(uuid.uuid4()))
         send = getattr(client, method)

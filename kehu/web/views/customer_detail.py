@@ -1,5 +1,6 @@
 """The customer page: facts, contacts, the timeline with its type filter, the follow-up form."""
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -8,23 +9,25 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kehu.core import clock
-from kehu.customers.models import Customer
+from kehu.customers.models import Contact, Customer
 from kehu.customers.queries import is_writable
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import FieldSpec, field_map
-from kehu.org.models import Capability, User
+from kehu.org.models import Capability, FieldAccess, User
+from kehu.org.policy import FieldPolicy, policy_for
 from kehu.org.visibility import can_edit_customers
 from kehu.timeline.models import FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
 from kehu.timeline.services import can_edit_follow_up
-from kehu.web.display import display_value
+from kehu.web.display import record_name, shown_text
 from kehu.web.forms import Input
-from kehu.web.timeline_display import describe_event, earlier_version
+from kehu.web.timeline_display import describe_event, earlier_version, timeline_specs
 from kehu.web.views.common import (
     form_errors,
     is_htmx,
@@ -115,21 +118,82 @@ def blank_follow_up() -> dict[str, str]:
     return {"kind": FollowUpKind.CALL, "occurred_at": now.isoformat(timespec="minutes")}
 
 
-def _facts(customer: Customer, specs: Mapping[str, FieldSpec]) -> list[tuple[str, str]]:
-    return [
-        (spec.label_text, display_value(spec, customer))
-        for spec in specs.values()
-        if spec.key not in _FACTS_SKIPPED
-    ]
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    """One field of a customer or contact as the page shows it, whole or masked."""
+
+    label: str
+    value: str
+    # The URL that reveals the whole value, when the value is masked and the user may reveal.
+    reveal_url: str = ""
 
 
-def _contacts(customer: Customer, specs: Mapping[str, FieldSpec]) -> list[dict[str, Any]]:
+def _fact(
+    policy: FieldPolicy, target: str, spec: FieldSpec, record: Customer | Contact, can_reveal: bool
+) -> Fact | None:
+    """Return the fact of one field, or None when the field is hidden from the user."""
+    text = shown_text(policy, target, spec, record)
+    if text is None:
+        return None
+    reveal_url = ""
+    if can_reveal and text and policy.access(target, spec) == FieldAccess.MASKED:
+        name = "web:customer_reveal" if target == FieldTarget.CUSTOMER else "web:contact_reveal"
+        reveal_url = reverse(name, args=[record.public_id, spec.key])
+    return Fact(spec.label_text, text, reveal_url)
+
+
+def _facts(
+    policy: FieldPolicy, customer: Customer, specs: Mapping[str, FieldSpec], can_reveal: bool
+) -> list[Fact]:
+    facts = []
+    for spec in specs.values():
+        if spec.key in _FACTS_SKIPPED:
+            continue
+        fact = _fact(policy, FieldTarget.CUSTOMER, spec, customer, can_reveal)
+        if fact is not None:
+            facts.append(fact)
+    return facts
+
+
+def _contacts(
+    policy: FieldPolicy, customer: Customer, specs: Mapping[str, FieldSpec], can_reveal: bool
+) -> list[dict[str, Any]]:
+    target = FieldTarget.CONTACT
     fact_specs = [spec for spec in specs.values() if spec.key not in ("name", "is_primary")]
+    primary_spec = specs.get("is_primary")
+    shows_primary = primary_spec is not None and policy.can_read(target, primary_spec)
     contacts = []
     for contact in customer.contacts.all():
-        facts = [(spec.label_text, display_value(spec, contact)) for spec in fact_specs]
-        contacts.append({"contact": contact, "facts": [fact for fact in facts if fact[1]]})
+        facts = [_fact(policy, target, spec, contact, can_reveal) for spec in fact_specs]
+        contacts.append(
+            {
+                "contact": contact,
+                "name": record_name(policy, target, specs, contact),
+                "is_primary": shows_primary and contact.is_primary,
+                "facts": [fact for fact in facts if fact is not None and fact.value],
+            }
+        )
     return contacts
+
+
+def _summary(
+    policy: FieldPolicy, customer: Customer, specs: Mapping[str, FieldSpec]
+) -> dict[str, Any]:
+    """Return the status, owner and next follow-up under the page title; None when hidden."""
+    target = FieldTarget.CUSTOMER
+    next_spec = specs["next_follow_up_on"]
+    next_text = shown_text(policy, target, next_spec, customer)
+    due = (
+        policy.reads_whole(target, next_spec)
+        and customer.next_follow_up_on is not None
+        and customer.next_follow_up_on <= clock.today()
+    )
+    return {
+        "status_text": shown_text(policy, target, specs["status"], customer),
+        "owner_text": shown_text(policy, target, specs["owner"], customer),
+        "next_follow_up_text": next_text,
+        "next_follow_up_due": due,
+    }
 
 
 def entry_context(
@@ -138,7 +202,14 @@ def entry_context(
     customer_specs: Mapping[str, FieldSpec],
     contact_specs: Mapping[str, FieldSpec],
 ) -> list[dict[str, Any]]:
-    """Return what the timeline template shows for each entry."""
+    """Return what the timeline template shows for each entry, under the user's field policy.
+
+    `customer_specs` and `contact_specs` are the registry's fields; deactivated custom fields
+    are added here, so changes of those are checked against the policy too.
+    """
+    policy = policy_for(user)
+    customer_specs = timeline_specs(FieldTarget.CUSTOMER, customer_specs)
+    contact_specs = timeline_specs(FieldTarget.CONTACT, contact_specs)
     revisions: list[FollowUpRevision] = [
         revision
         for entry in entries
@@ -160,8 +231,9 @@ def entry_context(
                 }
             )
         elif entry.event is not None:
-            text = describe_event(entry.event, customer_specs, contact_specs)
-            result.append({"event": entry.event, "at": entry.at, "text": text})
+            text = describe_event(entry.event, policy, customer_specs, contact_specs)
+            if text is not None:
+                result.append({"event": entry.event, "at": entry.at, "text": text})
     return result
 
 
@@ -172,16 +244,20 @@ def detail_context(
     follow_up_values: Mapping[str, Any] | None = None,
     follow_up_errors: Mapping[str, list[str]] | None = None,
 ) -> dict[str, Any]:
+    policy = policy_for(user)
     customer_specs = field_map(FieldTarget.CUSTOMER)
     contact_specs = field_map(FieldTarget.CONTACT)
     kinds = chosen_kinds(request)
     # NOTE: timeline() returns the newest 100 entries, and this page has no link to older ones.
     entries = timeline(customer, kinds=kinds)
     writable = is_writable(user, customer)
+    can_reveal = user.has_capability(Capability.REVEAL)
     return {
         "customer": customer,
-        "facts": _facts(customer, customer_specs),
-        "contacts": _contacts(customer, contact_specs),
+        "customer_name": record_name(policy, FieldTarget.CUSTOMER, customer_specs, customer),
+        **_summary(policy, customer, customer_specs),
+        "facts": _facts(policy, customer, customer_specs, can_reveal),
+        "contacts": _contacts(policy, customer, contact_specs, can_reveal),
         "entries": entry_context(entries, user, customer_specs, contact_specs),
         "timeline_kinds": timeline_kinds(),
         "chosen_kinds": kinds or [],

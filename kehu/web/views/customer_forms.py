@@ -1,4 +1,8 @@
-"""Creating and editing customers and contacts, and the region choices the forms reload."""
+"""Creating and editing customers and contacts, and the region choices the forms reload.
+
+The forms follow the user's field policy: inputs for editable fields, text for read-only and
+masked ones, nothing for hidden ones (see kehu.web.forms).
+"""
 
 import uuid
 from collections.abc import Mapping, Sequence
@@ -6,7 +10,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -15,15 +19,22 @@ from kehu.customers import services
 from kehu.customers.models import Customer
 from kehu.customers.queries import visible_contacts
 from kehu.fields.models import FieldTarget
-from kehu.fields.registry import FieldSpec, fields_for
+from kehu.fields.registry import field_map, fields_for
+from kehu.org.models import User
+from kehu.org.policy import FieldPolicy, policy_for
+from kehu.web.display import record_name
 from kehu.web.forms import (
     Input,
+    PolicyFields,
     build_inputs,
     editable_customer_specs,
     has_any_value,
     initial_values,
+    policy_fields,
     posted_values,
     record_values,
+    static_texts,
+    unexpected_values,
 )
 from kehu.web.views.common import (
     error_dict,
@@ -43,6 +54,18 @@ def _shown_keys(*groups: Sequence[Input]) -> set[str]:
     return {item.error_key for group in groups for item in group}
 
 
+def _posted(post: QueryDict, fields: PolicyFields, prefix: str = "") -> dict[str, Any]:
+    """Return the values of the inputs, plus any refused field a crafted post names anyway."""
+    return {
+        **posted_values(post, fields.writable, prefix=prefix),
+        **unexpected_values(post, fields.refused, prefix=prefix),
+    }
+
+
+def _customer_name(policy: FieldPolicy, customer: Customer) -> str:
+    return record_name(policy, FieldTarget.CUSTOMER, field_map(FieldTarget.CUSTOMER), customer)
+
+
 def _duplicate_context(error: services.DuplicateCustomer) -> dict[str, Any]:
     return {"duplicate_messages": error.messages(), "duplicate_blocking": error.blocking}
 
@@ -58,15 +81,24 @@ def create_customer(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     require_editor(user)
 
-    customer_specs = editable_customer_specs(fields_for(FieldTarget.CUSTOMER))
-    contact_specs = [spec for spec in fields_for(FieldTarget.CONTACT) if spec.key != "is_primary"]
-    values: Mapping[str, Any] = initial_values(Customer, customer_specs)
+    policy = policy_for(user)
+    customer_fields = policy_fields(
+        policy, FieldTarget.CUSTOMER, editable_customer_specs(fields_for(FieldTarget.CUSTOMER))
+    )
+    contact_fields = policy_fields(
+        policy,
+        FieldTarget.CONTACT,
+        [spec for spec in fields_for(FieldTarget.CONTACT) if spec.key != "is_primary"],
+    )
+    values: Mapping[str, Any] = initial_values(Customer, customer_fields.shown)
     contact_values: Mapping[str, Any] = {}
+    customer_static = static_texts(policy, FieldTarget.CUSTOMER, customer_fields, None, values)
+    contact_static = static_texts(policy, FieldTarget.CONTACT, contact_fields, None, {})
     errors: dict[str, list[str]] = {}
     duplicate: dict[str, Any] = {}
     if request.method == "POST":
-        values = posted_values(request.POST, customer_specs)
-        contact_values = posted_values(request.POST, contact_specs, prefix=CONTACT_PREFIX)
+        values = _posted(request.POST, customer_fields)
+        contact_values = _posted(request.POST, contact_fields, CONTACT_PREFIX)
         contacts = [contact_values] if has_any_value(contact_values) else []
         try:
             customer = services.create_customer(
@@ -83,13 +115,14 @@ def create_customer(request: HttpRequest) -> HttpResponse:
         else:
             return HttpResponseRedirect(customer.get_absolute_url())
 
-    inputs = build_inputs(customer_specs, values, errors)
+    inputs = build_inputs(customer_fields.shown, values, errors, static=customer_static)
     contact_inputs = build_inputs(
-        contact_specs,
+        contact_fields.shown,
         contact_values,
         errors,
         prefix=CONTACT_PREFIX,
         error_prefix=CONTACT_ERROR_PREFIX,
+        static=contact_static,
     )
     context = {
         "inputs": inputs,
@@ -110,13 +143,17 @@ def edit_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
     customer = load_customer(user, public_id)
 
-    specs = editable_customer_specs(fields_for(FieldTarget.CUSTOMER))
-    values: Mapping[str, Any] = record_values(specs, customer)
+    policy = policy_for(user)
+    fields = policy_fields(
+        policy, FieldTarget.CUSTOMER, editable_customer_specs(fields_for(FieldTarget.CUSTOMER))
+    )
+    values: Mapping[str, Any] = record_values(fields.writable, customer)
+    static = static_texts(policy, FieldTarget.CUSTOMER, fields, customer, values)
     version = str(customer.version)
     errors: dict[str, list[str]] = {}
     duplicate: dict[str, Any] = {}
     if request.method == "POST":
-        values = posted_values(request.POST, specs)
+        values = _posted(request.POST, fields)
         version = request.POST.get("expected_version", "")
         try:
             expected = int(version)
@@ -137,9 +174,10 @@ def edit_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             return HttpResponseRedirect(customer.get_absolute_url())
 
-    inputs = build_inputs(specs, values, errors)
+    inputs = build_inputs(fields.shown, values, errors, static=static)
     context = {
         "customer": customer,
+        "customer_name": _customer_name(policy, customer),
         "inputs": inputs,
         "expected_version": version,
         "form_errors": form_errors(errors, _shown_keys(inputs)),
@@ -149,12 +187,13 @@ def edit_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(request, "web/customers/form.html", context, status=status)
 
 
-def _contact_specs() -> list[FieldSpec]:
-    return fields_for(FieldTarget.CONTACT)
+def _contact_fields(policy: FieldPolicy) -> PolicyFields:
+    return policy_fields(policy, FieldTarget.CONTACT, fields_for(FieldTarget.CONTACT))
 
 
 def _render_contact_form(
     request: HttpRequest,
+    user: User,
     customer: Customer,
     inputs: list[Input],
     errors: Mapping[str, list[str]],
@@ -163,6 +202,7 @@ def _render_contact_form(
 ) -> HttpResponse:
     context = {
         "customer": customer,
+        "customer_name": _customer_name(policy_for(user), customer),
         "inputs": inputs,
         "contact_name": contact_name,
         "form_errors": form_errors(errors, _shown_keys(inputs)),
@@ -181,12 +221,14 @@ def add_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
     customer = load_customer(user, public_id)
 
-    specs = _contact_specs()
+    policy = policy_for(user)
+    fields = _contact_fields(policy)
+    static = static_texts(policy, FieldTarget.CONTACT, fields, None, {})
     values: Mapping[str, Any] = {}
     errors: dict[str, list[str]] = {}
     duplicate: dict[str, Any] = {}
     if request.method == "POST":
-        values = posted_values(request.POST, specs)
+        values = _posted(request.POST, fields)
         try:
             services.add_contact(user, customer, values)
         except ValidationError as error:
@@ -196,9 +238,8 @@ def add_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             return HttpResponseRedirect(customer.get_absolute_url() + "#contacts")
 
-    return _render_contact_form(
-        request, customer, build_inputs(specs, values, errors), errors, duplicate
-    )
+    inputs = build_inputs(fields.shown, values, errors, static=static)
+    return _render_contact_form(request, user, customer, inputs, errors, duplicate)
 
 
 @login_required
@@ -212,12 +253,14 @@ def edit_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         visible_contacts(user).select_related("customer"), public_id=public_id
     )
 
-    specs = _contact_specs()
-    values: Mapping[str, Any] = record_values(specs, contact)
+    policy = policy_for(user)
+    fields = _contact_fields(policy)
+    values: Mapping[str, Any] = record_values(fields.writable, contact)
+    static = static_texts(policy, FieldTarget.CONTACT, fields, contact, values)
     errors: dict[str, list[str]] = {}
     duplicate: dict[str, Any] = {}
     if request.method == "POST":
-        values = posted_values(request.POST, specs)
+        values = _posted(request.POST, fields)
         try:
             services.update_contact(user, contact, values)
         except ValidationError as error:
@@ -227,8 +270,11 @@ def edit_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             return HttpResponseRedirect(contact.customer.get_absolute_url() + "#contacts")
 
-    inputs = build_inputs(specs, values, errors)
-    return _render_contact_form(request, contact.customer, inputs, errors, duplicate, contact.name)
+    inputs = build_inputs(fields.shown, values, errors, static=static)
+    contact_name = record_name(policy, FieldTarget.CONTACT, field_map(FieldTarget.CONTACT), contact)
+    return _render_contact_form(
+        request, user, contact.customer, inputs, errors, duplicate, contact_name
+    )
 
 
 @login_required

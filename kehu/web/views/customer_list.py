@@ -1,4 +1,8 @@
-"""The customer list: search, filters on every registry field, sorts, saved views and columns."""
+"""The customer list: search, filters on every registry field, sorts, saved views and columns.
+
+The user's field policy decides what the page offers: columns and the column picker show only
+fields the user may read (masked ones masked), and filters and sorts only fields read whole.
+"""
 
 import dataclasses
 import uuid
@@ -22,9 +26,10 @@ from kehu.customers.listing import ListPage, count_customers, list_customers, pa
 from kehu.fields.models import FieldTarget, FieldType
 from kehu.fields.registry import FieldSpec, fields_for
 from kehu.org.models import Capability, User
+from kehu.org.policy import FieldPolicy, policy_for
 from kehu.org.visibility import owners_in_reach, reach
 from kehu.web import services
-from kehu.web.display import display_value, format_count
+from kehu.web.display import format_count, record_name, shown_text
 from kehu.web.models import ListPreference, SavedView
 from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
 
@@ -32,11 +37,13 @@ DEFAULT_COLUMNS = ("name", "status", "grade", "owner", "last_follow_up_at", "nex
 DEFAULT_SORT = "-created_at"
 # The owner filter's value for "no owner"; it becomes f.owner__isnull=1 for the list query.
 UNASSIGNED = "none"
+# Each view with the fields it filters on; a view is offered only when all are read whole.
+# The fields match the checks in kehu.customers.listing, which rejects the view otherwise.
 BUILTIN_VIEWS = (
-    ("", gettext_lazy("All customers")),
-    ("mine", gettext_lazy("My customers")),
-    ("due_today", gettext_lazy("Due for follow-up today")),
-    ("idle_30", gettext_lazy("No follow-up for 30 days")),
+    ("", gettext_lazy("All customers"), ()),
+    ("mine", gettext_lazy("My customers"), ("owner",)),
+    ("due_today", gettext_lazy("Due for follow-up today"), ("next_follow_up_on",)),
+    ("idle_30", gettext_lazy("No follow-up for 30 days"), ("last_follow_up_at", "created_at")),
 )
 _RANGE_TYPES = (FieldType.NUMBER, FieldType.MONEY, FieldType.DATE, FieldType.DATETIME)
 _TEXT_TYPES = (FieldType.TEXT, FieldType.LONG_TEXT, FieldType.TAGS)
@@ -86,10 +93,28 @@ def _query_for_listing(get: QueryDict) -> dict[str, str | list[str]]:
 
 
 def _columns(user: User, specs: Mapping[str, FieldSpec]) -> list[str]:
+    """Return the user's columns among `specs`, the fields they may read, name first.
+
+    A stored choice of a field the role hides since is left out, not rejected.
+    """
     preference = ListPreference.objects.filter(user=user).first()
     chosen = preference.columns if preference else DEFAULT_COLUMNS
     # The name is always the first column because it links to the customer page.
     return ["name", *(key for key in chosen if key in specs and key != "name")]
+
+
+def _builtin_views(
+    policy: FieldPolicy, specs: Mapping[str, FieldSpec], params: list[tuple[str, str]]
+) -> list[tuple[str, str, str]]:
+    views = []
+    for key, label, field_keys in BUILTIN_VIEWS:
+        if all(
+            field_key in specs and policy.reads_whole(FieldTarget.CUSTOMER, specs[field_key])
+            for field_key in field_keys
+        ):
+            url = "?" + _query_string(params, view=key or None, cursor=None)
+            views.append((key, str(label), url))
+    return views
 
 
 def _owner_choices(user: User) -> list[tuple[str, str]]:
@@ -156,7 +181,11 @@ def _filter_inputs(
 
 
 def _sort_columns(
-    columns: list[str], specs: Mapping[str, FieldSpec], params: list[tuple[str, str]], sort: str
+    policy: FieldPolicy,
+    columns: list[str],
+    specs: Mapping[str, FieldSpec],
+    params: list[tuple[str, str]],
+    sort: str,
 ) -> list[Column]:
     result = []
     for key in columns:
@@ -167,7 +196,8 @@ def _sort_columns(
         elif sort == "-" + key:
             sorted_as = "desc"
         sort_url = ""
-        if spec.sortable:
+        # A masked column gets no sort link: sorting would give away the order of whole values.
+        if spec.sortable and policy.reads_whole(FieldTarget.CUSTOMER, spec):
             next_sort = "-" + key if sorted_as == "asc" else key
             sort_url = "?" + _query_string(params, sort=next_sort, cursor=None)
         result.append(Column(key, spec.label_text, sort_url, sorted_as))
@@ -175,15 +205,18 @@ def _sort_columns(
 
 
 def _rows(
-    page: ListPage, columns: list[str], specs: Mapping[str, FieldSpec]
+    policy: FieldPolicy, page: ListPage, columns: list[str], specs: Mapping[str, FieldSpec]
 ) -> list[dict[str, Any]]:
+    """Return each row's name and cells; `columns` holds only fields the user may read."""
     if "creator" in columns:
         # One query for every row's creator instead of one per row.
         prefetch_related_objects(page.rows, "creator")
+    target = FieldTarget.CUSTOMER
     rows = []
     for customer in page.rows:
-        cells = [display_value(specs[key], customer) for key in columns[1:]]
-        rows.append({"customer": customer, "cells": cells})
+        cells = [shown_text(policy, target, specs[key], customer) or "" for key in columns[1:]]
+        name = record_name(policy, target, specs, customer)
+        rows.append({"customer": customer, "name": name, "cells": cells})
     return rows
 
 
@@ -202,7 +235,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     """Show one page of the customers the user may see; htmx gets only the results part."""
     user = signed_in_user(request)
 
-    specs = {spec.key: spec for spec in fields_for(FieldTarget.CUSTOMER)}
+    policy = policy_for(user)
+    all_specs = fields_for(FieldTarget.CUSTOMER)
+    specs = {spec.key: spec for spec in policy.readable(FieldTarget.CUSTOMER, all_specs)}
+    # "name" stays in the columns even when hidden, as the link to the page; rows then show
+    # HIDDEN_NAME. The registry always has "name".
+    specs.setdefault("name", next(spec for spec in all_specs if spec.key == "name"))
     columns = _columns(user, specs)
     params = _list_parameters(request.GET)
     errors: dict[str, list[str]] = {}
@@ -217,8 +255,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "page": page,
         "count_url": reverse("web:customer_count") + "?" + _query_string(params, cursor=None),
-        "columns": _sort_columns(columns, specs, params, sort),
-        "rows": _rows(page, columns, specs),
+        "columns": _sort_columns(policy, columns, specs, params, sort),
+        "rows": _rows(policy, page, columns, specs),
         "errors": [message for messages in errors.values() for message in messages],
         "next_url": "?" + _query_string(params, cursor=page.next_cursor)
         if page.next_cursor
@@ -231,21 +269,21 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         return vary_on_htmx(render(request, "web/customers/list.html#results", context))
 
     current_query = services.clean_list_query(request.GET.urlencode())
-    filters = _filter_inputs(specs.values(), request.GET, _owner_choices(user))
+    whole = [spec for spec in specs.values() if policy.reads_whole(FieldTarget.CUSTOMER, spec)]
+    filters = _filter_inputs(whole, request.GET, _owner_choices(user))
     context.update(
         {
             "query": request.GET.get("q", ""),
             "current_view": request.GET.get("view", ""),
             "current_query": current_query,
-            "builtin_views": [
-                (key, label, "?" + _query_string(params, view=key or None, cursor=None))
-                for key, label in BUILTIN_VIEWS
-            ],
+            "builtin_views": _builtin_views(policy, specs, params),
             "saved_views": _saved_views(user, current_query),
             "filters": filters,
             "filters_active": any(item.is_active for item in filters),
             "column_choices": [
-                (spec.key, spec.label_text, spec.key in columns) for spec in specs.values()
+                (spec.key, spec.label_text, spec.key in columns)
+                for spec in specs.values()
+                if policy.can_read(FieldTarget.CUSTOMER, spec)
             ],
             "sort": request.GET.get("sort", ""),
             "view": request.GET.get("view", ""),

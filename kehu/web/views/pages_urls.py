@@ -8,6 +8,11 @@ from kehu.web.views import (
     customer_forms,
     customer_list,
     follow_ups,
+    reveal,
+    settings_departments,
+    settings_roles,
+    settings_users,
+    sharing,
 )
 
 urlpatterns = [
@@ -51,7 +56,17 @@ urlpatterns = [
         follow_ups.add_follow_up,
         name="follow_up_create",
     ),
+    path(
+        "customers/<uuid:public_id>/reveal/<slug:key>/",
+        reveal.reveal_customer_field,
+        name="customer_reveal",
+    ),
     path("contacts/<uuid:public_id>/edit/", customer_forms.edit_contact, name="contact_edit"),
+    path(
+        "contacts/<uuid:public_id>/reveal/<slug:key>/",
+        reveal.reveal_contact_field,
+        name="contact_reveal",
+    ),
     path("follow-ups/<uuid:public_id>/edit/", follow_ups.edit_follow_up, name="follow_up_edit"),
     path(
         "attachments/<uuid:public_id>/",
@@ -76,5 +91,67 @@ urlpatterns = [
         custom_fields.field_set_active,
         {"active": True},
         name="field_reactivate",
+    ),
+    path(
+        "customers/<uuid:public_id>/sharing/",
+        sharing.customer_sharing,
+        name="customer_sharing",
+    ),
+    path(
+        "customers/<uuid:public_id>/agents/",
+        sharing.agent_assign,
+        name="customer_agent_assign",
+    ),
+    path(
+        "customers/<uuid:public_id>/agents/remove/",
+        sharing.agent_remove,
+        name="customer_agent_remove",
+    ),
+    path("shares/<uuid:public_id>/end/", sharing.share_end, name="share_end"),
+    path("settings/users/", settings_users.user_list, name="settings_users"),
+    path("settings/users/new/", settings_users.user_create, name="settings_user_create"),
+    path(
+        "settings/users/<uuid:public_id>/edit/",
+        settings_users.user_edit,
+        name="settings_user_edit",
+    ),
+    path(
+        "settings/users/<uuid:public_id>/deactivate/",
+        settings_users.user_set_active,
+        {"active": False},
+        name="settings_user_deactivate",
+    ),
+    path(
+        "settings/users/<uuid:public_id>/reactivate/",
+        settings_users.user_set_active,
+        {"active": True},
+        name="settings_user_reactivate",
+    ),
+    path(
+        "settings/departments/",
+        settings_departments.department_list,
+        name="settings_departments",
+    ),
+    path(
+        "settings/departments/new/",
+        settings_departments.department_create,
+        name="settings_department_create",
+    ),
+    path(
+        "settings/departments/<uuid:public_id>/rename/",
+        settings_departments.department_rename,
+        name="settings_department_rename",
+    ),
+    path(
+        "settings/departments/<uuid:public_id>/move/",
+        settings_departments.department_move,
+        name="settings_department_move",
+    ),
+    path("settings/roles/", settings_roles.role_list, name="settings_roles"),
+    path("settings/roles/new/", settings_roles.role_create, name="settings_role_create"),
+    path(
+        "settings/roles/<uuid:public_id>/edit/",
+        settings_roles.role_edit,
+        name="settings_role_edit",
     ),
 ]

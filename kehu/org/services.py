@@ -1,0 +1,570 @@
+"""Every write to users, departments and roles. The settings pages and commands call these.
+
+Each function checks the manage-users capability first, writes in one transaction and records an
+audit entry. No actor grants more than their own role has (`kehu.org.escalation`), a user never
+changes their own role, and at least one active user keeps the capability to manage users and
+roles.
+Users are deactivated, never deleted, so every record they own or wrote stays intact.
+"""
+
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kehu.audit.models import AuditAction
+from kehu.audit.services import record
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import field_map
+from kehu.org.escalation import ReachGuard, check_role_grant
+from kehu.org.models import Capability, DataScope, Department, FieldAccess, Role, User
+from kehu.org.signals import user_deactivated
+from kehu.org.visibility import subordinate_ids
+
+logger = logging.getLogger(__name__)
+
+USERNAME_LIMIT = 150
+DISPLAY_NAME_LIMIT = 50
+DEPARTMENT_NAME_LIMIT = 100
+ROLE_NAME_LIMIT = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleValues:
+    """Everything a role editor sets. `field_policy` maps "<target>.<field key>" to an access."""
+
+    name: str
+    data_scope: str
+    capabilities: Sequence[str] = ()
+    field_policy: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    money_access: str = FieldAccess.EDITABLE
+    sensitive_access: str = FieldAccess.EDITABLE
+
+
+def can_manage_users(user: User) -> bool:
+    return user.has_capability(Capability.MANAGE_USERS)
+
+
+def _require_manage_users(actor: User) -> None:
+    if not can_manage_users(actor):
+        raise PermissionDenied(_("Your role may not manage users and roles."))
+
+
+def _too_long(limit: int, text: str) -> str:
+    return _("At most %(limit)d characters, got %(count)d.") % {"limit": limit, "count": len(text)}
+
+
+def user_manager_count() -> int:
+    """Return how many active users, superusers aside, hold the manage-users capability."""
+    role_ids = [role.pk for role in Role.objects.all() if role.allows(Capability.MANAGE_USERS)]
+    return User.objects.filter(is_active=True, is_superuser=False, role_id__in=role_ids).count()
+
+
+def _keep_a_user_manager(count_before: int) -> None:
+    """Raise ValidationError when a change took the capability from the last user who had it."""
+    if count_before > 0 and user_manager_count() == 0:
+        raise ValidationError(
+            _(
+                "At least one active user must keep the capability to manage users and roles, "
+                "or nobody could manage them afterwards."
+            )
+        )
+
+
+# Users
+
+
+def _is_valid_username(username: str) -> bool:
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError:
+        return False
+    return True
+
+
+def _clean_username(raw: str, errors: dict[str, list[str]]) -> str:
+    username = raw.strip()
+    if not username:
+        errors["username"] = [_("Enter a username.")]
+    elif len(username) > USERNAME_LIMIT:
+        errors["username"] = [_too_long(USERNAME_LIMIT, username)]
+    elif not _is_valid_username(username):
+        errors["username"] = [
+            _("The username “%(value)s” may contain only letters, digits and @ . + - _.")
+            % {"value": username}
+        ]
+    elif User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [_("The username “%(value)s” is taken.") % {"value": username}]
+    return username
+
+
+def _clean_display_name(raw: str, errors: dict[str, list[str]]) -> str:
+    display_name = raw.strip()
+    if len(display_name) > DISPLAY_NAME_LIMIT:
+        errors["display_name"] = [_too_long(DISPLAY_NAME_LIMIT, display_name)]
+    return display_name
+
+
+def _check_placement(
+    user: User | None, manager: User | None, role: Role | None, errors: dict[str, list[str]]
+) -> None:
+    """Check the manager and role of a new (`user` None) or existing user."""
+    if role is None:
+        errors["role"] = [_("Choose a role.")]
+    if manager is None:
+        return
+    if not manager.is_active:
+        errors["manager"] = [
+            _("%(user)s is deactivated and cannot be a manager.") % {"user": manager}
+        ]
+    elif user is not None and manager.pk == user.pk:
+        errors["manager"] = [_("A user cannot be their own manager.")]
+    elif user is not None and manager.pk in subordinate_ids(user):
+        errors["manager"] = [
+            _("%(manager)s reports to %(user)s, so cannot be their manager.")
+            % {"manager": manager, "user": user}
+        ]
+
+
+def create_user(
+    actor: User,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    department: Department | None,
+    manager: User | None,
+    role: Role | None,
+) -> User:
+    """Create an active user with a role the actor could hold themselves.
+
+    Raises PermissionDenied when the actor may not manage users, when the role grants more than
+    the actor holds, or when the new user would reach customers the actor does not reach.
+    Raises ValidationError keyed by field for a taken or invalid username, a password that
+    Django's password validators reject, a missing role or a deactivated manager.
+    """
+    _require_manage_users(actor)
+    errors: dict[str, list[str]] = {}
+    username = _clean_username(username, errors)
+    display_name = _clean_display_name(display_name, errors)
+    _check_placement(None, manager, role, errors)
+    try:
+        validate_password(password, User(username=username, display_name=display_name))
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    assert role is not None
+    check_role_grant(actor, None, role)
+
+    with transaction.atomic():
+        guard = ReachGuard(actor)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=username,
+                    password=password,
+                    display_name=display_name,
+                    department=department,
+                    manager=manager,
+                    role=role,
+                )
+        except IntegrityError:
+            raise ValidationError(
+                {"username": [_("The username “%(value)s” is taken.") % {"value": username}]}
+            ) from None
+        guard.check([user.pk], created=user.pk)
+        record(
+            actor,
+            AuditAction.USER_CREATED,
+            "user",
+            user.public_id,
+            {
+                "username": user.username,
+                "display_name": display_name,
+                "role": role.name,
+                "department": department.name if department else None,
+                "manager": str(manager) if manager else None,
+            },
+        )
+    logger.info("user %s created by user %s", user.pk, actor.pk)
+    return user
+
+
+def update_user(
+    actor: User,
+    user: User,
+    *,
+    display_name: str,
+    department: Department | None,
+    manager: User | None,
+    role: Role | None,
+) -> User:
+    """Change a user's display name, department, manager and role.
+
+    A user cannot change their own role. A new role must not grant more than the actor holds,
+    and the change must not let anyone reach customers the actor does not reach. Raises
+    PermissionDenied for those, and ValidationError keyed by field for bad values or for taking
+    the manage-users capability from the last active user who has it.
+    """
+    _require_manage_users(actor)
+    errors: dict[str, list[str]] = {}
+    display_name = _clean_display_name(display_name, errors)
+    _check_placement(user, manager, role, errors)
+    if errors:
+        raise ValidationError(errors)
+    assert role is not None
+    if role.pk != user.role_id:
+        if user.pk == actor.pk:
+            raise PermissionDenied(_("You cannot change your own role."))
+        check_role_grant(actor, None, role)
+
+    with transaction.atomic():
+        managers_before = user_manager_count()
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        guard = ReachGuard(actor, [locked.pk])
+        new_values: dict[str, Any] = {
+            "display_name": display_name,
+            "department": department,
+            "manager": manager,
+            "role": role,
+        }
+        changes: dict[str, list[Any]] = {}
+        for key, new in new_values.items():
+            old = getattr(locked, key)
+            if old != new:
+                changes[key] = [_audit_value(old), _audit_value(new)]
+                setattr(locked, key, new)
+        if not changes:
+            return locked
+        locked.save(update_fields=list(changes))
+        guard.check([locked.pk])
+        _keep_a_user_manager(managers_before)
+        record(actor, AuditAction.USER_CHANGED, "user", locked.public_id, {"changes": changes})
+    return locked
+
+
+def _audit_value(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def end_sessions(user: User) -> int:
+    """Delete every unexpired database session of `user`; return how many were deleted.
+
+    Django's database sessions are not indexed by user, so each unexpired session is decoded.
+    Expiry is compared with Django's own clock, the one that set it. Sessions kept by another
+    engine stay, but Django rejects a deactivated user's session on the next request anyway.
+    """
+    owned = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=owned).delete()
+    return len(owned)
+
+
+def deactivate_user(actor: User, user: User) -> User:
+    """Deactivate a user and end their sessions and API tokens at once.
+
+    The user keeps every customer they own and every follow-up they wrote. Receivers of
+    `kehu.org.signals.user_deactivated` (the API's token revocation) run in the same
+    transaction. Deactivating an inactive user changes nothing. Raises PermissionDenied for
+    oneself, and ValidationError when the user is the last active one who manages users.
+    """
+    _require_manage_users(actor)
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("You cannot deactivate your own account."))
+
+    with transaction.atomic():
+        managers_before = user_manager_count()
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            return locked
+        locked.is_active = False
+        locked.save(update_fields=["is_active"])
+        _keep_a_user_manager(managers_before)
+        sessions = end_sessions(locked)
+        user_deactivated.send(sender=User, user=locked, actor=actor)
+        record(
+            actor,
+            AuditAction.USER_DEACTIVATED,
+            "user",
+            locked.public_id,
+            {"sessions_ended": sessions},
+        )
+    logger.info("user %s deactivated by user %s; %d sessions ended", user.pk, actor.pk, sessions)
+    return locked
+
+
+def reactivate_user(actor: User, user: User) -> User:
+    """Let a deactivated user sign in again with their role, department and manager.
+
+    The user's role must not grant more than the actor holds, because reactivating gives it
+    back. Reactivating an active user changes nothing.
+    """
+    _require_manage_users(actor)
+    if user.role is not None:
+        check_role_grant(actor, None, user.role)
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if locked.is_active:
+            return locked
+        guard = ReachGuard(actor)
+        locked.is_active = True
+        locked.save(update_fields=["is_active"])
+        guard.check([locked.pk])
+        record(actor, AuditAction.USER_REACTIVATED, "user", locked.public_id)
+    logger.info("user %s reactivated by user %s", user.pk, actor.pk)
+    return locked
+
+
+# Departments
+
+
+def _lock_departments() -> None:
+    """Lock every department row in id order, so concurrent moves cannot form a cycle."""
+    list(Department.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+
+
+def _clean_department_name(
+    raw: str, parent: Department | None, exclude: Department | None = None
+) -> str:
+    name = raw.strip()
+    message = ""
+    if not name:
+        message = _("Enter a department name.")
+    elif len(name) > DEPARTMENT_NAME_LIMIT:
+        message = _too_long(DEPARTMENT_NAME_LIMIT, name)
+    else:
+        siblings = Department.objects.filter(parent=parent, name=name)
+        if exclude is not None:
+            siblings = siblings.exclude(pk=exclude.pk)
+        if siblings.exists():
+            message = _("A department named “%(name)s” already exists there.") % {"name": name}
+    if message:
+        raise ValidationError({"name": [message]})
+    return name
+
+
+def create_department(actor: User, name: str, parent: Department | None) -> Department:
+    """Add a department under `parent` (None: at the top). Names are unique among siblings."""
+    _require_manage_users(actor)
+
+    with transaction.atomic():
+        _lock_departments()
+        cleaned = _clean_department_name(name, parent)
+        department = Department.objects.create(name=cleaned, parent=parent)
+        record(
+            actor,
+            AuditAction.DEPARTMENT_CHANGED,
+            "department",
+            department.public_id,
+            {"change": "created", "name": cleaned, "parent": parent.name if parent else None},
+        )
+    return department
+
+
+def rename_department(actor: User, department: Department, name: str) -> Department:
+    _require_manage_users(actor)
+
+    with transaction.atomic():
+        _lock_departments()
+        locked = Department.objects.get(pk=department.pk)
+        cleaned = _clean_department_name(name, locked.parent, exclude=locked)
+        if cleaned == locked.name:
+            return locked
+        old = locked.name
+        locked.name = cleaned
+        locked.save(update_fields=["name"])
+        record(
+            actor,
+            AuditAction.DEPARTMENT_CHANGED,
+            "department",
+            locked.public_id,
+            {"change": "renamed", "name": [old, cleaned]},
+        )
+    return locked
+
+
+def move_department(actor: User, department: Department, parent: Department | None) -> Department:
+    """Put a department, with everything below it, under `parent` (None: at the top).
+
+    Raises ValidationError on "parent" when the new parent is the department itself or below
+    it, and PermissionDenied when the move lets anyone reach customers the actor does not.
+    """
+    _require_manage_users(actor)
+
+    with transaction.atomic():
+        _lock_departments()
+        locked = Department.objects.select_related("parent").get(pk=department.pk)
+        if parent is not None and parent.pk in locked.subtree_ids():
+            raise ValidationError(
+                {
+                    "parent": [
+                        _("%(parent)s is %(department)s or below it, so it cannot be its parent.")
+                        % {"parent": parent, "department": locked}
+                    ]
+                }
+            )
+        if locked.parent_id == (parent.pk if parent else None):
+            return locked
+        _clean_department_name(locked.name, parent, exclude=locked)
+        old_parent = locked.parent
+        guard = ReachGuard(actor)
+        locked.parent = parent
+        locked.save(update_fields=["parent"])
+        guard.check()
+        record(
+            actor,
+            AuditAction.DEPARTMENT_CHANGED,
+            "department",
+            locked.public_id,
+            {
+                "change": "moved",
+                "parent": [
+                    old_parent.name if old_parent else None,
+                    parent.name if parent else None,
+                ],
+            },
+        )
+    return locked
+
+
+# Roles
+
+
+def _policy_keys() -> set[str]:
+    return {f"{target}.{key}" for target in FieldTarget.values for key in field_map(target)}
+
+
+def _clean_role(values: RoleValues, role: Role | None) -> dict[str, Any]:
+    """Return the model values of a role, or raise ValidationError keyed by field.
+
+    Policy entries of deactivated custom fields are kept as stored, so a field that comes back
+    keeps its access. The entries of active fields are exactly those given.
+    """
+    errors: dict[str, list[str]] = {}
+    name = values.name.strip()
+    if not name:
+        errors["name"] = [_("Enter a role name.")]
+    elif len(name) > ROLE_NAME_LIMIT:
+        errors["name"] = [_too_long(ROLE_NAME_LIMIT, name)]
+    else:
+        same_name = Role.objects.filter(name__iexact=name)
+        if role is not None:
+            same_name = same_name.exclude(pk=role.pk)
+        if same_name.exists():
+            errors["name"] = [_("A role named “%(name)s” already exists.") % {"name": name}]
+    if values.data_scope not in DataScope.values:
+        errors["data_scope"] = [
+            _("“%(value)s” is not a data scope.") % {"value": values.data_scope}
+        ]
+    unknown = [value for value in values.capabilities if value not in Capability.values]
+    if unknown:
+        errors["capabilities"] = [
+            _("“%(value)s” is not a capability.") % {"value": value} for value in unknown
+        ]
+    for key in ("money_access", "sensitive_access"):
+        access = getattr(values, key)
+        if access not in FieldAccess.values:
+            errors[key] = [_("“%(value)s” is not a field access.") % {"value": access}]
+
+    active_keys = _policy_keys()
+    field_policy = {
+        key: access
+        for key, access in (role.field_policy.items() if role is not None else ())
+        if key not in active_keys
+    }
+    for key, access in values.field_policy.items():
+        if key not in active_keys:
+            errors[f"field_policy.{key}"] = [_("Unknown field “%(key)s”.") % {"key": key}]
+        elif access not in FieldAccess.values:
+            errors[f"field_policy.{key}"] = [
+                _("“%(value)s” is not a field access.") % {"value": access}
+            ]
+        else:
+            field_policy[key] = access
+    if errors:
+        raise ValidationError(errors)
+
+    chosen = set(values.capabilities)
+    return {
+        "name": name,
+        "data_scope": values.data_scope,
+        "capabilities": [value for value in Capability.values if value in chosen],
+        "field_policy": field_policy,
+        "money_access": values.money_access,
+        "sensitive_access": values.sensitive_access,
+    }
+
+
+def create_role(actor: User, values: RoleValues) -> Role:
+    """Create a role that grants nothing beyond the actor's own capabilities, scope and access."""
+    _require_manage_users(actor)
+    cleaned = _clean_role(values, None)
+    role = Role(**cleaned)
+    check_role_grant(actor, None, role)
+
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                role.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"name": [_("A role named “%(name)s” already exists.") % {"name": role.name}]}
+            ) from None
+        record(actor, AuditAction.ROLE_CREATED, "role", role.public_id, cleaned)
+    return role
+
+
+def update_role(actor: User, role: Role, values: RoleValues) -> Role:
+    """Change a role, preset or not; its users get the change on their next request.
+
+    The change may add only capabilities, scope and field access the actor holds, and may not
+    let any user of the role reach customers the actor does not reach. Raises PermissionDenied
+    for those, and ValidationError for bad values or for taking the manage-users capability
+    from the last active user who has it.
+    """
+    _require_manage_users(actor)
+    cleaned = _clean_role(values, role)
+
+    with transaction.atomic():
+        managers_before = user_manager_count()
+        locked = Role.objects.select_for_update().get(pk=role.pk)
+        before = Role(**{key: getattr(locked, key) for key in cleaned})
+        changes = {
+            key: [getattr(locked, key), new]
+            for key, new in cleaned.items()
+            if getattr(locked, key) != new
+        }
+        if not changes:
+            return locked
+        for key, new in cleaned.items():
+            setattr(locked, key, new)
+        check_role_grant(actor, before, locked)
+        holders = list(locked.users.filter(is_active=True).values_list("pk", flat=True))
+        guard = ReachGuard(actor, holders)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=list(changes))
+        except IntegrityError:
+            raise ValidationError(
+                {"name": [_("A role named “%(name)s” already exists.") % {"name": locked.name}]}
+            ) from None
+        guard.check(holders)
+        _keep_a_user_manager(managers_before)
+        record(actor, AuditAction.ROLE_CHANGED, "role", locked.public_id, {"changes": changes})
+    return locked

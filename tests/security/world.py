@@ -1,0 +1,261 @@
+"""The records every security test requests, and a snapshot of everything a request can change.
+
+The world has one customer inside the scope of the rep, the manager and the outside agent (owned
+by the rep of the east department and assigned to the agent) and one outside it (owned by the
+south department's rep). Each has a contact, a follow-up, an attachment and a share. Imports and
+saved views are personal, so each persona gets its own, and the south rep's are the ones outside
+everyone else's reach. The boss reaches the whole company, so the boss has no outside records.
+
+A third set of records, "missing", has random ids and names that nothing in the database holds:
+an outside record must get exactly the response a missing one gets.
+"""
+
+import dataclasses
+import json
+import uuid
+from typing import Any
+
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Model
+
+from kehu.conftest import Personas
+from kehu.customers import services as customer_services
+from kehu.customers import sharing
+from kehu.customers.models import Customer, ShareAccess
+from kehu.fields import services as field_services
+from kehu.fields.models import CustomField, FieldTarget
+from kehu.imports import services as import_services
+from kehu.imports.models import ImportJob
+from kehu.org.models import Preset, User
+from kehu.org.presets import preset_role
+from kehu.timeline import services as timeline_services
+from kehu.web import services as web_services
+from kehu.web.models import SavedView
+from tests.security.callers import new_token
+
+# The preset each persona of the matrix holds; a preset without a persona fails the matrix.
+ROLES = {
+    "boss": Preset.BOSS,
+    "manager": Preset.MANAGER,
+    "rep": Preset.REP,
+    "agent": Preset.AGENT,
+}
+ANONYMOUS = "anonymous"
+SCOPES = ("in", "out")
+# Columns that change on every request that merely reads: the token's last use.
+VOLATILE = {("api", "apitoken"): {"last_used_at"}}
+# Apps whose rows a request may change: Kehu's own and the task queue.
+SNAPSHOT_APPS = ("django_tasks_db",)
+
+
+@dataclasses.dataclass(frozen=True)
+class Records:
+    """The ids a request names and the texts that show whether a response leaked the records."""
+
+    customer: str
+    contact: str
+    follow_up: str
+    attachment: str
+    share: str
+    import_job: str
+    saved_view: str
+    name: str
+    # A part of the name that search matches; pages echo the query, so it is not a secret.
+    fragment: str
+    mobile: str
+    contact_name: str
+    follow_up_text: str
+    file_text: str
+    import_name: str
+    view_name: str
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Texts that must not appear in any response to a user outside these records' scope."""
+        return (
+            self.name,
+            self.mobile,
+            self.contact_name,
+            self.follow_up_text,
+            self.file_text,
+            self.import_name,
+            self.view_name,
+        )
+
+
+@dataclasses.dataclass
+class World:
+    personas: Personas
+    inside: Customer
+    outside: Customer
+    imports: dict[str, ImportJob]
+    views: dict[str, SavedView]
+    field: CustomField
+    # An outside agent not yet assigned to any customer.
+    spare_agent: User
+    tokens: dict[str, str]
+    texts: dict[str, dict[str, str]]
+
+    def settings_id(self, target: str) -> str:
+        """Return the public id a settings page edits: a field, a user, a department, a role.
+
+        The user is the second rep, the department the east one and the role the reps' preset.
+        """
+        records: dict[str, Any] = {
+            "field": self.field,
+            "user": self.personas.rep2,
+            "department": self.personas.rep2.department,
+            "role": self.personas.rep2.role,
+        }
+        return str(records[target].public_id)
+
+    def user(self, role: str) -> User | None:
+        if role == ANONYMOUS:
+            return None
+        user: User = getattr(self.personas, role)
+        return user
+
+    def records(self, scope: str, role: str) -> Records:
+        """Return the records of `scope` ("in", "out" or "missing") as `role` would name them.
+
+        "in" imports and saved views are the role's own (the rep's for roles without any).
+        """
+        if scope == "missing":
+            return _missing_records()
+        customer = self.inside if scope == "in" else self.outside
+        person = role if scope == "in" else "other_rep"
+        job = self.imports.get(person, self.imports["rep"])
+        view = self.views.get(person, self.views["rep"])
+        texts = self.texts[scope]
+        return Records(
+            customer=str(customer.public_id),
+            contact=str(customer.contacts.get().public_id),
+            follow_up=str(customer.follow_ups.get().public_id),
+            attachment=str(customer.attachments.get().public_id),
+            share=str(customer.shares.get().public_id),
+            import_job=str(job.public_id),
+            saved_view=str(view.public_id),
+            name=customer.name,
+            fragment=texts["fragment"],
+            mobile=texts["mobile"],
+            contact_name=texts["contact_name"],
+            follow_up_text=texts["follow_up_text"],
+            file_text=texts["file_text"],
+            import_name=job.file_name,
+            view_name=view.name,
+        )
+
+
+def _missing_records() -> Records:
+    return Records(
+        customer=str(uuid.uuid4()),
+        contact=str(uuid.uuid4()),
+        follow_up=str(uuid.uuid4()),
+        attachment=str(uuid.uuid4()),
+        share=str(uuid.uuid4()),
+        import_job=str(uuid.uuid4()),
+        saved_view=str(uuid.uuid4()),
+        name="成都锦江茶叶有限公司",
+        fragment="锦江茶叶",
+        mobile="13800000404",
+        contact_name="无此人",
+        follow_up_text="无此跟进",
+        file_text="no such file",
+        import_name="无此导入.csv",
+        view_name="无此视图",
+    )
+
+
+TEXTS = {
+    "in": {
+        "name": "温州瓯江阀门有限公司",
+        "fragment": "瓯江阀门",
+        "mobile": "13905770001",
+        "contact_name": "周杰伦",
+        "follow_up_text": "确认瓯江报价单",
+        "file_text": "ouj-quote-2024",
+    },
+    "out": {
+        "name": "广州珠江电缆有限公司",
+        "fragment": "珠江电缆",
+        "mobile": "13602000002",
+        "contact_name": "黄伟文",
+        "follow_up_text": "珠江年度采购意向",
+        "file_text": "zhujiang-contract-2024",
+    },
+}
+
+
+def _customer(owner: User, texts: dict[str, str]) -> Customer:
+    customer = customer_services.create_customer(
+        owner,
+        {"name": texts["name"]},
+        [{"name": texts["contact_name"], "mobile": texts["mobile"]}],
+        owner=owner,
+    )
+    follow_up = timeline_services.add_follow_up(
+        owner, customer, {"kind": "call", "content": texts["follow_up_text"]}
+    )
+    upload = SimpleUploadedFile("报价.txt", texts["file_text"].encode())
+    timeline_services.add_attachment(owner, customer, upload, follow_up)
+    return customer
+
+
+def _import(user: User) -> ImportJob:
+    content = "客户名称,手机\n宁波海曙五金有限公司,13700000001\n".encode()
+    upload = SimpleUploadedFile(f"{user.username}-名单.csv", content)
+    return import_services.create_import(user, upload, upload.name or "import.csv")
+
+
+def build_world(personas: Personas) -> World:
+    """Create the world's records through the services, as the pages would."""
+    inside = _customer(personas.rep, TEXTS["in"])
+    outside = _customer(personas.other_rep, TEXTS["out"])
+    sharing.assign_agent(personas.boss, inside, personas.agent)
+    sharing.share_customer(personas.rep, inside, personas.rep2, ShareAccess.READ, None)
+    sharing.share_customer(
+        personas.other_rep, outside, personas.other_manager, ShareAccess.READ, None
+    )
+    importers = ("boss", "manager", "rep", "other_rep")
+    imports = {key: _import(getattr(personas, key)) for key in importers}
+    viewers = ("boss", "manager", "rep", "agent", "other_rep")
+    views = {
+        key: web_services.save_list_view(getattr(personas, key), f"{key}的视图", "q=阀门")
+        for key in viewers
+    }
+    field = field_services.create_custom_field(
+        personas.boss,
+        FieldTarget.CUSTOMER,
+        {"key": "level", "field_type": "text", "label": "客户层级"},
+    )
+    spare_agent = User.objects.create_user(
+        username="agent2",
+        password="test-pass-123",
+        display_name="第二代理",
+        role=preset_role(Preset.AGENT),
+    )
+    tokens = {role: new_token(getattr(personas, role)) for role in ROLES}
+    return World(personas, inside, outside, imports, views, field, spare_agent, tokens, TEXTS)
+
+
+def snapshot() -> dict[str, list[tuple[Any, ...]]]:
+    """Return every row of every table a request can change, ordered by primary key."""
+    state: dict[str, list[tuple[Any, ...]]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        label = model._meta.app_config.name
+        if not (label.startswith("kehu.") or label in SNAPSHOT_APPS):
+            continue
+        skipped = VOLATILE.get((model._meta.app_label, model._meta.model_name or ""), set())
+        columns = [field.attname for field in model._meta.concrete_fields]
+        compared = [column for column in columns if column not in skipped]
+        rows = _rows(model, compared)
+        state[model._meta.label] = rows
+    return state
+
+
+def _rows(model: type[Model], columns: list[str]) -> list[tuple[Any, ...]]:
+    return [
+        tuple(json.dumps(value, sort_keys=True, default=str) for value in row)
+        for row in model._default_manager.order_by("pk").values_list(*columns)
+    ]
