@@ -26,16 +26,17 @@ import os
 import platform
 import re
 import sqlite3
+import statistics
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from bench.environment import DEFAULT_DATA_DIR, RESULTS_DIR, setup_django
 from bench.generate import BIG_OWNER_USERNAME, MARKER_NAME, TYPICAL_REP_USERNAME
 from bench.http_run import BenchServer
-from bench.timing import Measurement, markdown_table, measure
+from bench.timing import Measurement, markdown_table, measure, measure_pair
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -47,6 +48,17 @@ LIST_TARGET = (30.0, 100.0)
 SEARCH_TARGET = (50.0, 200.0)
 # A common two-character personal name: the short-query path of search (SearchKey prefixes).
 COMMON_CONTACT_NAME = "王芳"
+
+
+# List cases as ListParams keyword arguments, shared by the list, count and scope groups.
+LIST_CASES: list[tuple[str, dict[str, Any]]] = [
+    ("default sort, page 1", {}),
+    ("sort by name", {"sort": "name"}),
+    ("sort by last follow-up, newest first", {"sort": "-last_follow_up_at"}),
+    ("filter grade A", {"filters": {"grade": "A"}}),
+    ("filter grade A, province Zhejiang", {"filters": {"grade": "A", "province": "33"}}),
+    ("saved view due_today", {"view": "due_today"}),
+]
 
 
 @dataclasses.dataclass
@@ -229,17 +241,7 @@ def run_listing(runner: Runner, users: dict[str, "User"], terms: SearchTerms) ->
     from kehu.customers.listing import ListParams
 
     for label, user in users.items():
-        cases: list[tuple[str, ListParams]] = [
-            ("default sort, page 1", ListParams()),
-            ("sort by name", ListParams(sort="name")),
-            ("sort by last follow-up, newest first", ListParams(sort="-last_follow_up_at")),
-            ("filter grade A", ListParams(filters={"grade": "A"})),
-            (
-                "filter grade A, province Zhejiang",
-                ListParams(filters={"grade": "A", "province": "33"}),
-            ),
-            ("saved view due_today", ListParams(view="due_today")),
-        ]
+        cases = [(case, ListParams(**params)) for case, params in LIST_CASES]
         # A count does not depend on the page, so the deep page has no count case.
         counted = list(cases)
         if runner.wanted("list", "default sort, deep page"):
@@ -336,25 +338,48 @@ def run_http(
         return server.memory()
 
 
-def scope_ratios(results: list[Measurement]) -> str:
-    """Return a table of each rep's list p50 divided by the boss's p50 for the same case.
+def run_scope_pairs(runner: Runner, users: dict[str, "User"]) -> str:
+    """Time each rep's list against the boss's in turns and return the table of ratios.
 
-    The scoped list of a rep should take at most twice as long as the boss's unscoped one.
+    The scoped list of a rep should take at most twice as long as the boss's list for the same
+    parameters. Timing both in turns keeps load from other processes from favouring either.
     """
-    boss = {item.case: item for item in results if item.group == "list" and item.user == "boss"}
+    from kehu.customers.listing import ListParams
+
     lines = [
-        "| case | user | user p50 ms | boss p50 ms | ratio | within 2x |",
-        "|---|---|---:|---:|---:|---|",
+        "| case | user | user p50 ms | boss p50 ms | ratio | user CPU p50 ms | boss CPU p50 ms "
+        "| CPU ratio | within 2x |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for item in results:
-        if item.group != "list" or item.user == "boss" or item.case not in boss:
+    boss = users["boss"]
+    for label, user in users.items():
+        if user == boss:
             continue
-        base = boss[item.case].p50
-        ratio = item.p50 / base if base else float("inf")
-        within = "yes" if ratio <= 2 else "**no**"
-        lines.append(
-            f"| {item.case} | {item.user} | {item.p50:.1f} | {base:.1f} | {ratio:.2f} | {within} |"
-        )
+        for case, params in LIST_CASES:
+            if not runner.wanted("scope", case):
+                continue
+            rep_op = list_call(user, ListParams(**params))
+            boss_op = list_call(boss, ListParams(**params))
+            (boss_wall, boss_cpu), (rep_wall, rep_cpu) = measure_pair(
+                boss_op,
+                rep_op,
+                repeat=runner.args.repeat,
+                warmup=runner.args.warmup,
+                budget_seconds=runner.args.budget,
+            )
+            for who, wall, cpu in (("boss", boss_wall, boss_cpu), (label, rep_wall, rep_cpu)):
+                item = Measurement("scope", case, who, wall, cpu, rep_op() if who == label else "")
+                runner.results.append(item)
+            ratio = statistics.median(rep_wall) / statistics.median(boss_wall)
+            cpu_ratio = statistics.median(rep_cpu) / statistics.median(boss_cpu)
+            within = "yes" if ratio <= 2 else "**no**"
+            lines.append(
+                f"| {case} | {label} | {statistics.median(rep_wall):.1f} "
+                f"| {statistics.median(boss_wall):.1f} | {ratio:.2f} "
+                f"| {statistics.median(rep_cpu):.1f} | {statistics.median(boss_cpu):.1f} "
+                f"| {cpu_ratio:.2f} | {within} |"
+            )
+            print(lines[-1])
     return "\n".join(lines)
 
 
@@ -388,6 +413,7 @@ def main() -> None:
     terms = pick_search_terms(users[BIG_OWNER_USERNAME])
     runner = Runner(args)
     run_listing(runner, users, terms)
+    ratios = run_scope_pairs(runner, users)
     clients = logged_in_clients(users)
     run_client(runner, clients, terms)
     memory = {} if args.skip_http else run_http(runner, clients, terms, stamp)
@@ -406,7 +432,7 @@ def main() -> None:
     (results_dir / f"list-search-{stamp}.json").write_text(
         json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     )
-    table = markdown_table(runner.results) + "\n\n" + scope_ratios(runner.results)
+    table = markdown_table(runner.results) + "\n\n" + ratios
     (results_dir / f"list-search-{stamp}.md").write_text(table + "\n")
     print()
     print(table)

@@ -111,3 +111,35 @@ def markdown_table(measurements: list[Measurement]) -> str:
             f"| {target} | {verdict} |"
         )
     return "\n".join(lines)
+
+
+def measure_pair(
+    first: Callable[[], object],
+    second: Callable[[], object],
+    *,
+    repeat: int,
+    warmup: int,
+    budget_seconds: float,
+) -> tuple[tuple[list[float], list[float]], tuple[list[float], list[float]]]:
+    """Time two operations in turns, so both see the same load from other processes.
+
+    Returns (wall-clock ms, CPU ms) per timed run for each operation. The order within a turn
+    alternates, so neither always runs with the warmer cache.
+    """
+    for _ in range(warmup):
+        first()
+        second()
+    results: tuple[tuple[list[float], list[float]], ...] = (([], []), ([], []))
+    deadline = time.monotonic() + budget_seconds
+    for turn in range(repeat):
+        order = (0, 1) if turn % 2 == 0 else (1, 0)
+        for index in order:
+            operation = (first, second)[index]
+            started = time.perf_counter()
+            cpu_started = time.process_time()
+            operation()
+            results[index][1].append((time.process_time() - cpu_started) * 1000)
+            results[index][0].append((time.perf_counter() - started) * 1000)
+        if time.monotonic() > deadline:
+            break
+    return results[0], results[1]

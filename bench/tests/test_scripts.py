@@ -109,6 +109,7 @@ def test_benchmark_measures_every_case(tmp_path: Path) -> None:
     assert groups.count("list") == 21
     assert groups.count("search") == 15
     assert groups.count("count") == 33
+    assert groups.count("scope") == 24
     assert groups.count("page (HTTP)") == 15
     pages = [item for item in report["results"] if item["group"].startswith("page")]
     assert all(item["detail"].startswith("HTTP 200,") for item in pages)

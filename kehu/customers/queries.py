@@ -103,3 +103,15 @@ def is_visible(user: User, customer: Customer) -> bool:
 
 def is_writable(user: User, customer: Customer) -> bool:
     return writable_customers(user).filter(pk=customer.pk).exists()
+
+
+def in_role_reach(user: User, customer: Customer) -> bool:
+    """Return whether `customer` is inside the reach of the user's role, shares left aside.
+
+    A share lets a colleague read or change a customer, never hand it to someone else or manage
+    other people's work on it.
+    """
+    role_reach = reach(user)
+    if role_reach == NOTHING:
+        return False
+    return Customer.objects.filter(_role_filter(user, role_reach), pk=customer.pk).exists()

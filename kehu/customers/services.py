@@ -19,7 +19,7 @@ from kehu.customers.choices import CustomerKind
 from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Contact, Customer, Tag
-from kehu.customers.queries import is_writable
+from kehu.customers.queries import in_role_reach, is_writable
 from kehu.fields.registry import FieldTarget, field_map
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
@@ -313,7 +313,8 @@ def update_customer(
 def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Customer:
     """Give a customer to another user, or make it unassigned with None; records the event."""
     _require(actor, Capability.ASSIGN)
-    _require_writable(actor, customer)
+    if not in_role_reach(actor, customer):
+        raise PermissionDenied(_("You may not reassign this customer."))
     check_owner(actor, new_owner)
     with transaction.atomic():
         # PostgreSQL cannot lock the nullable side of the owner join, so lock only the customer.

@@ -18,9 +18,8 @@ from kehu.audit.models import AuditAction
 from kehu.audit.services import record
 from kehu.core import clock
 from kehu.customers.models import Customer, CustomerShare, ShareAccess
-from kehu.customers.queries import is_visible
+from kehu.customers.queries import in_role_reach, is_visible
 from kehu.org.models import Capability, DataScope, User
-from kehu.org.visibility import reach, reaches_owner
 from kehu.timeline import events
 
 
@@ -31,14 +30,7 @@ def is_outside_agent(user: User) -> bool:
 
 def _reaches_customer(actor: User, customer: Customer) -> bool:
     """Return whether the actor's role, without shares, reaches `customer`."""
-    role_reach = reach(actor)
-    if role_reach.everything:
-        return True
-    if customer.owner is None:
-        return role_reach.unassigned
-    if reaches_owner(actor, customer.owner):
-        return True
-    return role_reach.assigned and customer.agents.filter(pk=actor.pk).exists()
+    return in_role_reach(actor, customer)
 
 
 def may_assign(actor: User, customer: Customer) -> bool:

@@ -3,6 +3,10 @@
 Titles match the field registry's labels and synonyms (FieldSpec.synonyms) in any language,
 custom fields by their labels. A target is a string such as "customer.name", "contact.mobile"
 or "follow_up.content"; "" means the column is ignored.
+
+The importing user's field policy decides which targets exist for them: only fields their role
+may write, so a hidden field is never offered, suggested or accepted, and a column titled like a
+field they may not write stays unmapped.
 """
 
 import dataclasses
@@ -15,12 +19,15 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from kehu.fields.models import FieldTarget, FieldType
-from kehu.fields.registry import FieldSpec, fields_for
+from kehu.fields.registry import FieldSpec, field_map, fields_for
 from kehu.imports.models import ImportKind
+from kehu.org.policy import FieldPolicy
 
 # Fields that other records derive; an import never sets them directly.
 NOT_IMPORTABLE = {"last_follow_up_at"}
 PARENT = "customer.parent"
+# Follow-up targets that also write a customer field, so that field's policy governs them.
+CUSTOMER_FIELD_OF = {"follow_up.next_follow_up_on": "next_follow_up_on"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +38,8 @@ class Target:
     synonyms: Sequence[str] = ()
     spec: FieldSpec | None = None
     required: bool = False
+    # The column finds a stored customer by name instead of writing the name.
+    lookup: bool = False
 
     @property
     def label_text(self) -> str:
@@ -102,8 +111,15 @@ def _follow_up_targets() -> list[Target]:
     ]
 
 
-def targets_for(kind: str) -> list[Target]:
-    """Return the targets a column can have for this kind of import, in matching priority."""
+def target_map(kind: str) -> dict[str, Target]:
+    """Return every target of this kind of import by key, whatever the importing user's role.
+
+    For reading a mapping that the import services have already checked against the policy.
+    """
+    return {target.key: target for target in _all_targets(kind)}
+
+
+def _all_targets(kind: str) -> list[Target]:
     customer_specs = [s for s in fields_for(FieldTarget.CUSTOMER) if s.key not in NOT_IMPORTABLE]
     contact_specs = fields_for(FieldTarget.CONTACT)
     by_key = {spec.key: spec for spec in customer_specs}
@@ -120,24 +136,51 @@ def targets_for(kind: str) -> list[Target]:
             (*(s for s in customer_name.synonyms if s not in generic), "所属客户"),
             customer_name,
             required=True,
+            lookup=True,
         )
         return [*contacts, customer]
     if kind == ImportKind.FOLLOW_UPS:
-        customer = dataclasses.replace(_from_spec("customer", customer_name), required=True)
+        customer = dataclasses.replace(
+            _from_spec("customer", customer_name), required=True, lookup=True
+        )
         return [customer, *_follow_up_targets()]
     parent = Target(
         PARENT,
         _("Company of this contact (a contact row)"),
         FieldType.TEXT,
         ("所属公司", "所属客户", "上级公司", "related company", "parent company", "company of"),
+        customer_name,
+        lookup=True,
     )
     customers = [_from_spec("customer", spec) for spec in customer_specs]
     customers[0] = dataclasses.replace(customers[0], required=True)
     return [*customers, parent, *(_from_spec("contact", spec) for spec in contact_specs)]
 
 
-def target_map(kind: str) -> dict[str, Target]:
-    return {target.key: target for target in targets_for(kind)}
+def may_import_into(policy: FieldPolicy, target: Target) -> bool:
+    """Return whether the policy lets the user fill `target` from a column.
+
+    A column that writes a field needs the field to be editable. A column that only finds a
+    customer by name needs the whole name to be readable, since matching on a masked or hidden
+    name would reveal it.
+    """
+    if target.lookup:
+        assert target.spec is not None
+        return policy.reads_whole(FieldTarget.CUSTOMER, target.spec)
+    record = target.key.partition(".")[0]
+    if record == "follow_up":
+        customer_field = CUSTOMER_FIELD_OF.get(target.key)
+        if customer_field is None:
+            return True
+        spec = field_map(FieldTarget.CUSTOMER).get(customer_field)
+        return spec is not None and policy.can_write(FieldTarget.CUSTOMER, spec)
+    assert target.spec is not None
+    return policy.can_write(record, target.spec)
+
+
+def targets_for(kind: str, policy: FieldPolicy) -> list[Target]:
+    """Return the targets the policy's user may import into, in matching priority."""
+    return [target for target in _all_targets(kind) if may_import_into(policy, target)]
 
 
 _PUNCTUATION = re.compile(r"[\s_\-:：·.。/\\()（）\[\]【】*＊]+")
@@ -157,10 +200,15 @@ def _names_of(target: Target) -> list[str]:
     return names
 
 
-def title_index(kind: str) -> dict[str, str]:
-    """Return {title key: target key}; a title claimed by an earlier target keeps it."""
+def title_index(kind: str, policy: FieldPolicy | None) -> dict[str, str]:
+    """Return {title key: target key}; a title claimed by an earlier target keeps it.
+
+    With a policy, only the targets its user may import into take part, so a title of a field
+    they may not write matches nothing. Without one, every target does.
+    """
+    targets = _all_targets(kind) if policy is None else targets_for(kind, policy)
     index: dict[str, str] = {}
-    for target in targets_for(kind):
+    for target in targets:
         for name in _names_of(target):
             key = title_key(name)
             if key and key not in index:
@@ -182,13 +230,19 @@ def _lookup(index: Mapping[str, str], title: str) -> str:
 
 
 def known_title_test(kind: str) -> Callable[[str], bool]:
-    index = title_index(kind)
+    """Return a test for titles of any target, for finding the header row.
+
+    It ignores the field policy: the test only locates the titles and maps nothing.
+    """
+    index = title_index(kind, None)
     return lambda title: bool(_lookup(index, title))
 
 
-def suggest(kind: str, titles: Sequence[str], untitled: Sequence[bool] = ()) -> list[str]:
+def suggest(
+    kind: str, policy: FieldPolicy, titles: Sequence[str], untitled: Sequence[bool] = ()
+) -> list[str]:
     """Return a target for each column; each target goes to the first column that matches it."""
-    index = title_index(kind)
+    index = title_index(kind, policy)
     used: set[str] = set()
     result = []
     for position, title in enumerate(titles):
@@ -201,10 +255,15 @@ def suggest(kind: str, titles: Sequence[str], untitled: Sequence[bool] = ()) -> 
     return result
 
 
-def from_template(columns: Mapping[str, str], titles: Sequence[str], kind: str) -> list[str]:
-    """Apply a saved template to this file's titles; unknown titles fall back to suggestions."""
-    suggested = suggest(kind, titles)
-    valid = target_map(kind)
+def from_template(
+    columns: Mapping[str, str], titles: Sequence[str], kind: str, policy: FieldPolicy
+) -> list[str]:
+    """Apply a saved template to this file's titles; unknown titles fall back to suggestions.
+
+    A template target that the policy's user may not import into leaves its column ignored.
+    """
+    suggested = suggest(kind, policy, titles)
+    valid = {target.key for target in targets_for(kind, policy)}
     result = []
     for title, fallback in zip(titles, suggested, strict=True):
         key = title_key(title)

@@ -1,8 +1,11 @@
 """Every write to imports: upload, settings, check, commit, resume, undo and mapping templates.
 
-Pages, the management command and the tasks call these. Each checks permission first. Anyone
-active who may create customers (not outside agents) may import. An import is seen and changed
-only by the user who uploaded it and by the boss.
+Pages, the management command and the tasks call these. Each checks permission first. An import
+needs the import capability and the one of the records it writes: creating customers for a
+customer file (and editing them to update duplicates), editing for contacts, adding follow-ups
+for follow-up history. A column may go only to a field the role may write. The role is read
+again when a job is checked and committed, so a role changed since the mapping was saved
+applies. An import is seen and changed only by the user who uploaded it and by the boss.
 """
 
 import datetime as dt
@@ -31,6 +34,7 @@ from kehu.imports.models import (
 from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
 from kehu.org.models import Capability, User
+from kehu.org.policy import policy_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,44 @@ def can_import(user: User) -> bool:
 def _require_importer(actor: User) -> None:
     if not can_import(actor):
         raise PermissionDenied(_("You may not import customers."))
+
+
+def _missing_capability(actor: User, kind: str, on_duplicate: str) -> str:
+    """Return why the actor's role may not run this import, or "" when it may."""
+    if kind == ImportKind.CUSTOMERS:
+        if not actor.has_capability(Capability.CREATE):
+            return _("Your role may not create customers, so it may not import them.")
+        if on_duplicate == OnDuplicate.UPDATE and not actor.has_capability(Capability.EDIT):
+            return _(
+                "Your role may not edit customers, so an import may not update duplicates. "
+                "Choose to skip them or to create new customers."
+            )
+    elif kind == ImportKind.CONTACTS:
+        if not actor.has_capability(Capability.EDIT):
+            return _(
+                "Your role may not edit customers and contacts, so it may not import contacts."
+            )
+    elif kind == ImportKind.FOLLOW_UPS and not actor.has_capability(Capability.FOLLOW_UP):
+        return _("Your role may not add follow-ups, so it may not import follow-up history.")
+    return ""
+
+
+def _require_capabilities(actor: User, kind: str, on_duplicate: str) -> None:
+    reason = _missing_capability(actor, kind, on_duplicate)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def importable_kinds(user: User) -> list[str]:
+    """Return the kinds of import the user's role allows, skipping duplicates."""
+    if not can_import(user):
+        return []
+    return [kind for kind in ImportKind.values if not _missing_capability(user, kind, "")]
+
+
+def duplicate_choices(user: User, kind: str) -> list[str]:
+    """Return the ways of handling duplicates that the user's role allows for this kind."""
+    return [choice for choice in OnDuplicate.values if not _missing_capability(user, kind, choice)]
 
 
 def _require_job(actor: User, job: ImportJob) -> ImportJob:
@@ -90,6 +132,7 @@ def create_import(
     _require_importer(actor)
     if kind not in ImportKind.values:
         raise ValidationError({"kind": [_("Unknown kind of import “%(kind)s”.") % {"kind": kind}]})
+    _require_capabilities(actor, kind, OnDuplicate.SKIP)
     limit = settings.KEHU_MAX_IMPORT_MB * 1024 * 1024
     size = upload.size or 0
     if size > limit:
@@ -122,14 +165,14 @@ def create_import(
         job.file.delete(save=False)
         raise ValidationError({"file": [str(error)]}) from error
     job.sheet_name = sheet.name
-    _read_layout(job, sheet, None, None)
+    _read_layout(actor, job, sheet, None, None)
     job.save()
     logger.info("import %s uploaded by user %s", job.public_id, actor.pk)
     return job
 
 
 def _read_layout(
-    job: ImportJob, sheet: Sheet, header_row: int | None, header_rows: int | None
+    actor: User, job: ImportJob, sheet: Sheet, header_row: int | None, header_rows: int | None
 ) -> None:
     if header_row is None:
         header = detect_header(sheet, mapping.known_title_test(job.kind))
@@ -141,7 +184,7 @@ def _read_layout(
         header = read_header(sheet, header_row, header_rows or 1)
     job.header_row = header.row
     job.header_rows = header.rows
-    targets = mapping.suggest(job.kind, header.titles, header.untitled)
+    targets = mapping.suggest(job.kind, policy_for(actor), header.titles, header.untitled)
     job.mapping = [
         {"column": index, "title": title, "target": target, "required": header.required[index]}
         for index, (title, target) in enumerate(zip(header.titles, targets, strict=True))
@@ -167,7 +210,7 @@ def choose_sheet(
         except ImportFileError as error:
             raise ValidationError({"sheet_name": [str(error)]}) from error
         locked.sheet_name = sheet.name
-        _read_layout(locked, sheet, header_row, header_rows)
+        _read_layout(actor, locked, sheet, header_row, header_rows)
         locked.status = ImportStatus.UPLOADED
         locked.save()
     return locked
@@ -185,7 +228,9 @@ def set_mapping(
     """Set the target of every column, the owner of new customers and the duplicate handling.
 
     Raises PermissionDenied when the actor may not import into that owner (reps import into
-    themselves), ValidationError for an unknown, repeated or missing required target.
+    themselves) or may not handle duplicates that way, ValidationError for an unknown,
+    repeated or missing required target. A target the actor's role may not write counts as
+    unknown.
     """
     with transaction.atomic():
         locked = _require_job(actor, job)
@@ -195,7 +240,8 @@ def set_mapping(
             raise ValidationError({"owner": [_("Choose the owner of the imported customers.")]})
         if on_duplicate not in OnDuplicate.values:
             raise ValidationError({"on_duplicate": [_("Choose what to do with duplicates.")]})
-        locked.mapping = _checked_mapping(locked, targets)
+        _require_capabilities(actor, locked.kind, on_duplicate)
+        locked.mapping = _checked_mapping(actor, locked, targets)
         locked.assign_owner = assign_owner
         locked.owner = owner if assign_owner else None
         locked.on_duplicate = on_duplicate
@@ -204,8 +250,34 @@ def set_mapping(
     return locked
 
 
-def _checked_mapping(job: ImportJob, targets: Sequence[str]) -> list[dict[str, object]]:
-    available = mapping.target_map(job.kind)
+def _unavailable_target(entry: dict[str, object], target: str) -> str:
+    """Return the error for a column mapped to a target the actor may not import into.
+
+    A target that does not exist and one the role may not write get the same message, so the
+    error does not confirm that a hidden field exists.
+    """
+    return _("Column “%(column)s”: “%(target)s” is not a field you can import into.") % {
+        "column": entry["title"],
+        "target": target,
+    }
+
+
+def _require_available_targets(actor: User, job: ImportJob) -> None:
+    """Raise ValidationError when a column of the job goes to a target the actor may not use."""
+    available = {target.key for target in mapping.targets_for(job.kind, policy_for(actor))}
+    errors = [
+        _unavailable_target(entry, str(entry.get("target", "")))
+        for entry in job.mapping
+        if entry.get("target", "") and entry.get("target") not in available
+    ]
+    if errors:
+        raise ValidationError({"mapping": errors})
+
+
+def _checked_mapping(
+    actor: User, job: ImportJob, targets: Sequence[str]
+) -> list[dict[str, object]]:
+    available = {target.key: target for target in mapping.targets_for(job.kind, policy_for(actor))}
     entries = list(job.mapping)
     if len(targets) != len(entries):
         raise ValidationError({"mapping": [_("The mapping must give a field for every column.")]})
@@ -213,9 +285,7 @@ def _checked_mapping(job: ImportJob, targets: Sequence[str]) -> list[dict[str, o
     seen: dict[str, str] = {}
     for entry, target in zip(entries, targets, strict=True):
         if target and target not in available:
-            errors.append(
-                _("“%(target)s” is not a field you can import into.") % {"target": target}
-            )
+            errors.append(_unavailable_target(entry, target))
         elif target in seen:
             errors.append(
                 _("The columns “%(first)s” and “%(second)s” both go to %(field)s; choose one.")
@@ -228,13 +298,22 @@ def _checked_mapping(job: ImportJob, targets: Sequence[str]) -> list[dict[str, o
         elif target:
             seen[target] = str(entry["title"])
     for required in REQUIRED_TARGETS[ImportKind(job.kind)]:
-        if required not in seen:
+        if required not in available:
+            # Naming the field could reveal a hidden one.
+            errors.append(_("Your role may not write a field this kind of import needs."))
+        elif required not in seen:
             errors.append(
                 _("Choose the column for %(field)s.") % {"field": available[required].label_text}
             )
     if errors:
         raise ValidationError({"mapping": errors})
     return [{**entry, "target": target} for entry, target in zip(entries, targets, strict=True)]
+
+
+def _recheck(actor: User, job: ImportJob) -> None:
+    """Check the stored job against the actor's role as it is now, which may have changed."""
+    _require_capabilities(actor, job.kind, job.on_duplicate)
+    _checked_mapping(actor, job, [str(entry.get("target", "")) for entry in job.mapping])
 
 
 def _reset_counts(job: ImportJob) -> None:
@@ -258,7 +337,7 @@ def start_check(actor: User, job: ImportJob) -> ImportJob:
     with transaction.atomic():
         locked = _require_job(actor, job)
         _require_status(locked, ImportStatus.UPLOADED, ImportStatus.CHECKED)
-        _checked_mapping(locked, [str(entry.get("target", "")) for entry in locked.mapping])
+        _recheck(actor, locked)
         _reset_counts(locked)
         locked.status = ImportStatus.CHECKING
         locked.heartbeat_at = clock.now()
@@ -275,6 +354,7 @@ def start_commit(actor: User, job: ImportJob) -> ImportJob:
         locked = _require_job(actor, job)
         _require_status(locked, ImportStatus.CHECKED)
         bulk.check_owner(actor, locked.owner if locked.assign_owner else None)
+        _recheck(actor, locked)
         ImportProblem.objects.filter(job=locked).delete()
         _reset_counts(locked)
         token = _claim(locked)
@@ -315,6 +395,7 @@ def resume_import(actor: User, job: ImportJob) -> ImportJob:
             raise ValidationError(
                 {"status": [_("Only a stopped or failed import can be resumed.")]}
             )
+        _recheck(actor, locked)
         if locked.status == ImportStatus.CHECKING:
             locked.heartbeat_at = clock.now()
             locked.save(update_fields=["heartbeat_at"])
@@ -336,6 +417,7 @@ def claim_for_command(actor: User, job: ImportJob) -> str:
         locked = _require_job(actor, job)
         _require_status(locked, ImportStatus.CHECKED)
         bulk.check_owner(actor, locked.owner if locked.assign_owner else None)
+        _recheck(actor, locked)
         ImportProblem.objects.filter(job=locked).delete()
         _reset_counts(locked)
         token = _claim(locked)
@@ -352,6 +434,7 @@ def save_template(actor: User, job: ImportJob, name: str) -> MappingTemplate:
         raise ValidationError({"name": [_("Give the template a name of 1 to 60 characters.")]})
     if not visible_imports(actor).filter(pk=job.pk).exists():
         raise PermissionDenied(_("You may not change this import."))
+    _require_available_targets(actor, job)
     titles = [str(entry["title"]) for entry in job.mapping]
     targets = [str(entry.get("target", "")) for entry in job.mapping]
     template, _created = MappingTemplate.objects.update_or_create(
@@ -367,14 +450,17 @@ def save_template(actor: User, job: ImportJob, name: str) -> MappingTemplate:
 
 
 def apply_template(actor: User, job: ImportJob, template: MappingTemplate) -> ImportJob:
-    """Map the job's columns by the template; titles it does not list keep the suggestion."""
+    """Map the job's columns by the template; titles it does not list keep the suggestion.
+
+    A column the template sends to a field the actor may not write stays ignored.
+    """
     with transaction.atomic():
         locked = _require_job(actor, job)
         _require_status(locked, ImportStatus.UPLOADED, ImportStatus.CHECKED)
         if template.kind != locked.kind:
             raise ValidationError({"template": [_("The template is for another kind of import.")]})
         titles = [str(entry["title"]) for entry in locked.mapping]
-        targets = mapping.from_template(template.columns, titles, locked.kind)
+        targets = mapping.from_template(template.columns, titles, locked.kind, policy_for(actor))
         locked.mapping = [
             {**entry, "target": target}
             for entry, target in zip(locked.mapping, targets, strict=True)
@@ -391,7 +477,7 @@ def check_now(actor: User, job: ImportJob) -> ImportJob:
     with transaction.atomic():
         locked = _require_job(actor, job)
         _require_status(locked, ImportStatus.UPLOADED, ImportStatus.CHECKED)
-        _checked_mapping(locked, [str(entry.get("target", "")) for entry in locked.mapping])
+        _recheck(actor, locked)
         _reset_counts(locked)
         locked.status = ImportStatus.CHECKING
         locked.save()

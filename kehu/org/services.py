@@ -59,6 +59,40 @@ def _require_manage_users(actor: User) -> None:
         raise PermissionDenied(_("Your role may not manage users and roles."))
 
 
+def _require_not_above(actor: User, user: User) -> None:
+    """Raise PermissionDenied when `user`'s role holds something the actor's role lacks.
+
+    Otherwise someone who may manage users could demote or deactivate the boss, and nobody
+    below the boss could undo it.
+    """
+    if user.pk == actor.pk or user.role is None:
+        return
+    try:
+        check_role_grant(actor, None, user.role)
+    except PermissionDenied:
+        raise PermissionDenied(
+            _("The role of %(user)s holds more than yours, so you cannot change this user.")
+            % {"user": user}
+        ) from None
+
+
+def _refuse_agent_owner(user: User, role: Role) -> None:
+    """Raise ValidationError when an outside agent role would go to a user who owns customers."""
+    if role.data_scope != DataScope.ASSIGNED:
+        return
+    if User.objects.filter(pk=user.pk, owned_customers__isnull=False).exists():
+        raise ValidationError(
+            {
+                "role": [
+                    _(
+                        "This user owns customers, and outside agents cannot own customers. "
+                        "Transfer the customers first."
+                    )
+                ]
+            }
+        )
+
+
 def _too_long(limit: int, text: str) -> str:
     return _("At most %(limit)d characters, got %(count)d.") % {"limit": limit, "count": len(text)}
 
@@ -217,6 +251,7 @@ def update_user(
     the manage-users capability from the last active user who has it.
     """
     _require_manage_users(actor)
+    _require_not_above(actor, user)
     errors: dict[str, list[str]] = {}
     display_name = _clean_display_name(display_name, errors)
     _check_placement(user, manager, role, errors)
@@ -227,6 +262,7 @@ def update_user(
         if user.pk == actor.pk:
             raise PermissionDenied(_("You cannot change your own role."))
         check_role_grant(actor, None, role)
+        _refuse_agent_owner(user, role)
 
     with transaction.atomic():
         managers_before = user_manager_count()
@@ -284,6 +320,7 @@ def deactivate_user(actor: User, user: User) -> User:
     oneself, and ValidationError when the user is the last active one who manages users.
     """
     _require_manage_users(actor)
+    _require_not_above(actor, user)
     if user.pk == actor.pk:
         raise PermissionDenied(_("You cannot deactivate your own account."))
 
@@ -315,6 +352,7 @@ def reactivate_user(actor: User, user: User) -> User:
     back. Reactivating an active user changes nothing.
     """
     _require_manage_users(actor)
+    _require_not_above(actor, user)
     if user.role is not None:
         check_role_grant(actor, None, user.role)
 
@@ -539,6 +577,12 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
     from the last active user who has it.
     """
     _require_manage_users(actor)
+    try:
+        check_role_grant(actor, None, role)
+    except PermissionDenied:
+        raise PermissionDenied(
+            _("This role holds more than yours, so you cannot change it.")
+        ) from None
     cleaned = _clean_role(values, role)
 
     with transaction.atomic():

@@ -18,9 +18,12 @@ from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.customers.models import Customer
-from kehu.customers.queries import is_writable
+from kehu.customers.queries import in_role_reach, is_writable
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import field_map
 from kehu.fields.values import parse_date
 from kehu.org.models import Capability, User
+from kehu.org.policy import policy_for
 from kehu.timeline import events
 from kehu.timeline.models import Attachment, FollowUp, FollowUpKind, FollowUpRevision
 
@@ -56,11 +59,15 @@ def clean_follow_up(values: Mapping[str, Any], *, partial: bool = False) -> dict
                 cleaned[key] = text
         except ValueError as error:
             errors.setdefault(key, []).append(str(error))
-    if not partial:
-        if not cleaned.get("kind") and "kind" not in errors:
-            errors.setdefault("kind", []).append(_("Choose the type of follow-up."))
-        if not cleaned.get("content") and "content" not in errors:
-            errors.setdefault("content", []).append(_("Write what happened."))
+    # A new follow-up needs a type and content; an edit may leave them out but not empty them.
+    if (not partial or "kind" in values) and not cleaned.get("kind") and "kind" not in errors:
+        errors.setdefault("kind", []).append(_("Choose the type of follow-up."))
+    wants_content = not partial or "content" in values
+    if wants_content and not cleaned.get("content") and "content" not in errors:
+        errors.setdefault("content", []).append(_("Write what happened."))
+    if partial and "occurred_at" in values and cleaned.get("occurred_at") is None:
+        # A new follow-up defaults to now, but an edit may not empty the time.
+        errors.setdefault("occurred_at", []).append(_("Enter the time of the follow-up."))
     if cleaned.get("occurred_at") and cleaned["occurred_at"] > clock.now() + dt.timedelta(
         minutes=5
     ):
@@ -96,6 +103,14 @@ def _require_follow_up_access(actor: User, customer: Customer) -> None:
         raise PermissionDenied(_("You may not add follow-ups to this customer."))
 
 
+def _check_next_date(actor: User, values: Mapping[str, Any]) -> None:
+    """Refuse a next follow-up date from a role that may not set the customer's next date."""
+    if values.get("next_follow_up_on") in (None, ""):
+        return
+    specs = field_map(FieldTarget.CUSTOMER)
+    policy_for(actor).check_write(FieldTarget.CUSTOMER, specs, ["next_follow_up_on"])
+
+
 def _touch_customer(customer_id: int, occurred_at: dt.datetime, next_on: dt.date | None) -> None:
     """Move the customer's last and next follow-up dates forward, never backward."""
     Customer.objects.filter(pk=customer_id).filter(
@@ -108,6 +123,7 @@ def _touch_customer(customer_id: int, occurred_at: dt.datetime, next_on: dt.date
 def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) -> FollowUp:
     """Record an interaction on a visible customer and update its follow-up dates."""
     _require_follow_up_access(actor, customer)
+    _check_next_date(actor, values)
     cleaned = clean_follow_up(values)
     now = clock.now()
     cleaned["occurred_at"] = cleaned.get("occurred_at") or now
@@ -120,10 +136,13 @@ def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) ->
 
 
 def can_edit_follow_up(actor: User, follow_up: FollowUp) -> bool:
-    """The author edits their own follow-ups; roles that may assign edit anyone's in reach."""
+    """The author edits their own follow-ups; roles that may assign edit anyone's in reach.
+
+    A share does not count as reach: it never lets a manager edit a colleague's follow-ups.
+    """
     if follow_up.author_id == actor.pk:
         return True
-    return actor.has_capability(Capability.ASSIGN) and is_writable(actor, follow_up.customer)
+    return actor.has_capability(Capability.ASSIGN) and in_role_reach(actor, follow_up.customer)
 
 
 def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) -> FollowUp:
@@ -131,6 +150,7 @@ def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) 
     _require_follow_up_access(actor, follow_up.customer)
     if not can_edit_follow_up(actor, follow_up):
         raise PermissionDenied(_("Only the author or a manager may edit this follow-up."))
+    _check_next_date(actor, values)
     cleaned = clean_follow_up(values, partial=True)
     with transaction.atomic():
         locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)

@@ -3,9 +3,10 @@
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from kehu.conftest import Personas
+from kehu.customers import services as customer_services
 from kehu.org import services
 from kehu.org.models import Capability, DataScope, Department, FieldAccess, Preset, Role, User
 from kehu.org.presets import preset_role
@@ -103,19 +104,58 @@ def test_admin_without_export_cannot_add_export_to_role(personas: Personas) -> N
     assert org_state() == before
 
 
-def test_admin_renames_wider_role(personas: Personas) -> None:
+def test_admin_cannot_edit_wider_role(personas: Personas) -> None:
     admin = _admin(personas)
     boss_role = preset_role(Preset.BOSS)
+    before = org_state()
 
-    services.update_role(
-        admin,
-        boss_role,
-        RoleValues(name="总经理", data_scope=boss_role.data_scope, capabilities=C.values),
-    )
+    with pytest.raises(PermissionDenied):
+        services.update_role(
+            admin,
+            boss_role,
+            RoleValues(name="总经理", data_scope=DataScope.OWN, capabilities=[C.CREATE]),
+        )
 
+    assert org_state() == before
     boss_role.refresh_from_db()
-    assert boss_role.name == "总经理"
-    assert C.EXPORT in boss_role.capabilities
+    assert boss_role.name == "老板"
+
+
+def test_admin_cannot_demote_or_deactivate_boss(personas: Personas) -> None:
+    admin = _admin(personas)
+    before = org_state()
+
+    with pytest.raises(PermissionDenied):
+        services.update_user(
+            admin,
+            personas.boss,
+            display_name=personas.boss.display_name,
+            department=personas.boss.department,
+            manager=None,
+            role=preset_role(Preset.REP),
+        )
+    with pytest.raises(PermissionDenied):
+        services.deactivate_user(admin, personas.boss)
+
+    assert org_state() == before
+
+
+def test_agent_role_refused_for_owner(personas: Personas) -> None:
+    customer_services.create_customer(personas.rep, {"name": "杭州星星科技有限公司"})
+    before = org_state()
+
+    with pytest.raises(ValidationError) as caught:
+        services.update_user(
+            personas.boss,
+            personas.rep,
+            display_name=personas.rep.display_name,
+            department=personas.rep.department,
+            manager=personas.rep.manager,
+            role=preset_role(Preset.AGENT),
+        )
+
+    assert "role" in caught.value.message_dict
+    assert org_state() == before
 
 
 def test_admin_may_grant_what_they_hold(personas: Personas) -> None:
@@ -232,8 +272,13 @@ def test_admin_may_close_fields_they_cannot_read(personas: Personas) -> None:
 
 
 def test_admin_cannot_become_a_reps_manager(personas: Personas) -> None:
-    # With a subordinates scope, becoming someone's manager reaches their customers.
-    admin = _admin(personas, scope=DataScope.SUBORDINATES)
+    # With a subordinates scope, becoming someone's manager reaches their customers. The admin
+    # holds everything the rep's role holds, so only the reach check stands in the way.
+    admin = _admin(
+        personas,
+        scope=DataScope.SUBORDINATES,
+        capabilities=(C.MANAGE_USERS, C.CREATE, C.EDIT, C.FOLLOW_UP, C.IMPORT),
+    )
     before = org_state()
 
     with pytest.raises(PermissionDenied) as raised:

@@ -6,6 +6,11 @@ from typing import Any
 from django import template
 from django.urls import NoReverseMatch, reverse
 
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import field_map
+from kehu.org.policy import policy_for
+from kehu.web.display import record_name
+
 register = template.Library()
 
 
@@ -39,3 +44,13 @@ def contains(values: Any, item: Any) -> bool:
 def can(user: Any, capability: str) -> bool:
     """Return whether the signed-in user's role has `capability`: {% if user|can:"export" %}."""
     return bool(getattr(user, "is_authenticated", False) and user.has_capability(capability))
+
+
+@register.filter
+def name_for(customer: Any, user: Any) -> str:
+    """Return the customer's name as the user's field policy shows it.
+
+    Usage: {{ customer|name_for:user }}.
+    """
+    specs = field_map(FieldTarget.CUSTOMER)
+    return record_name(policy_for(user), FieldTarget.CUSTOMER, specs, customer)

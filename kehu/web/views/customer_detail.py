@@ -66,7 +66,15 @@ def chosen_kinds(request: HttpRequest) -> list[str] | None:
     return kinds or None
 
 
-def follow_up_inputs(values: Mapping[str, Any], errors: Mapping[str, list[str]]) -> list[Input]:
+def sets_next_date(user: User) -> bool:
+    """Return whether the user may give a follow-up a next date, which becomes the customer's."""
+    spec = field_map(FieldTarget.CUSTOMER)["next_follow_up_on"]
+    return policy_for(user).can_write(FieldTarget.CUSTOMER, spec)
+
+
+def follow_up_inputs(
+    values: Mapping[str, Any], errors: Mapping[str, list[str]], *, next_date: bool = True
+) -> list[Input]:
     labels = {
         "kind": _("Type"),
         "occurred_at": _("Time"),
@@ -84,6 +92,8 @@ def follow_up_inputs(values: Mapping[str, Any], errors: Mapping[str, list[str]])
     }
     inputs = []
     for key in FOLLOW_UP_FIELDS:
+        if key == "next_follow_up_on" and not next_date:
+            continue
         inputs.append(
             Input(
                 name=key,
@@ -102,11 +112,11 @@ def follow_up_inputs(values: Mapping[str, Any], errors: Mapping[str, list[str]])
 
 
 def follow_up_form_context(
-    values: Mapping[str, Any], errors: Mapping[str, list[str]]
+    values: Mapping[str, Any], errors: Mapping[str, list[str]], *, next_date: bool = True
 ) -> dict[str, Any]:
     """Return what the quick follow-up form shows: its inputs, form errors and file errors."""
     return {
-        "follow_up_inputs": follow_up_inputs(values, errors),
+        "follow_up_inputs": follow_up_inputs(values, errors, next_date=next_date),
         "follow_up_form_errors": form_errors(errors, {*FOLLOW_UP_FIELDS, "file"}),
         "attachment_errors": list(errors.get("file", [])),
     }
@@ -218,6 +228,8 @@ def entry_context(
     ]
     # One query for every editor instead of one per earlier version.
     prefetch_related_objects(revisions, "edited_by")
+    # A follow-up's next date becomes the customer's, so it follows that field's policy.
+    shows_next_date = policy.can_read(FieldTarget.CUSTOMER, customer_specs["next_follow_up_on"])
     result = []
     for entry in entries:
         if entry.follow_up is not None:
@@ -228,6 +240,7 @@ def entry_context(
                     "at": entry.at,
                     "earlier_versions": [earlier_version(r) for r in follow_up.revisions.all()],
                     "can_edit": can_edit_follow_up(user, follow_up),
+                    "shows_next_date": shows_next_date,
                 }
             )
         elif entry.event is not None:
@@ -261,7 +274,11 @@ def detail_context(
         "entries": entry_context(entries, user, customer_specs, contact_specs),
         "timeline_kinds": timeline_kinds(),
         "chosen_kinds": kinds or [],
-        **follow_up_form_context(follow_up_values or blank_follow_up(), follow_up_errors or {}),
+        **follow_up_form_context(
+            follow_up_values or blank_follow_up(),
+            follow_up_errors or {},
+            next_date=sets_next_date(user),
+        ),
         "can_edit": writable and can_edit_customers(user),
         "can_follow_up": writable and user.has_capability(Capability.FOLLOW_UP),
         "today": clock.today(),

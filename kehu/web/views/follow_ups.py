@@ -41,6 +41,7 @@ from kehu.web.views.customer_detail import (
     entry_context,
     follow_up_form_context,
     follow_up_inputs,
+    sets_next_date,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ logger = logging.getLogger(__name__)
 def posted_follow_up(post: QueryDict) -> dict[str, Any]:
     """Return the follow-up values of the form; the visit fields count only for a visit."""
     values = {key: post.get(key, "") for key in FOLLOW_UP_FIELDS}
+    if "next_follow_up_on" not in post:
+        # The form leaves the date out for roles that may not set it; an edit keeps it then.
+        values.pop("next_follow_up_on")
     if values["kind"] != FollowUpKind.VISIT:
         for key in VISIT_ONLY:
             values.pop(key)
@@ -92,7 +96,7 @@ def add_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             context = {
                 "customer": customer,
                 "can_follow_up": True,
-                **follow_up_form_context(values, errors),
+                **follow_up_form_context(values, errors, next_date=sets_next_date(user)),
             }
             response = render(request, "web/customers/detail.html#follow_up_form", context)
             # htmx swaps only 2xx responses by default, so the form with its errors replaces the
@@ -110,7 +114,9 @@ def add_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "entries": entry_context(
                 [entry], user, field_map(FieldTarget.CUSTOMER), field_map(FieldTarget.CONTACT)
             ),
-            "follow_up_inputs": follow_up_inputs(blank_follow_up(), {}),
+            "follow_up_inputs": follow_up_inputs(
+                blank_follow_up(), {}, next_date=sets_next_date(user)
+            ),
             "refresh_form": True,
             "can_follow_up": True,
         }
@@ -158,7 +164,7 @@ def edit_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context = {
         "customer": follow_up.customer,
         "follow_up": follow_up,
-        "inputs": follow_up_inputs(values, errors),
+        "inputs": follow_up_inputs(values, errors, next_date=sets_next_date(user)),
         "form_errors": form_errors(errors, set(FOLLOW_UP_FIELDS)),
     }
     return render(request, "web/follow_ups/edit.html", context, status=400 if errors else 200)

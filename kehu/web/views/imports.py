@@ -19,6 +19,7 @@ from kehu.imports.queries import visible_imports, visible_templates
 from kehu.imports.readers import ImportFileError, column_letter, open_book
 from kehu.imports.rows import shown
 from kehu.org.models import Capability, User
+from kehu.org.policy import policy_for
 from kehu.org.visibility import owners_in_reach
 from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
 
@@ -49,6 +50,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
     user = _importer(request)
 
     errors: list[str] = []
+    status = 400
     if request.method == "POST":
         upload = request.FILES.get("file")
         kind = request.POST.get("kind", ImportKind.CUSTOMERS)
@@ -59,12 +61,16 @@ def import_start(request: HttpRequest) -> HttpResponse:
                 job = services.create_import(user, upload, upload.name or "import", kind=kind)
             except ValidationError as error:
                 errors = _messages(error_dict(error))
+            except PermissionDenied as error:
+                errors, status = [str(error)], 403
             else:
                 return redirect("web:import_sheet", public_id=job.public_id)
 
     jobs = visible_imports(user).order_by("-created_at")[:50]
-    context = {"jobs": jobs, "errors": errors, "kinds": ImportKind.choices}
-    return render(request, "web/imports/start.html", context, status=400 if errors else 200)
+    allowed = services.importable_kinds(user)
+    kinds = [(value, label) for value, label in ImportKind.choices if value in allowed]
+    context = {"jobs": jobs, "errors": errors, "kinds": kinds}
+    return render(request, "web/imports/start.html", context, status=status if errors else 200)
 
 
 @login_required
@@ -122,12 +128,15 @@ def import_mapping(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     job = _load(user, public_id)
 
     errors: list[str] = []
+    status = 400
     if request.method == "POST":
         action = request.POST.get("action", "check")
         try:
             job = _post_mapping(user, job, request, action)
         except ValidationError as error:
             errors = _messages(error_dict(error))
+        except PermissionDenied as error:
+            errors, status = [str(error)], 403
         else:
             if action == "check":
                 return redirect("web:import_detail", public_id=job.public_id)
@@ -137,7 +146,7 @@ def import_mapping(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request,
         "web/imports/mapping.html",
         _mapping_context(user, job, errors),
-        status=400 if errors else 200,
+        status=status if errors else 200,
     )
 
 
@@ -175,7 +184,8 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
 
 
 def _mapping_context(user: User, job: ImportJob, errors: list[str]) -> dict[str, Any]:
-    targets = mapping.targets_for(job.kind)
+    targets = mapping.targets_for(job.kind, policy_for(user))
+    allowed_duplicates = services.duplicate_choices(user, job.kind)
     samples: list[list[str]] = [[] for _entry in job.mapping]
     try:
         sheet = load_sheet(job)
@@ -202,7 +212,9 @@ def _mapping_context(user: User, job: ImportJob, errors: list[str]) -> dict[str,
         "targets": targets,
         "owners": _owner_choices(user),
         "may_unassign": user.has_capability(Capability.ASSIGN),
-        "duplicate_choices": OnDuplicate.choices,
+        "duplicate_choices": [
+            (value, label) for value, label in OnDuplicate.choices if value in allowed_duplicates
+        ],
         "templates": visible_templates(user, job.kind),
         "errors": errors,
         "editable": job.status in (ImportStatus.UPLOADED, ImportStatus.CHECKED),
@@ -278,6 +290,9 @@ def _act(request: HttpRequest, public_id: uuid.UUID, action: str) -> HttpRespons
             "back": job.get_absolute_url(),
         }
         return render(request, "web/imports/refused.html", context, status=409)
+    except PermissionDenied as error:
+        context = {"job": job, "errors": [str(error)], "back": job.get_absolute_url()}
+        return render(request, "web/imports/refused.html", context, status=403)
     return HttpResponseRedirect(job.get_absolute_url())
 
 

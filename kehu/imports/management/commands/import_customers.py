@@ -157,6 +157,7 @@ class Command(BaseCommand):
                     _("No mapping template “%(name)s”.") % {"name": options["template"]}
                 )
             job = services.apply_template(actor, job, template)
+            _check_template_applied(template.columns, job)
         targets = [str(entry.get("target", "")) for entry in job.mapping]
         keys = [mapping.title_key(str(entry["title"])) for entry in job.mapping]
         for item in options["map"]:
@@ -232,6 +233,23 @@ class Command(BaseCommand):
             )
             % counts
         )
+
+
+def _check_template_applied(columns: dict[str, str], job: ImportJob) -> None:
+    """Raise CommandError for a column the template maps to a field the importer may not use.
+
+    The page shows such a column as ignored; a command run would otherwise drop it silently.
+    """
+    errors = []
+    for entry in job.mapping:
+        wanted = columns.get(mapping.title_key(str(entry["title"])), "")
+        if wanted and entry.get("target", "") != wanted:
+            errors.append(
+                _("Column “%(column)s”: “%(target)s” is not a field you can import into.")
+                % {"column": entry["title"], "target": wanted}
+            )
+    if errors:
+        raise CommandError(" ".join(errors))
 
 
 def _messages(error: ValidationError | PermissionDenied) -> str:
