@@ -10,10 +10,15 @@ Steps:
    row (customer cells empty). 2% of the rows repeat an earlier company, which the import must
    find as duplicates inside the file;
 2. migrate a fresh SQLite database under bench/data/import/ and create the importing user;
-3. time the dry run (read, convert, clean, check duplicates) and the commit (the same plus the
-   writes), each over the whole file, through the import services the pages and the command use;
-4. import the same file again, where every row is a duplicate of a stored customer.
-Writes bench/results/import-<UTC time>.json and .md and prints the table.
+3. time the dry run (read, convert, clean, check duplicates) over the whole file; then run
+   the dry run again and time the commit after it, from its start until every batch is
+   committed and the planner statistics are refreshed. The commit repeats the reading,
+   cleaning and duplicate checks against the database as it is then, and writes. Both go
+   through the import services the pages and the command use;
+4. import the same file again, where every row is a duplicate of a stored customer, and time
+   the dry run and the commit together.
+Writes bench/results/import-<UTC time>.json and .md and prints the table, with the 1-minute
+load average before and after each step.
 """
 
 import argparse
@@ -22,6 +27,7 @@ import csv
 import dataclasses
 import datetime as dt
 import json
+import os
 import platform
 import pstats
 import random
@@ -83,6 +89,10 @@ class Result:
     skipped: int
     rejected: int
     contacts_created: int
+    # The 1-minute load average (os.getloadavg) when the step started and when it ended. Other
+    # processes on the machine slow every step down.
+    load_before: float = 0.0
+    load_after: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
@@ -187,11 +197,13 @@ def run_import(path: Path, label: str, *, dry_run: bool, profile: bool) -> Resul
         job = services.create_import(actor, File(handle), path.name)
     job = services.set_mapping(actor, job, [e["target"] for e in job.mapping], owner=actor)
     profiler = cProfile.Profile() if profile else None
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     if profiler:
         profiler.enable()
     job = services.check_now(actor, job)
     if not dry_run:
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         tasks.run(job.pk, services.claim_for_command(actor, job))
     seconds = time.perf_counter() - started
@@ -202,7 +214,15 @@ def run_import(path: Path, label: str, *, dry_run: bool, profile: bool) -> Resul
         )
     job.refresh_from_db()
     return Result(
-        label, job.rows_total, seconds, job.created, job.skipped, job.rejected, job.contacts_created
+        label,
+        job.rows_total,
+        seconds,
+        job.created,
+        job.skipped,
+        job.rejected,
+        job.contacts_created,
+        load_before,
+        os.getloadavg()[0],
     )
 
 
@@ -240,7 +260,10 @@ def main() -> None:
         "--format", choices=("csv", "xlsx"), default="csv", help="File format (default: csv)."
     )
     parser.add_argument(
-        "--profile", action="store_true", help="Print a cProfile summary of the commit."
+        "--profile",
+        action="store_true",
+        help="Print a cProfile summary of the commit's main process (the process that prepares "
+        "the batches of a large file is not included).",
     )
     args = parser.parse_args()
 
@@ -269,14 +292,16 @@ def main() -> None:
         run_import(path, "same file again (every row a duplicate)", dry_run=False, profile=False),
     ]
     lines = [
-        "| step | rows | seconds | rows/s | created | skipped | rejected | contacts created |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| step | rows | seconds | rows/s | created | skipped | rejected | contacts created "
+        "| load before, after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         lines.append(
             f"| {result.label} | {result.rows} | {result.seconds:.1f} "
             f"| {result.rows_per_second:,.0f} | "
-            f"{result.created} | {result.skipped} | {result.rejected} | {result.contacts_created} |"
+            f"{result.created} | {result.skipped} | {result.rejected} | {result.contacts_created} "
+            f"| {result.load_before:.1f}, {result.load_after:.1f} |"
         )
     table = "\n".join(lines)
     print(table)

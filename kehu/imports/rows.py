@@ -61,7 +61,10 @@ class UserLookup:
 
     def __init__(self) -> None:
         self.by_name: dict[str, list[User]] = {}
-        for user in User.objects.filter(is_active=True):
+        # With their roles, which the owner checks read: large imports receive the users found
+        # here as copies from the preparation process, so a role loaded later would cost a
+        # query per row.
+        for user in User.objects.filter(is_active=True).select_related("role"):
             for name in {user.username, user.display_name}:
                 if name:
                     self.by_name.setdefault(name.strip(), []).append(user)

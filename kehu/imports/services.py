@@ -38,8 +38,9 @@ from kehu.org.policy import policy_for
 
 logger = logging.getLogger(__name__)
 
-# A running import whose worker has not finished a batch for this long is taken to be dead,
-# so its user may resume it. One batch takes about a second; the margin covers slow disks.
+# A running import whose worker has not committed a transaction for this long is taken to be
+# dead, so its user may resume it. A transaction takes about a second (engine.TRANSACTION_SECONDS),
+# and the margin covers slow disks.
 STALLED_AFTER = dt.timedelta(minutes=2)
 REQUIRED_TARGETS = {
     ImportKind.CUSTOMERS: ["customer.name"],

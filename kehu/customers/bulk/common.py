@@ -7,11 +7,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
+from kehu.customers.bulk.rows import RowBuilder, insert_returning_ids, insert_rows
+from kehu.customers.dedup import Candidate
 from kehu.customers.models import Contact
 from kehu.org.models import Capability, User
 from kehu.org.visibility import may_own_customers, reaches_owner
@@ -53,6 +52,32 @@ class IncomingCustomer:
     owner: User | None = None
     creator: User | None = None
     created_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass
+class PreparedCustomer:
+    """An incoming customer after cleaning, before the duplicate check.
+
+    `prepare_customers` builds it without reading the database, so an import can prepare rows
+    in another process while it writes earlier rows.
+    """
+
+    row: int
+    contact_rows: list[int]
+    cleaned: dict[str, Any]
+    contacts: list[tuple[int, dict[str, Any]]]  # (row, cleaned contact values)
+    errors: list[tuple[int, str, str]]  # (row, field key, message)
+    # The duplicate-check keys of the customer with its contacts (customer_keys), and the keys
+    # that identify its contacts (contact_identity).
+    keys: list[tuple[str, str]] = dataclasses.field(default_factory=list)
+    contact_identities: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    candidate: Candidate = dataclasses.field(default_factory=Candidate)
+    has_owner: bool = False
+    owner: User | None = None
+    creator: User | None = None
+    created_at: dt.datetime | None = None
+    # The search index values of the customer as the row would create it.
+    search_values: list[str] | None = None
 
 
 @dataclasses.dataclass
@@ -197,7 +222,10 @@ class Planned:
     contacts: list[tuple[int, dict[str, Any]]]
     owner: User | None
     creator: User
-    created_at: dt.datetime
+    created_at: dt.datetime | None  # None: when the batch is written
+    # The search index values computed when the row was prepared; None once later rows of the
+    # file changed the customer or added contacts to it.
+    search_values: list[str] | None = None
 
 
 @dataclasses.dataclass
@@ -245,6 +273,7 @@ def add_contacts(
 ) -> None:
     if customer_id in plan.creates:
         plan.creates[customer_id].contacts.extend(contacts)
+        plan.creates[customer_id].search_values = None
     else:
         plan.contact_adds.setdefault(customer_id, []).extend(contacts)
     known = index.contact_keys.setdefault(customer_id, set())
@@ -253,154 +282,59 @@ def add_contacts(
     index.add(customer_id, contact_keys([c for _r, c in contacts]))
 
 
-def insert_rows(
-    model: type[Model],
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    *,
-    rows_per_statement: int = 1,
-) -> None:
-    """Insert plain rows without building a model instance per row.
-
-    bulk_create spends most of its time building instances and one large SQL string. The search
-    index alone gets about nine rows per customer, so that cost was the largest part of an
-    import. Values must already be in their database form.
-
-    With the default of one row per statement the rows go through one executemany. SearchDocument
-    needs several rows per statement instead, because its insert trigger feeds the SQLite FTS5
-    index. There one statement per row got slower with every batch already stored. The 26,730
-    documents of a 30,000-row import took 7.6 s that way and 1.1 s at 400 rows per statement
-    (measured on SQLite 3.40.1, see the Import section of docs/benchmarks.md).
-    """
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    fields = {field.name: str(field.column) for field in model._meta.concrete_fields}
-    names = ", ".join(quote(fields[column]) for column in columns)
-    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    with connection.cursor() as cursor:
-        if rows_per_statement == 1:
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {placeholders}", rows)
-            return
-        for start in range(0, len(rows), rows_per_statement):
-            part = rows[start : start + rows_per_statement]
-            values = ", ".join([placeholders] * len(part))
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {values}",
-                [value for row in part for value in row],
-            )
-
-
-def _default_database() -> BaseDatabaseWrapper:
-    """Return the default connection object itself.
-
-    Every attribute read through `django.db.connection` looks up the thread's connection again,
-    which adds up when done once per value.
-    """
-    return connections[DEFAULT_DB_ALIAS]
-
-
-def insert_instances(model: type[Model], instances: Sequence[Model]) -> None:
-    """Insert unsaved instances whose primary keys the caller does not need."""
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    database = _default_database()
-    rows = [
-        tuple(
-            field.get_db_prep_save(getattr(instance, field.attname), database) for field in fields
-        )
-        for instance in instances
-    ]
-    insert_rows(model, [field.name for field in fields], rows)
-
-
-def insert_returning_ids(model: type[Model], instances: Sequence[Model]) -> None:
-    """Insert unsaved instances and set their primary keys, as bulk_create does.
-
-    bulk_create passes every value through its SQL compiler, which made Customer and Contact
-    bulk_create the largest Python cost of an import after the search index. This builds the
-    same multi-row INSERT directly. Like bulk_create on SQLite and PostgreSQL it relies on
-    RETURNING giving the new ids in the order of the rows.
-    """
-    if not instances:
-        return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    pk_column = str(model._meta.pk.column)
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(str(field.column)) for field in fields)
-    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    database = _default_database()
-    # At most 500 rows per statement, the batch size bulk_create had here before. PostgreSQL's
-    # limit of 65,535 parameters then holds for models of up to 131 columns.
-    size = max(1, min(500, database.ops.bulk_batch_size(fields, instances)))
-    with connection.cursor() as cursor:
-        for start in range(0, len(instances), size):
-            part = instances[start : start + size]
-            params = [
-                field.get_db_prep_save(getattr(instance, field.attname), database)
-                for instance in part
-                for field in fields
-            ]
-            values = ", ".join([placeholders] * len(part))
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {values} RETURNING {quote(pk_column)}",
-                params,
-            )
-            for instance, (pk,) in zip(part, cursor.fetchall(), strict=True):
-                instance.pk = pk
-                instance._state.adding = False
-                instance._state.db = database.alias
-
-
 def write_contacts(
     plan: Plan,
     real_ids: dict[int, int],
     now: dt.datetime,
     result: BatchResult,
-    event_rows: list[Event],
+    event_rows: list[tuple[Any, ...]],
     actor: User,
-) -> dict[int, list[Contact]]:
-    contacts: list[Contact] = []
-    rows: list[int] = []
-    # Contacts of customers stored before this batch get their own event and undo record.
-    to_stored: list[bool] = []
+) -> None:
+    """Insert the contacts of new customers and the contacts added to stored customers.
+
+    A customer's first contact becomes its primary contact unless the file marks one. Contacts
+    added to a stored customer get a "contact added" event, appended to `event_rows` as a row
+    of RowBuilder(Event), and an undo record, so undo removes them without the customer.
+    """
+    builder = RowBuilder(Contact)
+    records = []
     for placeholder, planned in plan.creates.items():
+        customer_id = real_ids[placeholder]
         has_primary = any(values.get("is_primary") for _row, values in planned.contacts)
-        for position, (row, values) in enumerate(planned.contacts):
-            contact = Contact(
-                customer_id=real_ids[placeholder], created_at=now, updated_at=now, **values
-            )
+        for position, (_row, values) in enumerate(planned.contacts):
+            attributes = {
+                **values,
+                "customer_id": customer_id,
+                "created_at": now,
+                "updated_at": now,
+            }
             if not has_primary and position == 0:
-                contact.is_primary = True
-            contacts.append(contact)
-            rows.append(row)
-            to_stored.append(False)
+                attributes["is_primary"] = True
+            records.append(attributes)
+    # Only contacts of stored customers need their new ids, for undo.
+    insert_rows(Contact, builder.names, builder.rows(records))
+    result.contacts_created += len(records)
+
     with_contacts = set(
         Contact.objects.filter(customer_id__in=plan.contact_adds).values_list(
             "customer_id", flat=True
         )
     )
+    added: list[tuple[int, int, str]] = []  # (row, customer id, contact name)
+    added_records = []
     for pk, adds in plan.contact_adds.items():
         for row, values in adds:
-            contact = Contact(customer_id=pk, created_at=now, updated_at=now, **values)
+            attributes = {**values, "customer_id": pk, "created_at": now, "updated_at": now}
             if pk not in with_contacts:
-                contact.is_primary = True
+                attributes["is_primary"] = True
                 with_contacts.add(pk)
-            elif contact.is_primary:
+            elif values.get("is_primary"):
                 Contact.objects.filter(customer_id=pk).update(is_primary=False)
-            contacts.append(contact)
-            rows.append(row)
-            to_stored.append(True)
-    insert_returning_ids(Contact, contacts)
-    result.contacts_created += len(contacts)
-    for contact, row, stored in zip(contacts, rows, to_stored, strict=True):
-        if stored:
-            event_rows.append(events.contact_added(contact.customer_id, actor, contact.name))
-            result.changes.append(
-                Change("contact", "created", contact.pk, contact.customer_id, row, 1)
-            )
-    by_customer: dict[int, list[Contact]] = {}
-    for contact in contacts:
-        by_customer.setdefault(contact.customer_id, []).append(contact)
-    return by_customer
+            added_records.append(attributes)
+            added.append((row, pk, str(values.get("name", ""))))
+    ids = insert_returning_ids(Contact, builder.names, builder.rows(added_records))
+    result.contacts_created += len(added_records)
+    event_builder = RowBuilder(Event)
+    for contact_id, (row, customer_id, name) in zip(ids, added, strict=True):
+        event_rows.append(event_builder.row_of(events.contact_added(customer_id, actor, name)))
+        result.changes.append(Change("contact", "created", contact_id, customer_id, row, 1))

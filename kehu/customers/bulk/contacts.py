@@ -31,6 +31,7 @@ from kehu.customers.bulk.common import (
     load_stored_contacts,
     write_contacts,
 )
+from kehu.customers.bulk.rows import RowBuilder, insert_rows
 from kehu.customers.cleaning import clean_contact
 from kehu.customers.dedup import Candidate, Match, find_matches
 from kehu.customers.models import Contact
@@ -170,7 +171,8 @@ def _decide_contact(
 
 def _write_contact_plan(context: ImportContext, plan: Plan, result: BatchResult) -> None:
     now = clock.now()
-    event_rows: list[Event] = []
+    event_builder = RowBuilder(Event)
+    event_rows: list[tuple[Any, ...]] = []
     write_contacts(plan, {}, now, result, event_rows, context.actor)
     rebuild_ids = set(plan.contact_adds)
     if plan.contact_updates:
@@ -197,9 +199,10 @@ def _write_contact_plan(context: ImportContext, plan: Plan, result: BatchResult)
             contact.updated_at = now
             changed.append(contact)
             rebuild_ids.add(contact.customer_id)
-            event_rows.append(
-                events.contact_changed(contact.customer_id, context.actor, contact.name, changes)
+            event = events.contact_changed(
+                contact.customer_id, context.actor, contact.name, changes
             )
+            event_rows.append(event_builder.row_of(event))
             result.changes.append(
                 Change(
                     "contact",
@@ -220,5 +223,5 @@ def _write_contact_plan(context: ImportContext, plan: Plan, result: BatchResult)
             if row_result.outcome == UPDATED and row_result.row in skipped_rows:
                 row_result.outcome = SKIPPED
                 row_result.warnings.append(_("The existing contact already has these values."))
-    Event.objects.bulk_create(event_rows, batch_size=500)
+    insert_rows(Event, event_builder.names, event_rows)
     search.rebuild(rebuild_ids)

@@ -1,15 +1,12 @@
-"""The batch writer of customer rows, with their contacts, tags, events and index rows."""
+"""The batch importer of customer rows: clean them, check them for duplicates, plan the writes."""
 
-import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kehu.core import clock
-from kehu.customers import search
 from kehu.customers.bulk.common import (
     CONTACT_ADDED,
     CREATE,
@@ -17,42 +14,90 @@ from kehu.customers.bulk.common import (
     REJECTED,
     SKIP,
     SKIPPED,
-    UPDATABLE,
     UPDATE,
     UPDATED,
     BatchResult,
-    Change,
     FileIndex,
     ImportContext,
     IncomingCustomer,
     Plan,
     Planned,
+    PreparedCustomer,
     RowResult,
     add_contacts,
     check_owner,
     contact_identity,
     customer_keys,
     errors_of,
-    insert_instances,
-    insert_returning_ids,
-    insert_rows,
     load_stored_contacts,
-    write_contacts,
 )
+from kehu.customers.bulk.writes import index_values_of, write_plan
 from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches
-from kehu.customers.models import Customer, SearchDocument, SearchKey, Tag
-from kehu.customers.queries import visible_customers
-from kehu.fields.registry import custom_fields_snapshot
+from kehu.customers.queries import writable_customers
 from kehu.org.models import Capability
-from kehu.timeline import events
-from kehu.timeline.models import Event
+
+
+def prepare_customers(
+    items: Sequence[IncomingCustomer], *, with_search: bool
+) -> list[PreparedCustomer]:
+    """Clean the customers and contacts of a batch and, `with_search`, compute their index values.
+
+    Reads no database inside a custom fields snapshot that already contains the customer and
+    contact fields (kehu.fields.registry.custom_fields_snapshot), so the importer
+    can run it in a separate process.
+    """
+    prepared = []
+    for item in items:
+        errors: list[tuple[int, str, str]] = []
+        cleaned: dict[str, Any] = {}
+        try:
+            cleaned = clean_customer(item.values)
+        except ValidationError as error:
+            errors.extend((item.row, key, message) for key, message in errors_of(error))
+        contacts: list[tuple[int, dict[str, Any]]] = []
+        for incoming in item.contacts:
+            try:
+                contacts.append((incoming.row, clean_contact(incoming.values)))
+            except ValidationError as error:
+                errors.extend(
+                    (incoming.row, key, message) for key, message in errors_of(error, "contact.")
+                )
+        contact_values = [values for _row, values in contacts]
+        search_values = None
+        if with_search and not errors:
+            search_values = index_values_of(cleaned, contact_values)
+        prepared.append(
+            PreparedCustomer(
+                row=item.row,
+                contact_rows=[contact.row for contact in item.contacts],
+                cleaned=cleaned,
+                contacts=contacts,
+                errors=errors,
+                keys=customer_keys(cleaned, contact_values),
+                contact_identities=set().union(*map(contact_identity, contact_values)),
+                candidate=Candidate(
+                    name_key=cleaned.get("name_key", ""),
+                    credit_code=cleaned.get("credit_code", ""),
+                    name_core=cleaned.get("name_core", ""),
+                    mobiles=[c["mobile"] for c in contact_values if c.get("mobile")],
+                    emails=[c["email"] for c in contact_values if c.get("email")],
+                    wechats=[c["wechat"] for c in contact_values if c.get("wechat")],
+                ),
+                has_owner=item.has_owner,
+                owner=item.owner,
+                creator=item.creator,
+                created_at=item.created_at,
+                search_values=search_values,
+            )
+        )
+    return prepared
 
 
 def import_customers(
-    context: ImportContext, items: Sequence[IncomingCustomer], index: FileIndex
+    context: ImportContext, items: Sequence[PreparedCustomer], index: FileIndex
 ) -> BatchResult:
-    """Clean, check and (unless a dry run) write one batch of customer rows in a transaction.
+    """Check and (unless a dry run) write one batch of prepared customer rows in a transaction.
 
     Raises PermissionDenied unless the actor may create customers and import into the batch's
     owner. A row whose own owner column names a user the actor may not import into is rejected.
@@ -63,36 +108,30 @@ def import_customers(
     check_owner(context.actor, context.owner)
     result = BatchResult()
     plan = Plan()
-    with custom_fields_snapshot():
-        cleaned_items = [_clean_item(context, item) for item in items]
-    candidates = [
-        Candidate(
-            name_key=cleaned.get("name_key", ""),
-            credit_code=cleaned.get("credit_code", ""),
-            name_core=cleaned.get("name_core", ""),
-            mobiles=[c["mobile"] for _r, c in contacts if c.get("mobile")],
-            emails=[c["email"] for _r, c in contacts if c.get("email")],
-            wechats=[c["wechat"] for _r, c in contacts if c.get("wechat")],
-        )
-        for item, (cleaned, contacts, _errors) in zip(items, cleaned_items, strict=True)
-    ]
-    all_matches = find_matches(candidates)
+    for item in items:
+        if item.has_owner:
+            try:
+                check_owner(context.actor, item.owner)
+            except PermissionDenied as error:
+                item.errors.append((item.row, "owner", str(error)))
+    all_matches = find_matches([item.candidate for item in items])
     exact_ids = {m.customer_id for matches in all_matches for m in matches if m.exact}
+    # A read-only share shows a customer but must not let an import change it.
     editable = set(
-        visible_customers(context.actor).filter(pk__in=exact_ids).values_list("pk", flat=True)
+        writable_customers(context.actor).filter(pk__in=exact_ids).values_list("pk", flat=True)
     )
     stored_contacts = {pk: keys for pk, (keys, _rows) in load_stored_contacts(exact_ids).items()}
+    # Only roles that may assign (managers, the boss) carry over who created a customer and
+    # when: for a rep that would rewrite the record's history.
+    keeps_history = context.actor.has_capability(Capability.ASSIGN)
 
-    for item, (cleaned, contacts, errors), matches in zip(
-        items, cleaned_items, all_matches, strict=True
-    ):
-        if errors:
-            result.rows.extend(_rejected_rows(item, errors))
+    for item, matches in zip(items, all_matches, strict=True):
+        if item.errors:
+            result.rows.extend(_rejected_rows(item))
             continue
-        lead = _decide(
-            context, index, plan, item, cleaned, contacts, matches, editable, stored_contacts
+        result.rows.append(
+            _decide(context, index, plan, item, matches, editable, stored_contacts, keeps_history)
         )
-        result.rows.append(lead)
 
     if context.dry_run:
         result.contacts_created = sum(len(p.contacts) for p in plan.creates.values()) + sum(
@@ -100,39 +139,14 @@ def import_customers(
         )
         return result
     with transaction.atomic():
-        _write(context, index, plan, result)
+        write_plan(context, index, plan, result)
     return result
 
 
-def _clean_item(
-    context: ImportContext, item: IncomingCustomer
-) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]], list[tuple[int, str, str]]]:
-    """Return the cleaned customer, its cleaned contacts and errors as (row, field, message)."""
-    errors: list[tuple[int, str, str]] = []
-    cleaned: dict[str, Any] = {}
-    try:
-        cleaned = clean_customer(item.values)
-    except ValidationError as error:
-        errors.extend((item.row, key, message) for key, message in errors_of(error))
-    contacts: list[tuple[int, dict[str, Any]]] = []
-    for incoming in item.contacts:
-        try:
-            contacts.append((incoming.row, clean_contact(incoming.values)))
-        except ValidationError as error:
-            errors.extend(
-                (incoming.row, key, message) for key, message in errors_of(error, "contact.")
-            )
-    if item.has_owner:
-        try:
-            check_owner(context.actor, item.owner)
-        except PermissionDenied as error:
-            errors.append((item.row, "owner", str(error)))
-    return cleaned, contacts, errors
-
-
-def _rejected_rows(item: IncomingCustomer, errors: list[tuple[int, str, str]]) -> list[RowResult]:
+def _rejected_rows(item: PreparedCustomer) -> list[RowResult]:
     """Reject the customer's row and the rows of its contacts: they are written together or not."""
-    rows = dict.fromkeys([item.row, *(contact.row for contact in item.contacts)])
+    errors = item.errors
+    rows = dict.fromkeys([item.row, *item.contact_rows])
     results = []
     for row in rows:
         row_errors = [(key, message) for error_row, key, message in errors if error_row == row]
@@ -148,14 +162,13 @@ def _decide(
     context: ImportContext,
     index: FileIndex,
     plan: Plan,
-    item: IncomingCustomer,
-    cleaned: dict[str, Any],
-    contacts: list[tuple[int, dict[str, Any]]],
+    item: PreparedCustomer,
     matches: list[Match],
     editable: set[int],
     stored_contacts: dict[int, set[tuple[str, str]]],
+    keeps_history: bool,
 ) -> RowResult:
-    keys = customer_keys(cleaned, [c for _r, c in contacts])
+    cleaned, contacts, keys = item.cleaned, item.contacts, item.keys
     exact = [m for m in matches if m.exact]
     earlier = index.find(keys)
     if earlier is None:
@@ -203,7 +216,7 @@ def _decide(
         known = stored_contacts.get(targets[0], set())
         new_contacts = [(row, c) for row, c in contacts if not (contact_identity(c) & known)]
         return _plan_update(plan, targets[0], item.row, cleaned, new_contacts, index)
-    return _plan_create(context, index, plan, item, cleaned, contacts, keys, matches)
+    return _plan_create(context, index, plan, item, matches, keeps_history)
 
 
 def _plan_update(
@@ -220,6 +233,7 @@ def _plan_update(
         planned = plan.creates[customer_id]
         planned.cleaned.update(values)
         planned.tags = list(dict.fromkeys([*planned.tags, *tags]))
+        planned.search_values = None
         return RowResult(row, UPDATED, customer_id=customer_id)
     first_row, merged, merged_tags = plan.updates.get(customer_id, (row, {}, []))
     merged.update(values)
@@ -233,187 +247,25 @@ def _plan_create(
     context: ImportContext,
     index: FileIndex,
     plan: Plan,
-    item: IncomingCustomer,
-    cleaned: dict[str, Any],
-    contacts: list[tuple[int, dict[str, Any]]],
-    keys: list[tuple[str, str]],
+    item: PreparedCustomer,
     matches: list[Match],
+    keeps_history: bool,
 ) -> RowResult:
-    # Only roles that may assign (managers, the boss) carry over who created a customer and
-    # when: for a rep that would rewrite the record's history.
-    keeps_history = context.actor.has_capability(Capability.ASSIGN)
+    cleaned = item.cleaned
     placeholder = index.placeholder()
     tags = cleaned.pop("tags", [])
     plan.creates[placeholder] = Planned(
         row=item.row,
         cleaned=cleaned,
         tags=tags,
-        contacts=list(contacts),
+        contacts=list(item.contacts),
         owner=item.owner if item.has_owner else context.owner,
         creator=item.creator if keeps_history and item.creator else context.actor,
-        created_at=item.created_at if keeps_history and item.created_at else clock.now(),
+        # None: the time the batch is written.
+        created_at=item.created_at if keeps_history else None,
+        search_values=item.search_values,
     )
-    index.add(placeholder, keys)
-    index.contact_keys[placeholder] = (
-        set().union(*(contact_identity(c) for _r, c in contacts)) if contacts else set()
-    )
+    index.add(placeholder, item.keys)
+    index.contact_keys[placeholder] = set(item.contact_identities)
     warnings = list(dict.fromkeys(m.message() for m in matches if not m.exact))
     return RowResult(item.row, CREATED, customer_id=placeholder, warnings=warnings)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-def _customer_changes(
-    customer: Customer, values: Mapping[str, Any]
-) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
-    """Apply `values` to `customer` in memory; return the replaced values and tracked changes."""
-    from kehu.customers.services import TRACKED_FIELDS
-
-    before: dict[str, Any] = {}
-    changes: dict[str, tuple[Any, Any]] = {}
-    for key, new in values.items():
-        if key == "custom":
-            merged = {**customer.custom}
-            for custom_key, custom_value in new.items():
-                if custom_value is not None and merged.get(custom_key) != custom_value:
-                    changes[f"cf_{custom_key}"] = (merged.get(custom_key), custom_value)
-                    merged[custom_key] = custom_value
-            if merged != customer.custom:
-                before["custom"] = dict(customer.custom)
-                customer.custom = merged
-            continue
-        if key not in UPDATABLE:
-            continue
-        old = getattr(customer, key)
-        if old != new:
-            before[key] = _jsonable(old)
-            if key in TRACKED_FIELDS:
-                changes[key] = (old, new)
-            setattr(customer, key, new)
-    return before, changes
-
-
-def _write(context: ImportContext, index: FileIndex, plan: Plan, result: BatchResult) -> None:
-    now = clock.now()
-    actor = context.actor
-    placeholders = list(plan.creates)
-    customers = []
-    for planned in plan.creates.values():
-        customers.append(
-            Customer(
-                **planned.cleaned,
-                owner=planned.owner,
-                creator=planned.creator,
-                created_at=planned.created_at,
-                updated_at=now,
-            )
-        )
-    insert_returning_ids(Customer, customers)
-    real_ids = {
-        placeholder: customer.pk
-        for placeholder, customer in zip(placeholders, customers, strict=True)
-    }
-    for placeholder, pk in real_ids.items():
-        index.rename(placeholder, pk)
-        context.own_ids.add(pk)
-
-    tag_links = [
-        (real_ids[placeholder], name)
-        for placeholder, planned in plan.creates.items()
-        for name in planned.tags
-    ]
-    tag_links.extend(
-        (pk, name) for pk, (_row, _values, tags) in plan.updates.items() for name in tags
-    )
-    added_tags = _write_tags(tag_links)
-
-    event_rows: list[Event] = []
-    rebuild_ids: set[int] = set()
-    if plan.updates:
-        locked = {
-            customer.pk: customer
-            for customer in Customer.objects.select_for_update()
-            .filter(pk__in=plan.updates)
-            .order_by("pk")
-        }
-        changed = []
-        for pk, (row, values, _tags) in plan.updates.items():
-            customer = locked[pk]
-            before, changes = _customer_changes(customer, values)
-            if added_tags.get(pk):
-                before["tags_added"] = added_tags[pk]
-                changes["tags"] = ([], added_tags[pk])
-            if not before:
-                continue
-            customer.version += 1
-            customer.updated_at = now
-            changed.append(customer)
-            rebuild_ids.add(pk)
-            if changes:
-                event_rows.append(events.fields_changed(pk, actor, changes))
-            result.changes.append(
-                Change("customer", "updated", pk, pk, row, customer.version, before)
-            )
-        fields = [*UPDATABLE, "custom", "version", "updated_at"]
-        Customer.objects.bulk_update(changed, fields, batch_size=500)
-        unchanged = set(plan.updates) - {c.pk for c in changed}
-        for row_result in result.rows:
-            if row_result.outcome == UPDATED and row_result.customer_id in unchanged:
-                row_result.outcome = SKIPPED
-                row_result.warnings.append(_("The existing customer already has these values."))
-
-    contacts_by_customer = write_contacts(plan, real_ids, now, result, event_rows, actor)
-    rebuild_ids.update(plan.contact_adds)
-
-    for placeholder, planned in plan.creates.items():
-        pk = real_ids[placeholder]
-        event_rows.append(
-            events.customer_imported(pk, actor, context.import_id, context.file_name, planned.row)
-        )
-        result.changes.append(Change("customer", "created", pk, pk, planned.row, 1))
-    insert_instances(Event, event_rows)
-
-    # The rows search.write_index would store, written as plain tuples (see insert_rows).
-    documents: list[tuple[int, str]] = []
-    keys: list[tuple[int, str]] = []
-    for customer in customers:
-        found = search.customer_values(customer, contacts_by_customer.get(customer.pk, []))
-        documents.append((customer.pk, search.SEPARATOR.join(found)))
-        keys.extend((customer.pk, value) for value in found)
-    # 400 rows of two values stay below 999 values per statement, SQLite's limit before 3.32.
-    insert_rows(SearchDocument, ["customer", "text"], documents, rows_per_statement=400)
-    insert_rows(SearchKey, ["customer", "value"], keys)
-    search.rebuild(rebuild_ids - set(real_ids.values()))
-
-    for row_result in result.rows:
-        if row_result.customer_id is not None and row_result.customer_id < 0:
-            row_result.customer_id = real_ids.get(row_result.customer_id)
-
-
-def _write_tags(links: list[tuple[int, str]]) -> dict[int, list[str]]:
-    """Link tags to customers, creating missing tags; return the names newly linked per customer."""
-    if not links:
-        return {}
-    names = {name for _pk, name in links}
-    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-    tag_ids = dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
-    through = Customer.tags.through
-    customer_ids = {pk for pk, _name in links}
-    existing = set(
-        through.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "tag_id")
-    )
-    added: dict[int, list[str]] = {}
-    rows = []
-    for pk, name in dict.fromkeys(links):
-        pair = (pk, tag_ids[name])
-        if pair in existing:
-            continue
-        existing.add(pair)
-        rows.append(pair)
-        added.setdefault(pk, []).append(name)
-    insert_rows(through, ["customer", "tag"], rows)
-    return added

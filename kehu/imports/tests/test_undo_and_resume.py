@@ -1,3 +1,4 @@
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -9,7 +10,9 @@ from kehu.conftest import Personas
 from kehu.core import clock
 from kehu.customers import services as customer_services
 from kehu.customers.models import Contact, Customer, SearchDocument, SearchKey
+from kehu.fields.registry import custom_fields_snapshot
 from kehu.imports import engine, services, tasks
+from kehu.imports.batches import BATCH_ROWS
 from kehu.imports.models import ImportRecord, ImportStatus, OnDuplicate
 from kehu.imports.queries import visible_imports
 from kehu.imports.tests.helpers import check, counts, prepare, run, write_csv, write_xlsx
@@ -121,11 +124,14 @@ def test_killed_worker_resumes_without_duplicates(personas: Personas, tmp_path: 
     assert counts(job)["created"] == 2500
     token = services.claim_for_command(personas.rep, job)
     job.refresh_from_db()
-    run = engine.Run(job, dry_run=False)
-    first = next(run.batches(0, 0))
-    engine._commit_batch(run, job, first, token)
+    with custom_fields_snapshot():
+        run = engine.Run(job, dry_run=False)
+        # 2,500 rows are prepared in a child process, which stops when the batches are closed.
+        with contextlib.closing(run.prepared(0, 0)) as batches:
+            first = next(batches)
+            engine.commit_batches(run, job, token, first, iter(()))
     # The worker dies here: one batch is written and the job's status is still running.
-    assert Customer.objects.count() == 1000
+    assert Customer.objects.count() == BATCH_ROWS
 
     clock.freeze(clock.now() + dt.timedelta(minutes=3))
     try:
