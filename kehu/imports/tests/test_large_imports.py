@@ -65,7 +65,18 @@ def mixed_rows(count: int) -> list[list[object]]:
 
 
 @pytest.fixture
-def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+def forking() -> None:
+    """Skip unless this process may fork a child to prepare batches.
+
+    Earlier tests of the same run may leave threads behind (a live server, an asyncio loop of a
+    browser test), and a process with other threads prepares its batches itself.
+    """
+    if not prefetch.can_fork():
+        pytest.skip("this test process runs other threads, so imports do not fork here")
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch, forking: None) -> None:
     """Batches of 40 rows, prepared in a child process for any file of more than one batch."""
     monkeypatch.setattr(batches, "BATCH_ROWS", 40)
     monkeypatch.setattr(batches, "PREFETCH_MIN_ROWS", 40)
@@ -81,7 +92,6 @@ def prepared_batches(job: ImportJob) -> list[Prepared]:
 def test_child_prepares_the_same_batches(
     personas: Personas, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert prefetch.can_fork()
     path = write_csv(tmp_path / "mixed.csv", mixed_rows(ROWS))
     job = prepare(personas.manager, path)
 
@@ -221,8 +231,7 @@ def numbers_then_error() -> Iterator[int]:
     raise ValueError("row 7 is broken")
 
 
-def test_child_error_is_raised_here() -> None:
-    assert prefetch.can_fork()
+def test_child_error_is_raised_here(forking: None) -> None:
     items = prefetch.prefetched(numbers_then_error())
 
     assert next(items) == 1
@@ -237,14 +246,12 @@ def counting_customers() -> Iterator[int]:
 
 
 @pytest.mark.django_db
-def test_child_may_not_query_the_database() -> None:
-    assert prefetch.can_fork()
+def test_child_may_not_query_the_database(forking: None) -> None:
     with pytest.raises(RuntimeError, match="must not query the database"):
         list(prefetch.prefetched(counting_customers()))
 
 
-def test_closing_stops_the_child() -> None:
-    assert prefetch.can_fork()
+def test_closing_stops_the_child(forking: None) -> None:
     items = prefetch.prefetched(iter(range(10**6)))
 
     assert next(items) == 0

@@ -126,7 +126,8 @@ def test_killed_worker_resumes_without_duplicates(personas: Personas, tmp_path: 
     job.refresh_from_db()
     with custom_fields_snapshot():
         run = engine.Run(job, dry_run=False)
-        # 2,500 rows are prepared in a child process, which stops when the batches are closed.
+        # A child process prepares the 2,500 rows where this process may fork (it may not while
+        # other threads run), and closing the batches stops it.
         with contextlib.closing(run.prepared(0, 0)) as batches:
             first = next(batches)
             engine.commit_batches(run, job, token, first, iter(()))
