@@ -50,7 +50,7 @@ class Preset(models.TextChoices):
 
 
 class DataScope(models.TextChoices):
-    """Which customers a role reaches, by their owner."""
+    """The customers a role reaches, chosen by their owner."""
 
     OWN = "own", _("Own customers")
     SUBORDINATES = "subordinates", _("Own and subordinates' customers")
@@ -78,7 +78,7 @@ class Capability(models.TextChoices):
 
 
 class FieldAccess(models.TextChoices):
-    """What a role may do with one field. The order is from most to least open."""
+    """The access a role has to one field, listed from most to least open."""
 
     EDITABLE = "editable", _("Editable")
     READ_ONLY = "read_only", _("Read-only")
@@ -90,7 +90,7 @@ class Role(models.Model):
     """A data scope, a set of capabilities and a field policy, shared by the users who hold it.
 
     `field_policy` maps "<target>.<field key>" (such as "contact.mobile") to a FieldAccess value.
-    A field without an entry takes `money_access` when it holds money, `sensitive_access` when the
+    A field without an entry takes `money_access` for money, `sensitive_access` when the
     registry marks it sensitive (phones), and is editable otherwise.
     """
 

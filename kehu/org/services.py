@@ -60,7 +60,7 @@ def _require_manage_users(actor: User) -> None:
 
 
 def _require_not_above(actor: User, user: User) -> None:
-    """Raise PermissionDenied when `user`'s role holds something the actor's role lacks.
+    """Raise PermissionDenied when `user`'s role has something the actor's role lacks.
 
     Otherwise someone who may manage users could demote or deactivate the boss, and nobody
     below the boss could undo it.

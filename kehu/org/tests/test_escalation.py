@@ -273,7 +273,7 @@ def test_admin_may_close_fields_they_cannot_read(personas: Personas) -> None:
 
 def test_admin_cannot_become_a_reps_manager(personas: Personas) -> None:
     # With a subordinates scope, becoming someone's manager reaches their customers. The admin
-    # holds everything the rep's role holds, so only the reach check stands in the way.
+    # holds everything the rep's role holds, so only the reach check rejects the change.
     admin = _admin(
         personas,
         scope=DataScope.SUBORDINATES,
