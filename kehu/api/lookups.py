@@ -2,9 +2,7 @@
 
 import uuid
 
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from kehu.customers.models import Contact, Customer
 from kehu.customers.queries import visible_contacts, visible_customers
@@ -48,17 +46,4 @@ def follow_up(user: User, owner: Customer, public_id: uuid.UUID) -> FollowUp:
     )
     if found is None:
         raise Http404
-    return found
-
-
-def active_user(public_id: uuid.UUID, field: str) -> User:
-    """Return the active user with this id, or raise ValidationError on `field`.
-
-    The customer services do not limit owners by department, so any active user can be named.
-    """
-    found = User.objects.filter(public_id=public_id, is_active=True).first()
-    if found is None:
-        raise ValidationError(
-            {field: [_("No active user has the id “%(id)s”.") % {"id": public_id}]}
-        )
     return found

@@ -9,7 +9,6 @@ masked field contains its partial text, such as 138****5678, whatever the field'
 """
 
 import dataclasses
-import datetime as dt
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -22,7 +21,7 @@ from kehu.customers.models import Contact, Customer
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, field_map
 from kehu.org.models import FieldAccess, User
-from kehu.org.policy import FieldPolicy, mask, policy_for
+from kehu.org.policy import FieldPolicy, masked, policy_for
 from kehu.timeline.models import Event, EventKind, FollowUp
 from kehu.timeline.queries import TimelineEntry
 
@@ -62,6 +61,10 @@ class Viewer:
             return FieldAccess.HIDDEN
         return self.policy.access(target, spec)
 
+    def shown(self, target: str, key: str, value: Any) -> Any:
+        """Return `value` of field `key` as the viewer may see it (see `shown`)."""
+        return shown(self.access(target, key), self.specs(target).get(key), value)
+
     def region_access(self, key: str) -> str:
         """Return the access of a region part, never more open than the region's own.
 
@@ -77,22 +80,18 @@ def viewer_for(user: User) -> Viewer:
     return Viewer(policy_for(user))
 
 
-def _masked(value: Any) -> Any:
-    if isinstance(value, list):
-        return [mask(item) for item in value]
-    if isinstance(value, schemas.UserRef):
-        return mask(value.name)
-    if isinstance(value, dt.date):
-        return mask(value.isoformat())
-    return mask(value)
+def shown(access: str, spec: FieldSpec | None, value: Any) -> Any:
+    """Return `value` as a field with `access` shows it: whole, masked, or MISSING when hidden.
 
-
-def shown(access: str, value: Any) -> Any:
-    """Return `value` as a field with `access` shows it: whole, masked, or MISSING when hidden."""
-    if access == FieldAccess.HIDDEN:
+    Masked values are masked by `kehu.org.policy.masked`, the function the pages use, so a value
+    masks the same on both. A user masks their display name. A field without a spec is hidden.
+    """
+    if access == FieldAccess.HIDDEN or spec is None:
         return MISSING
-    if access == FieldAccess.MASKED and value not in (None, "", [], {}):
-        return _masked(value)
+    if access == FieldAccess.MASKED:
+        if isinstance(value, schemas.UserRef):
+            value = value.name
+        return masked(spec, value)
     return value
 
 
@@ -109,7 +108,9 @@ def custom_values(viewer: Viewer, target: str, stored: Mapping[str, Any]) -> dic
         if not spec.is_custom:
             continue
         value = shown(
-            viewer.policy.access(target, spec), stored.get(spec.key.removeprefix(CUSTOM_PREFIX))
+            viewer.policy.access(target, spec),
+            spec,
+            stored.get(spec.key.removeprefix(CUSTOM_PREFIX)),
         )
         if value is not MISSING:
             values[spec.key] = value
@@ -137,20 +138,20 @@ def customer(viewer: Viewer, record: Customer) -> schemas.CustomerOut:
         "notes": record.notes,
     }
     values = {
-        key: shown(viewer.access(FieldTarget.CUSTOMER, key), value)
-        for key, value in governed.items()
+        key: viewer.shown(FieldTarget.CUSTOMER, key, value) for key, value in governed.items()
     }
     codes = {
         "province": record.province_code,
         "city": record.city_code,
         "district": record.district_code,
     }
+    specs = viewer.customer_specs
     for key, code in codes.items():
-        values[key] = shown(viewer.region_access(key), code)
+        values[key] = shown(viewer.region_access(key), specs.get(key), code)
     region = ""
     if record.province_code:
         region = regions.label(record.province_code, record.city_code, record.district_code)
-    values["region"] = shown(viewer.region_access("region"), region)
+    values["region"] = shown(viewer.region_access("region"), specs.get("region"), region)
     return schemas.CustomerOut(
         id=record.public_id,
         updated_at=record.updated_at,
@@ -171,10 +172,7 @@ def contact(viewer: Viewer, record: Contact) -> schemas.ContactOut:
         "wechat": record.wechat,
         "is_primary": record.is_primary,
     }
-    values = {
-        key: shown(viewer.access(FieldTarget.CONTACT, key), value)
-        for key, value in governed.items()
-    }
+    values = {key: viewer.shown(FieldTarget.CONTACT, key, value) for key, value in governed.items()}
     return schemas.ContactOut(
         id=record.public_id,
         notes=record.notes,
@@ -189,8 +187,8 @@ def contact(viewer: Viewer, record: Contact) -> schemas.ContactOut:
 def follow_up(viewer: Viewer, record: FollowUp) -> schemas.FollowUpOut:
     # A follow-up's next date becomes the customer's next follow-up date, so it shows as that
     # field does.
-    next_follow_up_on = shown(
-        viewer.access(FieldTarget.CUSTOMER, "next_follow_up_on"), record.next_follow_up_on
+    next_follow_up_on = viewer.shown(
+        FieldTarget.CUSTOMER, "next_follow_up_on", record.next_follow_up_on
     )
     return schemas.FollowUpOut(
         id=record.public_id,
@@ -230,20 +228,20 @@ def _changes(viewer: Viewer, target: str, raw: Mapping[str, Any]) -> dict[str, A
         if target == FieldTarget.CONTACT and attribute in _CONTACT_UNGOVERNED:
             changes[attribute] = pair
             continue
+        key = attribute
         if target == FieldTarget.CUSTOMER:
             key = _ATTRIBUTE_KEYS.get(attribute, attribute)
-            if key in _REGION_PARTS:
-                access = viewer.region_access(key)
-            else:
-                access = viewer.access(target, key)
+        if target == FieldTarget.CUSTOMER and key in _REGION_PARTS:
+            access = viewer.region_access(key)
         else:
-            access = viewer.access(target, attribute)
-        if access == FieldAccess.HIDDEN:
+            access = viewer.access(target, key)
+        spec = viewer.specs(target).get(key)
+        if access == FieldAccess.HIDDEN or spec is None:
             continue
         if isinstance(pair, list):
-            changes[attribute] = [shown(access, value) for value in pair]
+            changes[attribute] = [shown(access, spec, value) for value in pair]
         else:
-            changes[attribute] = shown(access, pair)
+            changes[attribute] = shown(access, spec, pair)
     return changes
 
 
@@ -264,16 +262,15 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
         if raw and not data["changes"]:
             return None
     if record.kind in (EventKind.CONTACT_ADDED, EventKind.CONTACT_CHANGED) and "name" in data:
-        name = shown(viewer.access(FieldTarget.CONTACT, "name"), data["name"])
+        name = viewer.shown(FieldTarget.CONTACT, "name", data["name"])
         if name is MISSING:
             del data["name"]
         else:
             data["name"] = name
     if record.kind == EventKind.OWNER_CHANGED:
-        access = viewer.access(FieldTarget.CUSTOMER, "owner")
         for key in ("from_name", "to_name"):
             if key in data:
-                value = shown(access, data[key])
+                value = viewer.shown(FieldTarget.CUSTOMER, "owner", data[key])
                 if value is MISSING:
                     del data[key]
                 else:

@@ -203,6 +203,20 @@ def _annotate_custom(
     return queryset
 
 
+def _filter_refusal(specs: dict[str, FieldSpec], key: str, op: str, policy: FieldPolicy) -> str:
+    """Return why a filter on `key` with `op` is rejected whatever its value, or ""."""
+    spec = specs.get(key)
+    if spec is None or not spec.filterable or not policy.can_read(FieldTarget.CUSTOMER, spec):
+        return _("Unknown filter field “%(key)s”.") % {"key": key}
+    if op not in OPERATORS:
+        return _("Unknown filter operator “%(op)s”.") % {"op": op}
+    if not policy.reads_whole(FieldTarget.CUSTOMER, spec):
+        return _("Your role sees “%(field)s” only masked, so it cannot be used to filter.") % {
+            "field": spec.label_text
+        }
+    return ""
+
+
 def _apply_filters(
     queryset: QuerySet[Customer],
     specs: dict[str, FieldSpec],
@@ -220,23 +234,11 @@ def _apply_filters(
     conditions = Q()
     for raw_key, raw in filters.items():
         key, op = _split_filter_key(raw_key)
-        spec = specs.get(key)
-        if spec is None or not spec.filterable or not policy.can_read(FieldTarget.CUSTOMER, spec):
-            errors.setdefault(raw_key, []).append(
-                _("Unknown filter field “%(key)s”.") % {"key": key}
-            )
+        refusal = _filter_refusal(specs, key, op, policy)
+        if refusal:
+            errors.setdefault(raw_key, []).append(refusal)
             continue
-        if op not in OPERATORS:
-            errors.setdefault(raw_key, []).append(
-                _("Unknown filter operator “%(op)s”.") % {"op": op}
-            )
-            continue
-        if not policy.reads_whole(FieldTarget.CUSTOMER, spec):
-            errors.setdefault(raw_key, []).append(
-                _("Your role sees “%(field)s” only masked, so it cannot be used to filter.")
-                % {"field": spec.label_text}
-            )
-            continue
+        spec = specs[key]
         if spec.is_custom and (op == "contains" or spec.field_type == FieldType.MULTI_CHOICE):
             text_keys.add(key.removeprefix("cf_"))
         if spec.is_custom and spec.field_type in _NUMERIC and op != "isnull":
@@ -418,6 +420,35 @@ def _checked_sort(specs: dict[str, FieldSpec], params: ListParams, policy: Field
     return sort
 
 
+def field_refusals(
+    user: User, params: ListParams, specs: dict[str, FieldSpec] | None = None
+) -> dict[str, list[str]]:
+    """Return the errors `list_customers` gives `params` for its fields, keyed as it keys them.
+
+    These are the filters, the sort and the view on fields that the user's role does not read
+    whole or that no longer exist. Filter values are not checked. Nothing is queried beyond the
+    custom field list, and not even that when the caller passes the registry's `specs`.
+    Saved views use this to tell whether they still work for the role.
+    """
+    specs = specs if specs is not None else field_map(FieldTarget.CUSTOMER)
+    policy = policy_for(user)
+    errors: dict[str, list[str]] = {}
+    for raw_key in params.filters:
+        key, op = _split_filter_key(raw_key)
+        refusal = _filter_refusal(specs, key, op, policy)
+        if refusal:
+            errors.setdefault("f." + raw_key, []).append(refusal)
+    try:
+        _sort_for(specs, params.sort, policy)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        _apply_view(Customer.objects.none(), user, params.view, specs, policy)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    return errors
+
+
 def count_customers(user: User, params: ListParams) -> ListCount:
     """Count the customers `list_customers` would list for `params`, exactly up to MAX_COUNT.
 
@@ -457,7 +488,8 @@ def list_customers(user: User, params: ListParams) -> ListPage:
             first_rows = _ordered(_matching(user, params, specs, part), sort, cursor)
             first_ids.extend(first_rows.values_list("pk", flat=True)[:limit])
         page = _ordered(Customer.objects.filter(pk__in=first_ids), sort, None)
-    rows: list[Customer] = list(page.select_related("owner").prefetch_related("tags")[:limit])
+    # The owner is in most lists; callers that show tags or the creator load them themselves.
+    rows: list[Customer] = list(page.select_related("owner")[:limit])
     next_cursor = None
     if len(rows) > params.page_size:
         rows = rows[: params.page_size]

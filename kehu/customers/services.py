@@ -5,6 +5,7 @@ and keeps the search index in step.
 """
 
 import enum
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.customers.queries import in_role_reach, is_writable
-from kehu.fields.registry import FieldTarget, field_map
+from kehu.fields.registry import FieldSpec, FieldTarget, field_map
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.org.visibility import may_own_customers, reaches_owner
@@ -121,6 +122,36 @@ def check_owner(actor: User, owner: User | None) -> None:
     raise PermissionDenied(_("You may not give customers to %(user)s.") % {"user": owner})
 
 
+def find_owner(actor: User, public_id: uuid.UUID, field: str = "owner") -> User:
+    """Return the user with `public_id` when the actor may make them a customer's owner.
+
+    Raises PermissionDenied when a role without the assign capability names anyone but the
+    actor, whether or not the id exists. Otherwise a missing user and one that `check_owner`
+    refuses get the same ValidationError on `field`, so the response does not reveal which
+    user ids exist or who is deactivated or an outside agent.
+    """
+    if public_id != actor.public_id and not actor.has_capability(Capability.ASSIGN):
+        raise PermissionDenied(_("Your role may not give customers to other users."))
+    found = User.objects.select_related("role").filter(public_id=public_id).first()
+    if found is not None:
+        try:
+            check_owner(actor, found)
+        except (PermissionDenied, ValidationError):
+            found = None
+    if found is None:
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "No user you may give customers to has this id. Outside agents and "
+                        "deactivated users cannot own customers."
+                    )
+                ]
+            }
+        )
+    return found
+
+
 def _require(actor: User, capability: str) -> None:
     if actor.has_capability(capability):
         return
@@ -132,6 +163,57 @@ def _require(actor: User, capability: str) -> None:
 def _require_writable(actor: User, customer: Customer) -> None:
     if not is_writable(actor, customer):
         raise PermissionDenied(_("You may not edit this customer."))
+
+
+def check_creator(actor: User) -> None:
+    """Raise PermissionDenied unless the actor's role may create customers."""
+    _require(actor, Capability.CREATE)
+
+
+def check_editor(actor: User, customer: Customer) -> None:
+    """Raise PermissionDenied unless the actor may change this customer's fields and contacts.
+
+    The role needs the edit capability, and the customer must be in the role's reach or shared
+    with the actor read-write. Edit forms call this before they show anything, so a form is
+    refused with the message its save would get.
+    """
+    _require(actor, Capability.EDIT)
+    _require_writable(actor, customer)
+
+
+def contact_form_refusal(
+    actor: User, *, adding: bool, specs: Mapping[str, FieldSpec] | None = None
+) -> str:
+    """Return why the actor's field policy leaves a contact form nothing to save, or "".
+
+    Adding a contact needs every required contact field (the name) editable. Changing one
+    needs at least one editable contact field. The message names no field, because the
+    policy may hide it. `specs` is the contact registry, for callers that have read it.
+    """
+    policy = policy_for(actor)
+    contact_specs = list((specs or field_map(FieldTarget.CONTACT)).values())
+    if adding:
+        needed = [spec for spec in contact_specs if spec.required]
+        if all(policy.can_write(FieldTarget.CONTACT, spec) for spec in needed):
+            return ""
+        return _(
+            "Your role may not set every field a new contact needs, so it cannot add contacts."
+        )
+    if any(policy.can_write(FieldTarget.CONTACT, spec) for spec in contact_specs):
+        return ""
+    return _("Your role may not change any field of a contact.")
+
+
+def check_contact_editor(actor: User, customer: Customer, *, adding: bool) -> None:
+    """Raise PermissionDenied unless the actor may add (`adding`) or change contacts of `customer`.
+
+    On top of `check_editor`, the field policy must leave the form something to save (see
+    `contact_form_refusal`). The contact forms and `add_contact`/`update_contact` call this.
+    """
+    check_editor(actor, customer)
+    refusal = contact_form_refusal(actor, adding=adding)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _refuse_protected_keys(values: Mapping[str, Any]) -> None:
@@ -197,7 +279,7 @@ def create_customer(
     DuplicateCustomer on an exact match (or a close one unless `allow_similar`). The owner is
     the actor unless given; None leaves the customer unassigned. The actor is the creator.
     """
-    _require(actor, Capability.CREATE)
+    check_creator(actor)
     if owner is OwnerDefault.ACTOR:
         owner = actor
     check_owner(actor, owner)
@@ -249,8 +331,7 @@ def update_customer(
     Raises PermissionDenied, ValidationError, DuplicateCustomer, or ValidationError on
     "version" when `expected_version` is given and someone saved the customer in between.
     """
-    _require(actor, Capability.EDIT)
-    _require_writable(actor, customer)
+    check_editor(actor, customer)
     _refuse_protected_keys(values)
     check_field_policy(actor, values)
     cleaned = clean_customer(values, partial=True)
@@ -336,9 +417,12 @@ def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Cus
 
 
 def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> Contact:
-    """Add a contact to a visible customer after checking its mobile, email and WeChat ID."""
-    _require(actor, Capability.EDIT)
-    _require_writable(actor, customer)
+    """Add a contact to a visible customer after checking its mobile, email and WeChat ID.
+
+    Raises PermissionDenied as `check_contact_editor` does, ValidationError keyed by field, and
+    DuplicateCustomer when the mobile, email or WeChat ID belongs to another customer.
+    """
+    check_contact_editor(actor, customer, adding=True)
     check_field_policy(actor, {}, [values])
     cleaned = clean_contact(values)
     now = clock.now()
@@ -369,9 +453,8 @@ def update_contact(
     With `expected_version`, raises ValidationError on "version" if someone saved the contact
     after the caller read it.
     """
-    _require(actor, Capability.EDIT)
     customer = contact.customer
-    _require_writable(actor, customer)
+    check_contact_editor(actor, customer, adding=False)
     check_field_policy(actor, {}, [values])
     cleaned = clean_contact(values, partial=True)
     with transaction.atomic():

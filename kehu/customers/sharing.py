@@ -7,10 +7,11 @@ through assignment. Every write records a timeline event and an audit entry.
 """
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -51,13 +52,17 @@ def _require_visible(actor: User, customer: Customer) -> None:
         raise Http404
 
 
-def _require_share_right(actor: User, customer: Customer) -> None:
+def check_share_right(actor: User, customer: Customer) -> None:
+    """Raise Http404 unless the actor can read `customer`, PermissionDenied unless they may
+    share it."""
     _require_visible(actor, customer)
     if not may_share(actor, customer):
         raise PermissionDenied(_("Only the owner or a manager may share this customer."))
 
 
-def _require_assign_right(actor: User, customer: Customer) -> None:
+def check_assign_right(actor: User, customer: Customer) -> None:
+    """Raise Http404 unless the actor can read `customer`, PermissionDenied unless they may assign
+    outside agents to it."""
     _require_visible(actor, customer)
     if not may_assign(actor, customer):
         raise PermissionDenied(_("Your role may not assign outside agents to this customer."))
@@ -69,14 +74,55 @@ def is_active_share(share: CustomerShare) -> bool:
 
 def shares_of(actor: User, customer: Customer) -> QuerySet[CustomerShare]:
     """Return the shares of a customer, ended ones included, for someone who may manage them."""
-    _require_share_right(actor, customer)
+    check_share_right(actor, customer)
     return customer.shares.select_related("user", "shared_by").order_by("created_at", "pk")
 
 
 def agents_of(actor: User, customer: Customer) -> QuerySet[User]:
     """Return the outside agents assigned to a customer, for someone who may share it."""
-    _require_share_right(actor, customer)
+    check_share_right(actor, customer)
     return customer.agents.order_by("display_name", "username")
+
+
+def find_colleague(
+    actor: User, customer: Customer, public_id: uuid.UUID, field: str = "user"
+) -> User:
+    """Return the user with `public_id` as someone the actor could share `customer` with.
+
+    Checks the actor's right to share first (see `check_share_right`). A missing user, a
+    deactivated one, one without a role, and an outside agent when the actor may not assign
+    agents get the same ValidationError on `field`: the sharing panel offers none of them, so
+    the response reveals nothing the panel does not show.
+    """
+    check_share_right(actor, customer)
+    found = (
+        User.objects.select_related("role")
+        .filter(public_id=public_id, is_active=True, role__isnull=False)
+        .first()
+    )
+    if found is not None and is_outside_agent(found) and not may_assign(actor, customer):
+        found = None
+    if found is None:
+        raise ValidationError({field: [_("No colleague you may share with has this id.")]})
+    return found
+
+
+def find_agent(actor: User, customer: Customer, public_id: uuid.UUID, field: str = "agent") -> User:
+    """Return the active outside agent, or the agent assigned to `customer`, with `public_id`.
+
+    Checks the actor's right to assign agents first (see `check_assign_right`). Any other id,
+    missing or not, gets the same ValidationError on `field`.
+    """
+    check_assign_right(actor, customer)
+    agents = User.objects.filter(role__data_scope=DataScope.ASSIGNED)
+    found = (
+        agents.filter(public_id=public_id)
+        .filter(Q(is_active=True) | Q(pk__in=customer.agents.values("pk")))
+        .first()
+    )
+    if found is None:
+        raise ValidationError({field: [_("No outside agent you may assign has this id.")]})
+    return found
 
 
 def _check_recipient(customer: Customer, user: User, actor: User) -> None:
@@ -108,7 +154,7 @@ def share_customer(
     actor cannot see the customer, PermissionDenied unless the actor is its owner or may assign
     it, and ValidationError on "user", "access" or "until".
     """
-    _require_share_right(actor, customer)
+    check_share_right(actor, customer)
     _check_recipient(customer, user, actor)
     if access not in ShareAccess.values:
         raise ValidationError(
@@ -162,7 +208,7 @@ def share_customer(
 def unshare(actor: User, share: CustomerShare) -> None:
     """End a share at once, ended or not; the same people who may share may end it."""
     customer = share.customer
-    _require_share_right(actor, customer)
+    check_share_right(actor, customer)
 
     with transaction.atomic():
         deleted, _rows = CustomerShare.objects.filter(pk=share.pk).delete()
@@ -185,7 +231,7 @@ def assign_agent(actor: User, customer: Customer, agent: User) -> None:
     changes nothing. Raises ValidationError on "agent" for users who are not active outside
     agents.
     """
-    _require_assign_right(actor, customer)
+    check_assign_right(actor, customer)
     if not agent.is_active:
         raise ValidationError({"agent": [_("%(user)s is deactivated.") % {"user": agent}]})
     if not is_outside_agent(agent):
@@ -215,7 +261,7 @@ def assign_agent(actor: User, customer: Customer, agent: User) -> None:
 
 def unassign_agent(actor: User, customer: Customer, agent: User) -> None:
     """Take a customer away from an outside agent; an agent not assigned changes nothing."""
-    _require_assign_right(actor, customer)
+    check_assign_right(actor, customer)
 
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).first()

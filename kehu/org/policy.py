@@ -6,17 +6,20 @@ sorts, search, the API, the importer, the timeline and exports. Build one per re
 request.
 """
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.fields.registry import FieldSpec
+from kehu.fields.registry import FieldSpec, FieldType
 from kehu.org.models import FieldAccess, Role, User
 
 MASK = "****"
 REGION_PARTS = ("province", "city", "district")
+_ACCESS_VALUES = frozenset(FieldAccess.values)
 
 
 def mask(value: Any) -> str:
@@ -38,6 +41,52 @@ def mask(value: Any) -> str:
     return MASK
 
 
+# Field types whose masked form keeps nothing of the value. A part of one of a few values
+# (a choice, yes or no, a province) gives the whole away, and any digit of an amount narrows
+# it down: its first digits give its size.
+_MASKED_WHOLLY = (
+    FieldType.MONEY,
+    FieldType.CHOICE,
+    FieldType.MULTI_CHOICE,
+    FieldType.BOOLEAN,
+    FieldType.REGION,
+)
+
+
+def _canonical_text(spec: FieldSpec, value: Any) -> str:
+    """Return the text a masked value starts from, the same for a stored value and page text."""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def masked_text(spec: FieldSpec, value: Any) -> str:
+    """Return the masked text of one value of `spec`, the one text every channel shows for it.
+
+    Pages, list cells, the API and timeline entries all mask through this function, so a value
+    never shows more of itself on one channel than on another. `value` may be the stored value
+    or the text a page shows for it (a date or its ISO text, a user or their name): both mask
+    alike. Money, choices, yes/no and regions mask to MASK alone. Other values keep the part
+    that `mask` keeps, after dates become ISO text and times local "YYYY-MM-DD HH:MM".
+    """
+    if spec.field_type in _MASKED_WHOLLY:
+        return MASK
+    return mask(_canonical_text(spec, value))
+
+
+def masked(spec: FieldSpec, value: Any) -> Any:
+    """Return `value` masked by `masked_text`: list items one by one, empty values unchanged."""
+    if value in (None, "", [], {}):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [masked_text(spec, item) for item in value]
+    return masked_text(spec, value)
+
+
 def policy_key(target: str, key: str) -> str:
     return f"{target}.{key}"
 
@@ -53,7 +102,7 @@ def role_access(role: Role, target: str, spec: FieldSpec) -> str:
         # The region is one field on the page and three (province, city, district) in forms,
         # filters and the API; an entry for the region covers all three.
         explicit = role.field_policy.get(policy_key(target, "region"))
-    if explicit in FieldAccess.values:
+    if explicit in _ACCESS_VALUES:
         return str(explicit)
     if spec.is_money:
         return role.money_access
@@ -69,6 +118,8 @@ class FieldPolicy:
         self.user = user
         self.role: Role | None = user.role if user.is_authenticated else None
         self.unrestricted = bool(user.is_authenticated and user.is_active and user.is_superuser)
+        # A list page reads the access of the same fields once per row and cell.
+        self._access: dict[tuple[str, str], str] = {}
 
     def access(self, target: str, spec: FieldSpec) -> str:
         """Return the FieldAccess value of `spec` on records of `target`."""
@@ -77,7 +128,11 @@ class FieldPolicy:
         role = self.role
         if role is None or not self.user.is_active:
             return FieldAccess.HIDDEN
-        return role_access(role, target, spec)
+        cache_key = (target, spec.key)
+        access = self._access.get(cache_key)
+        if access is None:
+            access = self._access[cache_key] = role_access(role, target, spec)
+        return access
 
     def can_read(self, target: str, spec: FieldSpec) -> bool:
         """Return whether any form of the value, whole or masked, may be shown."""
@@ -94,12 +149,12 @@ class FieldPolicy:
         return [spec for spec in specs if self.can_read(target, spec)]
 
     def shown(self, target: str, spec: FieldSpec, value: Any) -> Any:
-        """Return `value` as this user may see it: whole, masked, or None when hidden."""
+        """Return `value` as this user may see it: whole, masked (`masked`), or None if hidden."""
         access = self.access(target, spec)
         if access == FieldAccess.HIDDEN:
             return None
-        if access == FieldAccess.MASKED and value not in (None, "", [], {}):
-            return mask(value)
+        if access == FieldAccess.MASKED:
+            return masked(spec, value)
         return value
 
     def check_write(self, target: str, specs: Mapping[str, FieldSpec], keys: Iterable[str]) -> None:

@@ -26,6 +26,12 @@ from kehu.audit.services import record
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.org.escalation import ReachGuard, check_role_grant
+from kehu.org.guards import (
+    keep_a_user_manager,
+    lock_user_managers,
+    require_manage_users,
+    require_not_above,
+)
 from kehu.org.models import Capability, DataScope, Department, FieldAccess, Role, User
 from kehu.org.signals import user_deactivated
 from kehu.org.visibility import subordinate_ids
@@ -50,32 +56,6 @@ class RoleValues:
     sensitive_access: str = FieldAccess.EDITABLE
 
 
-def can_manage_users(user: User) -> bool:
-    return user.has_capability(Capability.MANAGE_USERS)
-
-
-def _require_manage_users(actor: User) -> None:
-    if not can_manage_users(actor):
-        raise PermissionDenied(_("Your role may not manage users and roles."))
-
-
-def _require_not_above(actor: User, user: User) -> None:
-    """Raise PermissionDenied when `user`'s role has something the actor's role lacks.
-
-    Otherwise someone who may manage users could demote or deactivate the boss, and nobody
-    below the boss could undo it.
-    """
-    if user.pk == actor.pk or user.role is None:
-        return
-    try:
-        check_role_grant(actor, None, user.role)
-    except PermissionDenied:
-        raise PermissionDenied(
-            _("The role of %(user)s holds more than yours, so you cannot change this user.")
-            % {"user": user}
-        ) from None
-
-
 def _refuse_agent_owner(user: User, role: Role) -> None:
     """Raise ValidationError when an outside agent role would go to a user who owns customers."""
     if role.data_scope != DataScope.ASSIGNED:
@@ -95,23 +75,6 @@ def _refuse_agent_owner(user: User, role: Role) -> None:
 
 def _too_long(limit: int, text: str) -> str:
     return _("At most %(limit)d characters, got %(count)d.") % {"limit": limit, "count": len(text)}
-
-
-def user_manager_count() -> int:
-    """Return how many active users, superusers aside, hold the manage-users capability."""
-    role_ids = [role.pk for role in Role.objects.all() if role.allows(Capability.MANAGE_USERS)]
-    return User.objects.filter(is_active=True, is_superuser=False, role_id__in=role_ids).count()
-
-
-def _keep_a_user_manager(count_before: int) -> None:
-    """Raise ValidationError when a change took the capability from the last user who had it."""
-    if count_before > 0 and user_manager_count() == 0:
-        raise ValidationError(
-            _(
-                "At least one active user must keep the capability to manage users and roles, "
-                "or nobody could manage them afterwards."
-            )
-        )
 
 
 # Users
@@ -186,7 +149,7 @@ def create_user(
     Raises ValidationError keyed by field for a taken or invalid username, a password that
     Django's password validators reject, a missing role or a deactivated manager.
     """
-    _require_manage_users(actor)
+    require_manage_users(actor)
     errors: dict[str, list[str]] = {}
     username = _clean_username(username, errors)
     display_name = _clean_display_name(display_name, errors)
@@ -250,8 +213,8 @@ def update_user(
     PermissionDenied for those, and ValidationError keyed by field for bad values or for taking
     the manage-users capability from the last active user who has it.
     """
-    _require_manage_users(actor)
-    _require_not_above(actor, user)
+    require_manage_users(actor)
+    require_not_above(actor, user)
     errors: dict[str, list[str]] = {}
     display_name = _clean_display_name(display_name, errors)
     _check_placement(user, manager, role, errors)
@@ -265,7 +228,7 @@ def update_user(
         _refuse_agent_owner(user, role)
 
     with transaction.atomic():
-        managers_before = user_manager_count()
+        managers_before = lock_user_managers(actor)
         locked = User.objects.select_for_update().get(pk=user.pk)
         guard = ReachGuard(actor, [locked.pk])
         new_values: dict[str, Any] = {
@@ -284,7 +247,7 @@ def update_user(
             return locked
         locked.save(update_fields=list(changes))
         guard.check([locked.pk])
-        _keep_a_user_manager(managers_before)
+        keep_a_user_manager(managers_before)
         record(actor, AuditAction.USER_CHANGED, "user", locked.public_id, {"changes": changes})
     return locked
 
@@ -295,16 +258,20 @@ def _audit_value(value: Any) -> Any:
     return str(value)
 
 
-def end_sessions(user: User) -> int:
+def end_sessions(user: User, *, keep: str | None = None) -> int:
     """Delete every unexpired database session of `user`; return how many were deleted.
 
-    Django's database sessions are not indexed by user, so each unexpired session is decoded.
-    Expiry is compared with Django's own clock, the one that set it. Sessions kept by another
-    engine stay, but Django rejects a deactivated user's session on the next request anyway.
+    `keep` is the key of a session to leave alone, such as the one a password change came
+    from. Django's database sessions are not indexed by user, so each unexpired session is
+    decoded. Expiry is compared with Django's own clock, the one that set it. Sessions kept by
+    another engine stay, but Django rejects a deactivated user's session on the next request,
+    and a session signed in before a password change, anyway.
     """
     owned = [
         session.pk
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        for session in Session.objects.filter(expire_date__gt=timezone.now())
+        .exclude(pk=keep or "")
+        .iterator()
         if session.get_decoded().get(SESSION_KEY) == str(user.pk)
     ]
     Session.objects.filter(pk__in=owned).delete()
@@ -319,19 +286,19 @@ def deactivate_user(actor: User, user: User) -> User:
     transaction. Deactivating an inactive user changes nothing. Raises PermissionDenied for
     oneself, and ValidationError when the user is the last active one who manages users.
     """
-    _require_manage_users(actor)
-    _require_not_above(actor, user)
+    require_manage_users(actor)
+    require_not_above(actor, user)
     if user.pk == actor.pk:
         raise PermissionDenied(_("You cannot deactivate your own account."))
 
     with transaction.atomic():
-        managers_before = user_manager_count()
+        managers_before = lock_user_managers(actor)
         locked = User.objects.select_for_update().get(pk=user.pk)
         if not locked.is_active:
             return locked
         locked.is_active = False
         locked.save(update_fields=["is_active"])
-        _keep_a_user_manager(managers_before)
+        keep_a_user_manager(managers_before)
         sessions = end_sessions(locked)
         user_deactivated.send(sender=User, user=locked, actor=actor)
         record(
@@ -351,8 +318,8 @@ def reactivate_user(actor: User, user: User) -> User:
     The user's role must not grant more than the actor holds, because reactivating gives it
     back. Reactivating an active user changes nothing.
     """
-    _require_manage_users(actor)
-    _require_not_above(actor, user)
+    require_manage_users(actor)
+    require_not_above(actor, user)
     if user.role is not None:
         check_role_grant(actor, None, user.role)
 
@@ -399,7 +366,7 @@ def _clean_department_name(
 
 def create_department(actor: User, name: str, parent: Department | None) -> Department:
     """Add a department under `parent` (None: at the top). Names are unique among siblings."""
-    _require_manage_users(actor)
+    require_manage_users(actor)
 
     with transaction.atomic():
         _lock_departments()
@@ -416,7 +383,7 @@ def create_department(actor: User, name: str, parent: Department | None) -> Depa
 
 
 def rename_department(actor: User, department: Department, name: str) -> Department:
-    _require_manage_users(actor)
+    require_manage_users(actor)
 
     with transaction.atomic():
         _lock_departments()
@@ -443,7 +410,7 @@ def move_department(actor: User, department: Department, parent: Department | No
     Raises ValidationError on "parent" when the new parent is the department itself or below
     it, and PermissionDenied when the move lets anyone reach customers the actor does not.
     """
-    _require_manage_users(actor)
+    require_manage_users(actor)
 
     with transaction.atomic():
         _lock_departments()
@@ -551,7 +518,7 @@ def _clean_role(values: RoleValues, role: Role | None) -> dict[str, Any]:
 
 def create_role(actor: User, values: RoleValues) -> Role:
     """Create a role that grants nothing beyond the actor's own capabilities, scope and access."""
-    _require_manage_users(actor)
+    require_manage_users(actor)
     cleaned = _clean_role(values, None)
     role = Role(**cleaned)
     check_role_grant(actor, None, role)
@@ -576,7 +543,7 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
     for those, and ValidationError for bad values or for taking the manage-users capability
     from the last active user who has it.
     """
-    _require_manage_users(actor)
+    require_manage_users(actor)
     try:
         check_role_grant(actor, None, role)
     except PermissionDenied:
@@ -586,7 +553,7 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
     cleaned = _clean_role(values, role)
 
     with transaction.atomic():
-        managers_before = user_manager_count()
+        managers_before = lock_user_managers(actor)
         locked = Role.objects.select_for_update().get(pk=role.pk)
         before = Role(**{key: getattr(locked, key) for key in cleaned})
         changes = {
@@ -609,6 +576,6 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
                 {"name": [_("A role named “%(name)s” already exists.") % {"name": locked.name}]}
             ) from None
         guard.check(holders)
-        _keep_a_user_manager(managers_before)
+        keep_a_user_manager(managers_before)
         record(actor, AuditAction.ROLE_CHANGED, "role", locked.public_id, {"changes": changes})
     return locked

@@ -99,7 +99,7 @@ def _parse_moment(raw: Any) -> dt.datetime | None:
 
 def _require_follow_up_access(actor: User, customer: Customer) -> None:
     """Follow-ups and attachments need the follow-up capability and write access."""
-    if not actor.has_capability(Capability.FOLLOW_UP) or not is_writable(actor, customer):
+    if not may_add_follow_ups(actor, customer):
         raise PermissionDenied(_("You may not add follow-ups to this customer."))
 
 
@@ -145,11 +145,25 @@ def can_edit_follow_up(actor: User, follow_up: FollowUp) -> bool:
     return actor.has_capability(Capability.ASSIGN) and in_role_reach(actor, follow_up.customer)
 
 
-def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) -> FollowUp:
-    """Change a follow-up, keeping the earlier text as a revision. Only its author or a manager."""
+def check_follow_up_editor(actor: User, follow_up: FollowUp) -> None:
+    """Raise PermissionDenied unless the actor may edit `follow_up`.
+
+    The actor needs what adding a follow-up to its customer needs, and must be its author or a
+    manager (see `can_edit_follow_up`). The edit form calls this before it shows anything.
+    """
     _require_follow_up_access(actor, follow_up.customer)
     if not can_edit_follow_up(actor, follow_up):
         raise PermissionDenied(_("Only the author or a manager may edit this follow-up."))
+
+
+def may_add_follow_ups(actor: User, customer: Customer) -> bool:
+    """Return whether the actor may add follow-ups and attachments to `customer`."""
+    return actor.has_capability(Capability.FOLLOW_UP) and is_writable(actor, customer)
+
+
+def edit_follow_up(actor: User, follow_up: FollowUp, values: Mapping[str, Any]) -> FollowUp:
+    """Change a follow-up, keeping the earlier text as a revision. Only its author or a manager."""
+    check_follow_up_editor(actor, follow_up)
     _check_next_date(actor, values)
     cleaned = clean_follow_up(values, partial=True)
     with transaction.atomic():

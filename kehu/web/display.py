@@ -17,6 +17,7 @@ from kehu.core import regions
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldType
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec
+from kehu.org.models import FieldAccess
 from kehu.org.policy import FieldPolicy
 
 # Placeholder for a record's name when the user's role hides the name field.
@@ -103,14 +104,40 @@ def display_value(spec: FieldSpec, record: Model) -> str:
     return str(value)
 
 
+def _items(spec: FieldSpec, record: Model) -> list[str] | None:
+    """Return the items of a tags or multiple-choice field, or None for other fields."""
+    if spec.field_type == FieldType.TAGS and isinstance(record, Customer):
+        return [tag.name for tag in record.tags.all()]
+    if spec.is_custom and spec.field_type == FieldType.MULTI_CHOICE:
+        value = custom_value(spec, record)
+        if value in (None, "", []):
+            return []
+        return [str(item) for item in (value if isinstance(value, list) else [value])]
+    return None
+
+
+def masked_display(value: Any) -> str:
+    """Return what `FieldPolicy.shown` made of a masked value as page text."""
+    if isinstance(value, list):
+        return "、".join(value)
+    return "" if value is None else str(value)
+
+
 def shown_text(policy: FieldPolicy, target: str, spec: FieldSpec, record: Model) -> str | None:
     """Return the text of a field as `policy` lets its user see it: whole, masked, or None.
 
-    None means the field is hidden, so the page shows neither its label nor its value.
+    None means the field is hidden, so the page shows neither its label nor its value. A
+    masked value is masked as the API masks it (see `kehu.org.policy.masked_text`), list
+    fields item by item.
     """
-    if not policy.can_read(target, spec):
+    access = policy.access(target, spec)
+    if access == FieldAccess.HIDDEN:
         return None
-    return str(policy.shown(target, spec, display_value(spec, record)))
+    if access == FieldAccess.MASKED:
+        items = _items(spec, record)
+        source = items if items is not None else display_value(spec, record)
+        return masked_display(policy.shown(target, spec, source))
+    return display_value(spec, record)
 
 
 def record_name(

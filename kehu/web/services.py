@@ -11,8 +11,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
+from kehu.customers.listing import field_refusals, params_from_query
 from kehu.fields.models import FieldTarget
-from kehu.fields.registry import field_map
+from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import User
 from kehu.org.policy import policy_for
 from kehu.web.models import ListPreference, SavedView
@@ -32,11 +33,29 @@ def clean_list_query(query: str) -> str:
     return urlencode(kept)
 
 
+def list_query_refusals(
+    actor: User, query: str, specs: dict[str, FieldSpec] | None = None
+) -> list[str]:
+    """Return why the customer list rejects `query` for the actor whatever the data, or [].
+
+    These are a bad page size and filters, sorts or views on fields the actor's role does not
+    read whole (see `kehu.customers.listing.field_refusals`). Filter values are not checked.
+    `specs` is the customer registry, for callers that have read it.
+    """
+    try:
+        params = params_from_query(dict(parse_qsl(query.lstrip("?"))))
+    except ValidationError as error:
+        return list(error.messages)
+    refusals = field_refusals(actor, params, specs)
+    return [message for messages in refusals.values() for message in messages]
+
+
 def save_list_view(actor: User, name: str, query: str) -> SavedView:
     """Store the list query under `name` for the actor, replacing a view of the same name.
 
     Raises ValidationError on "name" for an empty or long name or past MAX_SAVED_VIEWS views, and
-    on "query" for a query string that is too long to store.
+    on "query" for a query string that is too long to store or that the list would reject for
+    the actor's role (see `list_query_refusals`).
     """
     if not actor.is_active:
         raise PermissionDenied(_("Your account is deactivated."))
@@ -51,6 +70,10 @@ def save_list_view(actor: User, name: str, query: str) -> SavedView:
         ]
     if len(stored) > 2000:
         errors["query"] = [_("This search has too many filters to save; remove some and retry.")]
+    else:
+        refusals = list_query_refusals(actor, stored)
+        if refusals:
+            errors["query"] = refusals
     if errors:
         raise ValidationError(errors)
 

@@ -15,9 +15,10 @@ from kehu.core import regions
 from kehu.customers.models import ShareAccess
 from kehu.fields.models import CustomField, FieldTarget, FieldType
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, custom_field_spec
+from kehu.org.models import FieldAccess
 from kehu.org.policy import FieldPolicy
 from kehu.timeline.models import Event, EventKind, FollowUpKind, FollowUpRevision
-from kehu.web.display import display_custom, format_datetime
+from kehu.web.display import display_custom, format_datetime, masked_display
 
 # Event data names customer fields by model attribute; these differ from the registry key.
 _ATTRIBUTE_KEYS = {"province_code": "province", "city_code": "city", "district_code": "district"}
@@ -83,10 +84,15 @@ def _changes(
             # A built-in attribute outside the registry (a contact's notes) has no policy entry.
             changes.append(Change(key, _value_text(None, old), _value_text(None, new)))
             continue
-        if not policy.can_read(target, spec):
+        access = policy.access(target, spec)
+        if access == FieldAccess.HIDDEN:
             continue
-        old_text = str(policy.shown(target, spec, _value_text(spec, old)))
-        new_text = str(policy.shown(target, spec, _value_text(spec, new)))
+        if access == FieldAccess.MASKED:
+            # The stored value is masked, as the API masks it, not its display text.
+            old_text = masked_display(policy.shown(target, spec, old))
+            new_text = masked_display(policy.shown(target, spec, new))
+        else:
+            old_text, new_text = _value_text(spec, old), _value_text(spec, new)
         changes.append(Change(spec.label_text, old_text, new_text))
     return tuple(changes)
 
@@ -101,7 +107,7 @@ def _shown_data(
         return text
     if not policy.can_read(target, spec):
         return None
-    return str(policy.shown(target, spec, text))
+    return masked_display(policy.shown(target, spec, text))
 
 
 def describe_event(

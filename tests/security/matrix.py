@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from kehu.api.main import api
 from tests.security.callers import Answer, answer_of, call_api, page_client
-from tests.security.world import ANONYMOUS, Records, World
+from tests.security.world import ANONYMOUS, READER, Records, World
 
 # Builds a form or JSON body, or a query, from the world, the acting role and the records.
 Builder = Callable[[World, str, Records], dict[str, Any]]
@@ -36,6 +36,8 @@ class Entry:
     user, department, role). API routes name theirs (<customer_id>, <contact_id>...).
     `shows` names the text an in-scope success must contain: "name", "contact", "follow_up",
     "file" or "import". `writes` marks routes whose success must change the database.
+    `reader` is the status for the colleague who holds a read-only share of the in-scope
+    customer (see world.READER); every route that names a customer's record sets it.
     """
 
     route: str
@@ -52,6 +54,7 @@ class Entry:
     path: str = ""
     # Pages that echo the search query differ from a missing record's page in that text only.
     echoes_query: bool = False
+    reader: str = ""
 
     @property
     def is_api(self) -> bool:
@@ -59,6 +62,8 @@ class Entry:
 
     def status(self, role: str, scope: str) -> int | None:
         """Return the expected status, or None when the case does not exist."""
+        if role == READER:
+            return int(self.reader) if self.reader and scope == "in" else None
         parts = self.expect[role].split("/")
         if scope == "in":
             return int(parts[0])

@@ -64,6 +64,7 @@ API_ENTRIES = [
         every("200/200", "401"),
         query=_search,
         shows="name",
+        reader="200",
     ),
     Entry(
         V1 + "customers",
@@ -73,7 +74,14 @@ API_ENTRIES = [
         data=_constant({"name": "杭州西溪新材料有限公司"}),
         writes=True,
     ),
-    Entry(CUSTOMER, "api-v1:detail", "GET", READ, shows="name"),
+    Entry(
+        CUSTOMER,
+        "api-v1:detail",
+        "GET",
+        READ,
+        shows="name",
+        reader="200",
+    ),
     Entry(
         CUSTOMER,
         "api-v1:update",
@@ -82,6 +90,7 @@ API_ENTRIES = [
         data=_constant({"grade": "A"}),
         shows="name",
         writes=True,
+        reader="403",
     ),
     # Reassigning needs the assign capability: the boss and the manager have it.
     Entry(
@@ -91,6 +100,7 @@ API_ENTRIES = [
         expect("200", "200/404", "403/404", "403/404", "401"),
         data=_new_owner,
         writes=True,
+        reader="403",
     ),
     # No preset sees a customer field masked; the agent sees mobiles masked but may not reveal.
     Entry(
@@ -99,6 +109,7 @@ API_ENTRIES = [
         "POST",
         REVEAL,
         data=_constant({"field": "name"}),
+        reader="403",
     ),
     Entry(
         CUSTOMER + "/contacts/<contact_id>/reveal",
@@ -106,8 +117,16 @@ API_ENTRIES = [
         "POST",
         REVEAL,
         data=_constant({"field": "mobile"}),
+        reader="403",
     ),
-    Entry(CUSTOMER + "/contacts", "api-v1:list_", "GET", READ, shows="contact"),
+    Entry(
+        CUSTOMER + "/contacts",
+        "api-v1:list_",
+        "GET",
+        READ,
+        shows="contact",
+        reader="200",
+    ),
     Entry(
         CUSTOMER + "/contacts",
         "api-v1:create",
@@ -115,6 +134,7 @@ API_ENTRIES = [
         CREATE,
         data=_constant({"name": "吴新来"}),
         writes=True,
+        reader="403",
     ),
     Entry(
         CUSTOMER + "/contacts/<contact_id>",
@@ -124,8 +144,16 @@ API_ENTRIES = [
         data=_constant({"title": "总经理"}),
         shows="contact",
         writes=True,
+        reader="403",
     ),
-    Entry(CUSTOMER + "/follow-ups", "api-v1:list_", "GET", READ, shows="follow_up"),
+    Entry(
+        CUSTOMER + "/follow-ups",
+        "api-v1:list_",
+        "GET",
+        READ,
+        shows="follow_up",
+        reader="200",
+    ),
     Entry(
         CUSTOMER + "/follow-ups",
         "api-v1:create",
@@ -133,6 +161,7 @@ API_ENTRIES = [
         expect("201", "201/404", "201/404", "201/404", "401"),
         data=_constant({"kind": "call", "content": "电话确认交期"}),
         writes=True,
+        reader="403",
     ),
     # Only the author (the rep) or a role that may assign edits a follow-up.
     Entry(
@@ -142,8 +171,16 @@ API_ENTRIES = [
         EDIT,
         data=_constant({"content": "改写：确认交期"}),
         writes=True,
+        reader="403",
     ),
-    Entry(CUSTOMER + "/timeline", "api-v1:customer_timeline", "GET", READ, shows="follow_up"),
+    Entry(
+        CUSTOMER + "/timeline",
+        "api-v1:customer_timeline",
+        "GET",
+        READ,
+        shows="follow_up",
+        reader="200",
+    ),
     Entry(
         V1 + "fields/<target>",
         "api-v1:list_",
@@ -152,13 +189,28 @@ API_ENTRIES = [
         params={"target": "customer"},
     ),
     # The owner (the rep) and roles that may assign manage shares; the agent may not.
-    Entry(CUSTOMER + "/shares", "api-v1:list_", "GET", EDIT),
-    Entry(CUSTOMER + "/shares", "api-v1:create", "POST", CREATE, data=_new_share, writes=True),
+    Entry(
+        CUSTOMER + "/shares",
+        "api-v1:list_",
+        "GET",
+        EDIT,
+        reader="403",
+    ),
+    Entry(
+        CUSTOMER + "/shares",
+        "api-v1:create",
+        "POST",
+        CREATE,
+        data=_new_share,
+        writes=True,
+        reader="403",
+    ),
     Entry(
         CUSTOMER + "/shares/<share_id>",
         "api-v1:delete",
         "DELETE",
         expect("204", "204/404", "204/404", "403/404", "401"),
         writes=True,
+        reader="403",
     ),
 ]

@@ -113,6 +113,7 @@ PAGE_ENTRIES = [
         query=_search,
         shows="name",
         echoes_query=True,
+        reader="200",
     ),
     Entry("login/", "web:login", "GET", every("302", "200")),
     Entry("logout/", "web:logout", "POST", every("302", "302")),
@@ -147,6 +148,7 @@ PAGE_ENTRIES = [
         "GET",
         every("200/200", "302"),
         query=_search,
+        reader="200",
     ),
     Entry(
         "customers/columns/",
@@ -179,6 +181,7 @@ PAGE_ENTRIES = [
         READ,
         target="customer",
         shows="name",
+        reader="200",
     ),
     Entry(
         "customers/<uuid:public_id>/edit/",
@@ -187,6 +190,7 @@ PAGE_ENTRIES = [
         EDIT_FORM,
         target="customer",
         shows="name",
+        reader="403",
     ),
     Entry(
         "customers/<uuid:public_id>/edit/",
@@ -196,6 +200,7 @@ PAGE_ENTRIES = [
         target="customer",
         data=_customer_form,
         writes=True,
+        reader="403",
     ),
     Entry(
         "customers/<uuid:public_id>/contacts/new/",
@@ -204,6 +209,7 @@ PAGE_ENTRIES = [
         EDIT_FORM,
         target="customer",
         shows="name",
+        reader="403",
     ),
     Entry(
         "customers/<uuid:public_id>/contacts/new/",
@@ -213,6 +219,7 @@ PAGE_ENTRIES = [
         target="customer",
         data=_new_contact,
         writes=True,
+        reader="403",
     ),
     Entry(
         "customers/<uuid:public_id>/follow-ups/",
@@ -222,6 +229,7 @@ PAGE_ENTRIES = [
         target="customer",
         data=_follow_up,
         writes=True,
+        reader="403",
     ),
     # No preset sees a customer field masked: the boss reads everything whole, and the other
     # roles may not reveal.
@@ -232,6 +240,7 @@ PAGE_ENTRIES = [
         expect("400", "403/404", "403/404", "403/404", "302"),
         target="customer",
         params={"key": "name"},
+        reader="403",
     ),
     Entry(
         "contacts/<uuid:public_id>/edit/",
@@ -240,6 +249,7 @@ PAGE_ENTRIES = [
         EDIT_FORM,
         target="contact",
         shows="contact",
+        reader="403",
     ),
     Entry(
         "contacts/<uuid:public_id>/edit/",
@@ -249,6 +259,7 @@ PAGE_ENTRIES = [
         target="contact",
         data=_contact_form,
         writes=True,
+        reader="403",
     ),
     # The agent sees mobiles masked but may not reveal them; the boss sees them whole.
     Entry(
@@ -258,6 +269,7 @@ PAGE_ENTRIES = [
         expect("400", "403/404", "403/404", "403/404", "302"),
         target="contact",
         params={"key": "mobile"},
+        reader="403",
     ),
     # Only the author (the rep) or a role that may assign edits a follow-up.
     Entry(
@@ -267,6 +279,7 @@ PAGE_ENTRIES = [
         expect("200", "200/404", "200/404", "403/404", "302"),
         target="follow_up",
         shows="follow_up",
+        reader="403",
     ),
     Entry(
         "follow-ups/<uuid:public_id>/edit/",
@@ -276,6 +289,7 @@ PAGE_ENTRIES = [
         target="follow_up",
         data=_follow_up,
         writes=True,
+        reader="403",
     ),
     # The owner (the rep) and roles that may assign manage shares; the agent may not.
     Entry(
@@ -285,6 +299,7 @@ PAGE_ENTRIES = [
         expect("200", "200/404", "200/404", "403/404", "302"),
         target="customer",
         shows="name",
+        reader="403",
     ),
     Entry(
         "customers/<uuid:public_id>/sharing/",
@@ -294,6 +309,7 @@ PAGE_ENTRIES = [
         target="customer",
         data=_share,
         writes=True,
+        reader="403",
     ),
     Entry(
         "shares/<uuid:public_id>/end/",
@@ -302,6 +318,7 @@ PAGE_ENTRIES = [
         expect("302", "302/404", "302/404", "403/404", "302"),
         target="share",
         writes=True,
+        reader="403",
     ),
     # Assigning outside agents needs the assign capability: the boss and the manager have it.
     Entry(
@@ -312,6 +329,7 @@ PAGE_ENTRIES = [
         target="customer",
         data=_spare_agent,
         writes=True,
+        reader="403",
     ),
     Entry(
         "customers/<uuid:public_id>/agents/remove/",
@@ -321,6 +339,7 @@ PAGE_ENTRIES = [
         target="customer",
         data=_assigned_agent,
         writes=True,
+        reader="403",
     ),
     Entry(
         "attachments/<uuid:public_id>/",
@@ -329,6 +348,7 @@ PAGE_ENTRIES = [
         READ,
         target="attachment",
         shows="file",
+        reader="200",
     ),
     Entry("settings/fields/", "web:field_list", "GET", BOSS_ONLY),
     Entry("settings/fields/new/", "web:field_create", "GET", BOSS_ONLY),

@@ -8,7 +8,7 @@ department the east one and the role the reps' preset (see World.settings_id).
 from typing import Any
 
 from kehu.org.models import Capability, DataScope, FieldAccess
-from tests.security.matrix import Entry, expect
+from tests.security.matrix import Entry, every, expect
 from tests.security.world import Records, World
 
 PAGE = expect("200", "403", "403", "403", "302")
@@ -66,7 +66,26 @@ def _constant(values: dict[str, Any]) -> Any:
     return build
 
 
+NEW_PASSWORD = "Qiantang-river-2024"
+
+
 SETTINGS_ENTRIES = [
+    # Everyone signed in changes their own password; the personas' password is test-pass-123.
+    Entry("settings/password/", "web:own_password", "GET", every("200", "302")),
+    Entry(
+        "settings/password/",
+        "web:own_password",
+        "POST",
+        every("302", "302"),
+        data=_constant(
+            {
+                "current_password": "test-pass-123",
+                "new_password": NEW_PASSWORD,
+                "new_password_again": NEW_PASSWORD,
+            }
+        ),
+        writes=True,
+    ),
     Entry("settings/users/", "web:settings_users", "GET", PAGE),
     Entry("settings/users/new/", "web:settings_user_create", "GET", PAGE),
     Entry(
@@ -85,6 +104,22 @@ SETTINGS_ENTRIES = [
         WRITE,
         target="user",
         data=_user_form,
+        writes=True,
+    ),
+    Entry(
+        "settings/users/<uuid:public_id>/password/",
+        "web:settings_user_password",
+        "GET",
+        PAGE,
+        target="user",
+    ),
+    Entry(
+        "settings/users/<uuid:public_id>/password/",
+        "web:settings_user_password",
+        "POST",
+        WRITE,
+        target="user",
+        data=_constant({"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD}),
         writes=True,
     ),
     Entry(

@@ -234,9 +234,12 @@ def test_api_create_for_foreign_owner_is_denied(world: World) -> None:
 
     by_rep = rep.post("/customers", {**body, "owner": str(world.personas.rep2.public_id)})
     by_manager = manager.post("/customers", body)
+    missing_owner = manager.post("/customers", {**body, "owner": str(uuid.uuid4())})
 
     assert by_rep.status == 403
-    assert by_manager.status == 403
+    # An owner outside the manager's reach gets the answer of an id that does not exist.
+    assert by_manager.status == 422
+    assert by_manager == missing_owner
     assert snapshot() == before
     assert boss.post("/customers", body).status == 201
 

@@ -2,9 +2,11 @@
 
 The routes come from the URL configuration and the API's OpenAPI schema, so a new route without
 an entry in matrix_pages, matrix_settings or matrix_api fails `test_every_route_has_an_entry`.
-Each case checks the status, that the response shows no record outside the caller's scope (and,
-when denied, not the requested record either), that an outside record gets exactly the
-response of a missing one, and that a denied request, or any GET, changed no row.
+The colleague who has a read-only share of the in-scope customer is checked on the routes that
+name a customer's records. Each case checks the status, that the response shows no record
+outside the caller's scope (and, when denied, not the requested record either), that an outside
+record gets exactly the response of a missing one, and that a denied request, or any GET,
+changed no row.
 """
 
 from typing import Any
@@ -24,10 +26,20 @@ from tests.security.matrix import (
 from tests.security.matrix_api import API_ENTRIES
 from tests.security.matrix_pages import PAGE_ENTRIES
 from tests.security.matrix_settings import SETTINGS_ENTRIES
-from tests.security.world import ANONYMOUS, ROLES, SCOPES, Records, World, snapshot
+from tests.security.world import (
+    ANONYMOUS,
+    READER,
+    ROLES,
+    SCOPES,
+    Records,
+    World,
+    snapshot,
+)
 
 ENTRIES = [*PAGE_ENTRIES, *SETTINGS_ENTRIES, *API_ENTRIES]
 PERSONAS = (*ROLES, ANONYMOUS)
+# Web route targets that are a customer or one of its records.
+CUSTOMER_TARGETS = ("customer", "contact", "follow_up", "attachment", "share")
 # Statuses that refuse the caller: no text of the requested records may appear in the body.
 DENIED = (401, 403, 404, 405)
 LOGIN = "/login/"
@@ -71,10 +83,20 @@ def test_every_entry_names_every_persona() -> None:
         assert len({entry.status(role, "out") is None for role in ROLES if role != "boss"}) == 1
 
 
+def test_every_customer_record_entry_names_the_reader() -> None:
+    unnamed = [
+        (*entry.key, entry.method)
+        for entry in ENTRIES
+        if (entry.target in CUSTOMER_TARGETS or "<customer_id>" in entry.route) and not entry.reader
+    ]
+
+    assert unnamed == [], "entries without the read-only share holder's status"
+
+
 def _cases() -> list[Any]:
     cases = []
     for entry in ENTRIES:
-        for role in PERSONAS:
+        for role in (*PERSONAS, READER):
             for scope in SCOPES:
                 if entry.status(role, scope) is None:
                     continue

@@ -1,10 +1,11 @@
 """The records every security test requests, and a snapshot of everything a request can change.
 
 The world has one customer inside the scope of the rep, the manager and the outside agent (owned
-by the rep of the east department and assigned to the agent) and one outside it (owned by the
-south department's rep). Each has a contact, a follow-up, an attachment and a share. Imports and
-saved views are personal, so each persona gets its own, and the south rep's are the ones outside
-everyone else's reach. The boss reaches the whole company, so the boss has no outside records.
+by the rep of the east department, assigned to the agent and shared read-only with the second
+rep) and one outside it (owned by the south department's rep). Each has a contact, a follow-up,
+an attachment and a share. Imports and saved views are personal, so each persona gets its own,
+and the south rep's are the ones outside everyone else's reach. The boss reaches the whole
+company, so the boss has no outside records.
 
 A third set of records, "missing", has random ids and names that nothing in the database holds:
 an outside record must get exactly the response a missing one gets.
@@ -42,6 +43,8 @@ ROLES = {
     "agent": Preset.AGENT,
 }
 ANONYMOUS = "anonymous"
+# The second rep, who reaches the in-scope customer only through a read-only share of it.
+READER = "reader"
 SCOPES = ("in", "out")
 # Columns that change on every request that merely reads: the token's last use.
 VOLATILE = {("api", "apitoken"): {"last_used_at"}}
@@ -113,6 +116,8 @@ class World:
     def user(self, role: str) -> User | None:
         if role == ANONYMOUS:
             return None
+        if role == READER:
+            return self.personas.rep2
         user: User = getattr(self.personas, role)
         return user
 
@@ -236,6 +241,7 @@ def build_world(personas: Personas) -> World:
         role=preset_role(Preset.AGENT),
     )
     tokens = {role: new_token(getattr(personas, role)) for role in ROLES}
+    tokens[READER] = new_token(personas.rep2)
     return World(personas, inside, outside, imports, views, field, spare_agent, tokens, TEXTS)
 
 

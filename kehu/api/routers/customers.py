@@ -92,7 +92,7 @@ def create(request: HttpRequest, payload: schemas.CustomerIn) -> Status[schemas.
     owner: User | None = user
     if "owner" in data:
         owner_id = data.pop("owner")
-        owner = lookups.active_user(owner_id, "owner") if owner_id else None
+        owner = services.find_owner(user, owner_id) if owner_id else None
 
     created = services.create_customer(
         user, field_values(data), contacts, owner=owner, allow_similar=allow_similar
@@ -159,7 +159,7 @@ def change_owner(
     """
     user = request_user(request)
     record = lookups.customer(user, customer_id)
-    new_owner = lookups.active_user(payload.owner, "owner") if payload.owner else None
+    new_owner = services.find_owner(user, payload.owner) if payload.owner else None
 
     changed = services.change_owner(user, record, new_owner)
 

@@ -73,7 +73,7 @@ def create(request: HttpRequest, customer_id: uuid.UUID, payload: ShareIn) -> St
     """Share the customer with a colleague; sharing again changes the access and end date."""
     user = request_user(request)
     customer = lookups.customer(user, customer_id)
-    colleague = lookups.active_user(payload.user, "user")
+    colleague = sharing.find_colleague(user, customer, payload.user)
 
     share = sharing.share_customer(user, customer, colleague, payload.access, payload.until)
 

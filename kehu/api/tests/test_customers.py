@@ -2,6 +2,7 @@ from collections.abc import Callable
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from kehu.api.tests.conftest import Caller, make_customer, snapshot
 from kehu.conftest import Personas
@@ -10,6 +11,15 @@ from kehu.fields.models import CustomField, FieldTarget, FieldType
 from kehu.timeline.models import Event
 
 NOT_FOUND = {"detail": "未找到。"}
+OWNER_UNKNOWN = (
+    "No user you may give customers to has this id. Outside agents and deactivated users "
+    "cannot own customers."
+)
+
+
+def _chinese(message: str) -> str:
+    with translation.override("zh-hans"):
+        return translation.gettext(message)
 
 
 def test_rep_lists_only_own_customers(personas: Personas, call_as: Callable[..., Caller]) -> None:
@@ -130,9 +140,7 @@ def test_create_with_unknown_owner_is_422(
     )
 
     assert response.status == 422
-    assert response.body == {
-        "errors": {"owner": ["没有 ID 为“00000000-0000-4000-8000-000000000000”的在职用户。"]}
-    }
+    assert response.body == {"errors": {"owner": [_chinese(OWNER_UNKNOWN)]}}
     assert Customer.objects.count() == 0
 
 

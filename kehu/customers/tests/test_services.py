@@ -88,6 +88,17 @@ def test_search_short_name_and_phone_fragments(personas: Personas) -> None:
     assert list(search(visible_customers(personas.rep2), "王芳")) == []
 
 
+def test_search_fragment_with_wildcard_characters_matches_literally(personas: Personas) -> None:
+    """A fragment holding *, ? or [ finds only that text: the characters are not wildcards."""
+    starred = services.create_customer(personas.rep, {"name": "li*lei?x[1] Studio"})
+    services.create_customer(personas.rep, {"name": "liXlei Studio"})
+    scope = visible_customers(personas.rep)
+
+    for query in ("li*lei", "lei?x", "x[1]", "*lei"):
+        assert list(search(scope, query)) == [starred], query
+    assert list(search(scope, "li?lei")) == []
+
+
 def test_huge_money_rejected_not_crashing(personas: Personas) -> None:
     CustomField.objects.create(target="customer", key="budget", label="预算", field_type="money")
 

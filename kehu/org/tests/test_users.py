@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kehu.audit.models import AuditAction, AuditEntry
 from kehu.conftest import Personas
-from kehu.org import services
+from kehu.org import guards, services
 from kehu.org.models import Capability, Department, Preset, Role, User
 from kehu.org.presets import preset_role
 from kehu.org.tests.conftest import org_state
@@ -223,7 +223,7 @@ def test_second_admin_may_demote_boss(personas: Personas) -> None:
 
     personas.boss.refresh_from_db()
     assert personas.boss.role == preset_role(Preset.REP)
-    assert services.user_manager_count() == 1
+    assert guards.user_manager_count() == 1
 
 
 def test_superuser_cannot_demote_last_user_manager(personas: Personas) -> None:

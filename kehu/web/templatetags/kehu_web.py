@@ -1,10 +1,13 @@
 """Template helpers of Kehu's pages."""
 
 import datetime as dt
+import html
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
@@ -54,3 +57,32 @@ def name_for(customer: Any, user: Any) -> str:
     """
     specs = field_map(FieldTarget.CUSTOMER)
     return record_name(policy_for(user), FieldTarget.CUSTOMER, specs, customer)
+
+
+# The customer list repeats these for each of its 50 rows and each choice of its filters.
+# Python builds them in a fraction of the time the same template loops take. Plain strings are
+# escaped with the standard library's html.escape, as the template would escape them.
+
+
+def _escaped(value: Any) -> str:
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
+
+
+@register.simple_tag
+def select_options(choices: Iterable[tuple[str, str]], selected: str) -> SafeString:
+    """Return the <option> elements of (value, label) pairs, marking the `selected` value."""
+    return mark_safe(  # every value and label is escaped
+        "".join(
+            f'<option value="{_escaped(value)}"{" selected" if value == selected else ""}>'
+            f"{_escaped(label)}</option>"
+            for value, label in choices
+        )
+    )
+
+
+@register.filter
+def table_cells(cells: Iterable[Any]) -> SafeString:
+    """Return the texts of `cells` as escaped <td> elements."""
+    return mark_safe("".join(f"<td>{_escaped(cell)}</td>" for cell in cells))

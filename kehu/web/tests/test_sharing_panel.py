@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kehu.audit.models import AuditEntry
 from kehu.conftest import Personas
@@ -112,7 +112,9 @@ def test_rejected_share_shows_error_in_panel(
     )
 
     assert in_panel.status_code == 200
-    assert "外部协作者通过指派获得客户" in in_panel.text
+    with translation.override("zh-hans"):
+        message = translation.gettext("No colleague you may share with has this id.")
+    assert message in in_panel.text
     assert on_page.status_code == 400
     assert "“明天”不是有效的日期" in on_page.text
     assert _state() == before

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from kehu.core import clock
 from kehu.customers.models import Contact, Customer
 from kehu.customers.queries import is_writable
+from kehu.customers.services import contact_form_refusal
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import Capability, FieldAccess, User
@@ -211,11 +212,15 @@ def entry_context(
     user: User,
     customer_specs: Mapping[str, FieldSpec],
     contact_specs: Mapping[str, FieldSpec],
+    *,
+    may_follow_up: bool,
 ) -> list[dict[str, Any]]:
     """Return what the timeline template shows for each entry, under the user's field policy.
 
     `customer_specs` and `contact_specs` are the registry's fields; deactivated custom fields
-    are added here, so changes of those are checked against the policy too.
+    are added here, so changes of those are checked against the policy too. `may_follow_up`
+    is whether the user may add follow-ups to the customer. Without it no follow-up gets an
+    edit link, because editing needs the same access.
     """
     policy = policy_for(user)
     customer_specs = timeline_specs(FieldTarget.CUSTOMER, customer_specs)
@@ -239,7 +244,7 @@ def entry_context(
                     "follow_up": follow_up,
                     "at": entry.at,
                     "earlier_versions": [earlier_version(r) for r in follow_up.revisions.all()],
-                    "can_edit": can_edit_follow_up(user, follow_up),
+                    "can_edit": may_follow_up and can_edit_follow_up(user, follow_up),
                     "shows_next_date": shows_next_date,
                 }
             )
@@ -264,6 +269,8 @@ def detail_context(
     # NOTE: timeline() returns the newest 100 entries, and this page has no link to older ones.
     entries = timeline(customer, kinds=kinds)
     writable = is_writable(user, customer)
+    can_edit = writable and can_edit_customers(user)
+    can_follow_up = writable and user.has_capability(Capability.FOLLOW_UP)
     can_reveal = user.has_capability(Capability.REVEAL)
     return {
         "customer": customer,
@@ -271,7 +278,9 @@ def detail_context(
         **_summary(policy, customer, customer_specs),
         "facts": _facts(policy, customer, customer_specs, can_reveal),
         "contacts": _contacts(policy, customer, contact_specs, can_reveal),
-        "entries": entry_context(entries, user, customer_specs, contact_specs),
+        "entries": entry_context(
+            entries, user, customer_specs, contact_specs, may_follow_up=can_follow_up
+        ),
         "timeline_kinds": timeline_kinds(),
         "chosen_kinds": kinds or [],
         **follow_up_form_context(
@@ -279,8 +288,13 @@ def detail_context(
             follow_up_errors or {},
             next_date=sets_next_date(user),
         ),
-        "can_edit": writable and can_edit_customers(user),
-        "can_follow_up": writable and user.has_capability(Capability.FOLLOW_UP),
+        "can_edit": can_edit,
+        # The contact forms also need the fields a contact form saves (see contact_form_refusal).
+        "can_add_contact": can_edit
+        and not contact_form_refusal(user, adding=True, specs=contact_specs),
+        "can_edit_contacts": can_edit
+        and not contact_form_refusal(user, adding=False, specs=contact_specs),
+        "can_follow_up": can_follow_up,
         "today": clock.today(),
     }
 

@@ -19,7 +19,7 @@ from kehu.customers import services
 from kehu.customers.models import Customer
 from kehu.customers.queries import visible_contacts
 from kehu.fields.models import FieldTarget
-from kehu.fields.registry import field_map, fields_for
+from kehu.fields.registry import FieldSpec, field_map, fields_for
 from kehu.org.models import User
 from kehu.org.policy import FieldPolicy, policy_for
 from kehu.web.display import record_name
@@ -79,17 +79,19 @@ def create_customer(request: HttpRequest) -> HttpResponse:
     saves only when the user confirms with "Create anyway".
     """
     user = signed_in_user(request)
-    require_editor(user)
+    services.check_creator(user)
 
     policy = policy_for(user)
     customer_fields = policy_fields(
         policy, FieldTarget.CUSTOMER, editable_customer_specs(fields_for(FieldTarget.CUSTOMER))
     )
-    contact_fields = policy_fields(
-        policy,
-        FieldTarget.CONTACT,
-        [spec for spec in fields_for(FieldTarget.CONTACT) if spec.key != "is_primary"],
-    )
+    # A role that may not add contacts gets no first-contact inputs: it could not save them.
+    contact_specs: list[FieldSpec] = []
+    if not services.contact_form_refusal(user, adding=True):
+        contact_specs = [
+            spec for spec in fields_for(FieldTarget.CONTACT) if spec.key != "is_primary"
+        ]
+    contact_fields = policy_fields(policy, FieldTarget.CONTACT, contact_specs)
     values: Mapping[str, Any] = initial_values(Customer, customer_fields.shown)
     contact_values: Mapping[str, Any] = {}
     customer_static = static_texts(policy, FieldTarget.CUSTOMER, customer_fields, None, values)
@@ -137,11 +139,15 @@ def create_customer(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Change a customer; a save based on an outdated copy is rejected, not merged."""
+    """Change a customer; a save based on an outdated copy is rejected, not merged.
+
+    A customer the user may only read (a read-only share) gets a 403 on GET as on POST.
+    """
     user = signed_in_user(request)
     require_editor(user)
 
     customer = load_customer(user, public_id)
+    services.check_editor(user, customer)
 
     policy = policy_for(user)
     fields = policy_fields(
@@ -215,11 +221,15 @@ def _render_contact_form(
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Add a contact to a customer the user may see and edit."""
+    """Add a contact to a customer the user may see and edit.
+
+    The form is refused, on GET as on POST, when the role may not set a new contact's name.
+    """
     user = signed_in_user(request)
     require_editor(user)
 
     customer = load_customer(user, public_id)
+    services.check_contact_editor(user, customer, adding=True)
 
     policy = policy_for(user)
     fields = _contact_fields(policy)
@@ -252,6 +262,7 @@ def edit_contact(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     contact = get_object_or_404(
         visible_contacts(user).select_related("customer"), public_id=public_id
     )
+    services.check_contact_editor(user, contact.customer, adding=False)
 
     policy = policy_for(user)
     fields = _contact_fields(policy)

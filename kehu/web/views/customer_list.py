@@ -208,23 +208,39 @@ def _rows(
     policy: FieldPolicy, page: ListPage, columns: list[str], specs: Mapping[str, FieldSpec]
 ) -> list[dict[str, Any]]:
     """Return each row's name and cells; `columns` holds only fields the user may read."""
-    if "creator" in columns:
-        # One query for every row's creator instead of one per row.
-        prefetch_related_objects(page.rows, "creator")
+    # One query for every row's creator or tags instead of one per row.
+    related = [key for key in ("creator", "tags") if key in columns]
+    if related:
+        prefetch_related_objects(page.rows, *related)
     target = FieldTarget.CUSTOMER
+    # One reverse() for the page: each row's link is the same path with its own public id.
+    slot = str(uuid.UUID(int=0))
+    url_pattern = reverse("web:customer_detail", args=[slot])
     rows = []
     for customer in page.rows:
         cells = [shown_text(policy, target, specs[key], customer) or "" for key in columns[1:]]
         name = record_name(policy, target, specs, customer)
-        rows.append({"customer": customer, "name": name, "cells": cells})
+        url = url_pattern.replace(slot, str(customer.public_id))
+        rows.append({"customer": customer, "name": name, "url": url, "cells": cells})
     return rows
 
 
-def _saved_views(user: User, current_query: str) -> list[dict[str, Any]]:
+def _saved_views(
+    user: User, current_query: str, specs: dict[str, FieldSpec]
+) -> list[dict[str, Any]]:
+    """Return the user's saved views; those the role can no longer use get a reason, no URL."""
     views = []
     for view in SavedView.objects.filter(owner=user):
+        usable = not services.list_query_refusals(user, view.query, specs)
         views.append(
-            {"view": view, "url": "?" + view.query, "is_current": view.query == current_query}
+            {
+                "view": view,
+                "url": "?" + view.query if usable else "",
+                "reason": ""
+                if usable
+                else _("Unavailable: it filters or sorts on a field your role cannot use."),
+                "is_current": view.query == current_query,
+            }
         )
     return views
 
@@ -277,7 +293,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             "current_view": request.GET.get("view", ""),
             "current_query": current_query,
             "builtin_views": _builtin_views(policy, specs, params),
-            "saved_views": _saved_views(user, current_query),
+            "saved_views": _saved_views(
+                user, current_query, {spec.key: spec for spec in all_specs}
+            ),
             "filters": filters,
             "filters_active": any(item.is_active for item in filters),
             "column_choices": [

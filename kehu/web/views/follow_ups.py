@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import (
     FileResponse,
@@ -112,7 +112,11 @@ def add_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         context = {
             "customer": customer,
             "entries": entry_context(
-                [entry], user, field_map(FieldTarget.CUSTOMER), field_map(FieldTarget.CONTACT)
+                [entry],
+                user,
+                field_map(FieldTarget.CUSTOMER),
+                field_map(FieldTarget.CONTACT),
+                may_follow_up=True,
             ),
             "follow_up_inputs": follow_up_inputs(
                 blank_follow_up(), {}, next_date=sets_next_date(user)
@@ -142,13 +146,16 @@ def _follow_up_values(follow_up: FollowUp) -> dict[str, str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_follow_up(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Change a follow-up; only its author or a manager may, and the earlier text is kept."""
+    """Change a follow-up; only its author or a manager may, and the earlier text is kept.
+
+    The form is refused, on GET as on POST, where the user may not add follow-ups to the
+    customer, such as on a read-only share.
+    """
     user = signed_in_user(request)
 
     queryset = visible_follow_ups(user).select_related("customer")
     follow_up = get_object_or_404(queryset, public_id=public_id)
-    if not services.can_edit_follow_up(user, follow_up):
-        raise PermissionDenied(_("Only the author or a manager may edit this follow-up."))
+    services.check_follow_up_editor(user, follow_up)
 
     values: Mapping[str, Any] = _follow_up_values(follow_up)
     errors: dict[str, list[str]] = {}

@@ -10,6 +10,7 @@ from kehu.web.views import (
     follow_ups,
     reveal,
     settings_departments,
+    settings_password,
     settings_roles,
     settings_users,
     sharing,
@@ -108,12 +109,18 @@ urlpatterns = [
         name="customer_agent_remove",
     ),
     path("shares/<uuid:public_id>/end/", sharing.share_end, name="share_end"),
+    path("settings/password/", settings_password.own_password, name="own_password"),
     path("settings/users/", settings_users.user_list, name="settings_users"),
     path("settings/users/new/", settings_users.user_create, name="settings_user_create"),
     path(
         "settings/users/<uuid:public_id>/edit/",
         settings_users.user_edit,
         name="settings_user_edit",
+    ),
+    path(
+        "settings/users/<uuid:public_id>/password/",
+        settings_password.user_password,
+        name="settings_user_password",
     ),
     path(
         "settings/users/<uuid:public_id>/deactivate/",

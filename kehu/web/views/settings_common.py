@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from kehu.org.guards import can_manage_users
 from kehu.org.models import Department, Role, User
-from kehu.org.services import can_manage_users
 from kehu.web.views.common import signed_in_user
 
 
@@ -87,7 +87,8 @@ def manager_choices(exclude: User | None = None) -> list[tuple[str, str]]:
     return [(str(person.public_id), f"{person} ({person.username})") for person in people]
 
 
-def _parse_id(raw: str, field: str) -> uuid.UUID | None:
+def posted_id(raw: str, field: str) -> uuid.UUID | None:
+    """Return the id a select posted, None for none, or raise ValidationError on `field`."""
     if not raw:
         return None
     try:
@@ -98,7 +99,7 @@ def _parse_id(raw: str, field: str) -> uuid.UUID | None:
 
 def posted_department(raw: str, field: str = "department") -> Department | None:
     """Return the department a select posted, None for none, or raise ValidationError."""
-    public_id = _parse_id(raw, field)
+    public_id = posted_id(raw, field)
     if public_id is None:
         return None
     found = Department.objects.filter(public_id=public_id).first()
@@ -108,7 +109,7 @@ def posted_department(raw: str, field: str = "department") -> Department | None:
 
 
 def posted_user(raw: str, field: str) -> User | None:
-    public_id = _parse_id(raw, field)
+    public_id = posted_id(raw, field)
     if public_id is None:
         return None
     found = User.objects.filter(public_id=public_id).first()
@@ -118,7 +119,7 @@ def posted_user(raw: str, field: str) -> User | None:
 
 
 def posted_role(raw: str, field: str = "role") -> Role | None:
-    public_id = _parse_id(raw, field)
+    public_id = posted_id(raw, field)
     if public_id is None:
         return None
     found = Role.objects.filter(public_id=public_id).first()

@@ -22,7 +22,7 @@ from kehu.customers.queries import visible_customers
 from kehu.fields.values import parse_date
 from kehu.org.models import DataScope, User
 from kehu.web.views.common import error_dict, is_htmx, load_customer, signed_in_user, vary_on_htmx
-from kehu.web.views.settings_common import posted_user
+from kehu.web.views.settings_common import posted_id
 
 PANEL = "web/customers/sharing_panel.html#panel"
 
@@ -105,11 +105,14 @@ def customer_sharing(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     if request.method == "GET":
         return _respond(request, user, customer)
 
+    # The right comes before the posted id, so a refused user learns nothing about the id.
+    sharing.check_share_right(user, customer)
     values = {key: request.POST.get(key, "").strip() for key in ("user", "access", "until")}
     try:
-        colleague = posted_user(values["user"], "user")
-        if colleague is None:
+        colleague_id = posted_id(values["user"], "user")
+        if colleague_id is None:
             raise ValidationError({"user": [_("Choose a colleague.")]})
+        colleague = sharing.find_colleague(user, customer, colleague_id)
         try:
             until = parse_date(values["until"])
         except ValueError as error:
@@ -146,10 +149,12 @@ def agent_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = signed_in_user(request)
 
     customer = load_customer(user, public_id)
+    sharing.check_assign_right(user, customer)
     try:
-        agent = posted_user(request.POST.get("agent", "").strip(), "agent")
-        if agent is None:
+        agent_id = posted_id(request.POST.get("agent", "").strip(), "agent")
+        if agent_id is None:
             raise ValidationError({"agent": [_("Choose an outside agent.")]})
+        agent = sharing.find_agent(user, customer, agent_id)
         sharing.assign_agent(user, customer, agent)
     except ValidationError as error:
         return _respond(request, user, customer, error_dict(error))
@@ -164,8 +169,10 @@ def agent_remove(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = signed_in_user(request)
 
     customer = load_customer(user, public_id)
+    sharing.check_assign_right(user, customer)
     try:
-        agent = posted_user(request.POST.get("agent", "").strip(), "agent")
+        agent_id = posted_id(request.POST.get("agent", "").strip(), "agent")
+        agent = sharing.find_agent(user, customer, agent_id) if agent_id else None
     except ValidationError as error:
         return _respond(request, user, customer, error_dict(error))
     if agent is not None:
