@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kehu.customers.choices import CustomerKind
@@ -88,8 +89,8 @@ def find_matches(
 ) -> list[list[Match]]:
     """Return, for each candidate, its matches among stored customers (exact ones first).
 
-    Runs one query per key kind for up to about a thousand values, so the importer can check a
-    whole batch at once.
+    Runs a fixed number of queries however many candidates there are, so the importer can check
+    a whole batch at once.
     """
     name_keys = {c.name_key for c in candidates if c.name_key}
     cores = {c.name_core for c in candidates if c.name_core}
@@ -98,14 +99,47 @@ def find_matches(
     emails = {e for c in candidates for e in c.emails if e}
     wechats = {w for c in candidates for w in c.wechats if w}
 
-    company = [CustomerKind.COMPANY.value]
-    by_name = _ids_by_value(Customer, "name_key", name_keys, exclude_ids, "kind", company)
-    by_core = _ids_by_value(Customer, "name_core", cores, exclude_ids, "kind", company)
-    by_code = _ids_by_value(Customer, "credit_code", codes, exclude_ids)
+    by_name: dict[str, list[int]] = {}
+    by_core: dict[str, list[int]] = {}
+    by_code: dict[str, list[int]] = {}
+    name_condition = Q(pk__in=[])
+    if name_keys:
+        name_condition |= Q(name_key__in=name_keys)
+    if cores:
+        name_condition |= Q(name_core__in=cores)
+    condition = name_condition & Q(kind=CustomerKind.COMPANY)
+    if codes:
+        condition |= Q(credit_code__in=codes)
+    customer_rows = list(
+        Customer.objects.filter(condition)
+        .exclude(pk__in=exclude_ids)
+        .values_list("pk", "name_key", "name_core", "credit_code", "kind")
+    )
+    for pk, key, core, code, kind in customer_rows:
+        if kind == CustomerKind.COMPANY:
+            by_name.setdefault(key, []).append(pk)
+            by_core.setdefault(core, []).append(pk)
+        if code:
+            by_code.setdefault(code, []).append(pk)
+
     by_contact: dict[tuple[str, str], list[int]] = {}
-    for kind, wanted in (("mobile", mobiles), ("email", emails), ("wechat", wechats)):
-        for value, ids in _ids_by_value(Contact, kind, wanted, exclude_ids).items():
-            by_contact[(kind, value)] = ids
+    contact_condition = Q(pk__in=[])
+    if mobiles:
+        contact_condition |= Q(mobile__in=mobiles)
+    if emails:
+        contact_condition |= Q(email__in=emails)
+    if wechats:
+        contact_condition |= Q(wechat__in=wechats)
+    if mobiles or emails or wechats:
+        contact_rows = (
+            Contact.objects.filter(contact_condition)
+            .exclude(customer_id__in=exclude_ids)
+            .values_list("customer_id", "mobile", "email", "wechat")
+        )
+        for customer_id, mobile, email, wechat in contact_rows:
+            for kind, value in (("mobile", mobile), ("email", email), ("wechat", wechat)):
+                if value:
+                    by_contact.setdefault((kind, value), []).append(customer_id)
 
     results: list[list[tuple[int, str, bool]]] = []
     for candidate in candidates:
@@ -146,52 +180,6 @@ def find_matches(
         )
         for matches in results
     ]
-
-
-def _ids_by_value(
-    model: type[Customer] | type[Contact],
-    column: str,
-    values: set[str],
-    exclude_ids: Sequence[int],
-    condition_column: str = "",
-    condition_values: Sequence[str] = (),
-) -> dict[str, list[int]]:
-    """Return the customer ids whose `column` holds each of `values`, through the column's index.
-
-    `column` and `condition_column` are column names of the model's table.
-
-    A batch of the importer checks thousands of values at once. Plain SQL keeps the cost of
-    building the query small next to running it; the ORM's IN lookup prepares every value
-    through the field, which took about as long as the query itself.
-    """
-    found: dict[str, list[int]] = {}
-    if not values:
-        return found
-    table = connection.ops.quote_name(model._meta.db_table)
-    customer_column = "id" if model is Customer else "customer_id"
-    conditions = []
-    fixed: list[str | int] = []
-    if condition_column:
-        marks = ", ".join(["%s"] * len(condition_values))
-        conditions.append(f"{connection.ops.quote_name(condition_column)} IN ({marks})")
-        fixed.extend(condition_values)
-    if exclude_ids:
-        marks = ", ".join(["%s"] * len(exclude_ids))
-        conditions.append(f"{customer_column} NOT IN ({marks})")
-        fixed.extend(exclude_ids)
-    quoted = connection.ops.quote_name(column)
-    limit = (connection.features.max_query_params or 999) - len(fixed)
-    ordered = sorted(values)
-    with connection.cursor() as cursor:
-        for start in range(0, len(ordered), limit):
-            chunk = ordered[start : start + limit]
-            where = " AND ".join([f"{quoted} IN ({', '.join(['%s'] * len(chunk))})", *conditions])
-            cursor.execute(
-                f"SELECT {quoted}, {customer_column} FROM {table} WHERE {where}", [*chunk, *fixed]
-            )
-            for value, customer_id in cursor.fetchall():
-                found.setdefault(value, []).append(customer_id)
-    return found
 
 
 def _owner_labels(customer_ids: set[int]) -> dict[int, str]:
