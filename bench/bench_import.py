@@ -88,6 +88,7 @@ class Result:
     created: int
     skipped: int
     rejected: int
+    contact_rows: int  # rows that only added a contact to a customer
     contacts_created: int
     # The 1-minute load average (os.getloadavg) when the step started and when it ended. Other
     # processes on the machine slow every step down.
@@ -220,6 +221,7 @@ def run_import(path: Path, label: str, *, dry_run: bool, profile: bool) -> Resul
         job.created,
         job.skipped,
         job.rejected,
+        job.contact_rows,
         job.contacts_created,
         load_before,
         os.getloadavg()[0],
@@ -292,15 +294,16 @@ def main() -> None:
         run_import(path, "same file again (every row a duplicate)", dry_run=False, profile=False),
     ]
     lines = [
-        "| step | rows | seconds | rows/s | created | skipped | rejected | contacts created "
-        "| load before, after |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| step | rows | seconds | rows/s | created | skipped | rejected | added as contacts "
+        "| contacts created | load before, after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in results:
         lines.append(
             f"| {result.label} | {result.rows} | {result.seconds:.1f} "
             f"| {result.rows_per_second:,.0f} | "
-            f"{result.created} | {result.skipped} | {result.rejected} | {result.contacts_created} "
+            f"{result.created} | {result.skipped} | {result.rejected} | {result.contact_rows} "
+            f"| {result.contacts_created} "
             f"| {result.load_before:.1f}, {result.load_after:.1f} |"
         )
     table = "\n".join(lines)

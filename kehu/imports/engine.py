@@ -60,6 +60,7 @@ class BatchOutcome:
     updated: int = 0
     skipped: int = 0
     rejected: int = 0
+    contact_rows: int = 0
 
 
 def load_sheet(job: ImportJob) -> Sheet:
@@ -149,6 +150,8 @@ class Run:
                 outcome.updated += 1
             elif row_result.outcome == bulk.SKIPPED:
                 outcome.skipped += 1
+            elif row_result.outcome == bulk.CONTACT_ADDED:
+                outcome.contact_rows += 1
             if row_result.warnings:
                 # Warnings are about duplicates, so they point at the row's name cell.
                 title, value = self._cell_for(row_result.row, "name")
@@ -158,7 +161,8 @@ class Run:
                     )
         if self.job.kind == ImportKind.CONTACTS:
             # A contacts import creates contacts: they are its "created" count.
-            outcome.created = sum(1 for r in result.rows if r.outcome == bulk.CONTACT_ADDED)
+            outcome.created = outcome.contact_rows
+            outcome.contact_rows = 0
         outcome.problems.sort(key=lambda problem: problem.row)
         return outcome
 
@@ -223,7 +227,13 @@ def check(job: ImportJob) -> None:
         run = Run(job, dry_run=True)
         ImportProblem.objects.filter(job=job).delete()
         totals: dict[str, Any] = dict(
-            created=0, updated=0, skipped=0, rejected=0, contacts_created=0, blank_rows=0
+            created=0,
+            updated=0,
+            skipped=0,
+            rejected=0,
+            contact_rows=0,
+            contacts_created=0,
+            blank_rows=0,
         )
         ImportProblem.objects.bulk_create(_problem_rows(job, run.untitled_column_warnings()))
         done = 0
@@ -234,7 +244,7 @@ def check(job: ImportJob) -> None:
                     ImportProblem.objects.bulk_create(
                         _problem_rows(job, outcome.problems), batch_size=1000
                     )
-                    for key in ("created", "updated", "skipped", "rejected"):
+                    for key in ("created", "updated", "skipped", "rejected", "contact_rows"):
                         totals[key] += getattr(outcome, key)
                     totals["contacts_created"] += outcome.result.contacts_created
                     totals["blank_rows"] += batch.blank
@@ -337,6 +347,7 @@ class _Progress:
     updated: int = 0
     skipped: int = 0
     rejected: int = 0
+    contact_rows: int = 0
     contacts_created: int = 0
     blank_rows: int = 0
 
@@ -346,6 +357,7 @@ class _Progress:
         self.updated += outcome.updated
         self.skipped += outcome.skipped
         self.rejected += outcome.rejected
+        self.contact_rows += outcome.contact_rows
         self.contacts_created += outcome.result.contacts_created
         self.blank_rows += batch.blank
 
@@ -383,6 +395,7 @@ def commit_batches(
             updated=F("updated") + progress.updated,
             skipped=F("skipped") + progress.skipped,
             rejected=F("rejected") + progress.rejected,
+            contact_rows=F("contact_rows") + progress.contact_rows,
             contacts_created=F("contacts_created") + progress.contacts_created,
             blank_rows=F("blank_rows") + progress.blank_rows,
             heartbeat_at=clock.now(),

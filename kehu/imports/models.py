@@ -89,6 +89,9 @@ class ImportJob(models.Model):
     skipped = models.PositiveIntegerField(_("skipped as duplicates"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     contacts_created = models.PositiveIntegerField(_("contacts created"), default=0)
+    # Rows of a customer import that only added a contact to a customer above them or already
+    # stored, so that the counts of every outcome add up to the data rows.
+    contact_rows = models.PositiveIntegerField(_("rows added as contacts"), default=0)
     blank_rows = models.PositiveIntegerField(_("blank rows"), default=0)
     # The commit claims the job by writing its own token. A batch from a worker whose claim
     # was taken over (a resumed job) is rolled back instead of being written twice.

@@ -324,6 +324,7 @@ def _reset_counts(job: ImportJob) -> None:
         "updated",
         "skipped",
         "rejected",
+        "contact_rows",
         "contacts_created",
         "blank_rows",
     ):

@@ -46,6 +46,7 @@ def test_json_output_counts_and_problems(personas: Personas, sheet: Path) -> Non
         "updated": 0,
         "skipped": 0,
         "rejected": 1,
+        "contact_rows": 0,
         "contacts_created": 1,
         "blank_rows": 0,
         "problems": [
@@ -68,7 +69,8 @@ def test_dry_run_writes_nothing(personas: Personas, sheet: Path) -> None:
 
     assert (
         output.splitlines()[-1]
-        == "created 1, updated 0, skipped as duplicates 0, rejected 1, contacts created 1"
+        == "created 1, updated 0, skipped as duplicates 0, rejected 1, rows added as contacts 0, "
+        "contacts created 1"
     )
     assert "Dry run, nothing written:" in output
     assert Customer.objects.count() == 0
@@ -81,7 +83,8 @@ def test_text_output_and_second_run(personas: Personas, sheet: Path) -> None:
 
     assert (
         output.splitlines()[-1]
-        == "created 0, updated 0, skipped as duplicates 1, rejected 1, contacts created 0"
+        == "created 0, updated 0, skipped as duplicates 1, rejected 1, rows added as contacts 0, "
+        "contacts created 0"
     )
     assert list(Customer.objects.values_list("owner", flat=True)) == [None]
 

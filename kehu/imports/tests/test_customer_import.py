@@ -92,6 +92,10 @@ def test_customers_with_contacts_are_imported(personas: Personas, template_file:
         "rejected": 0,
         "contacts_created": 4,
     }
+    # The second 杭州星星 row only adds 张伟 to the customer above it.
+    assert job.contact_rows == 1
+    outcomes = job.created + job.updated + job.skipped + job.rejected + job.contact_rows
+    assert outcomes == job.rows_total
     star = Customer.objects.get(name="杭州星星科技有限公司")
     assert (star.credit_code, star.province_code, star.city_code, star.district_code) == (
         CODE,

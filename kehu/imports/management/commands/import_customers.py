@@ -184,6 +184,7 @@ class Command(BaseCommand):
             "updated": job.updated,
             "skipped": job.skipped,
             "rejected": job.rejected,
+            "contact_rows": job.contact_rows,
             "contacts_created": job.contacts_created,
             "blank_rows": job.blank_rows,
         }
@@ -229,7 +230,8 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "created %(created)d, updated %(updated)d, skipped as duplicates %(skipped)d, "
-                "rejected %(rejected)d, contacts created %(contacts_created)d"
+                "rejected %(rejected)d, rows added as contacts %(contact_rows)d, "
+                "contacts created %(contacts_created)d"
             )
             % counts
         )
