@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "kehu.fields",
     "kehu.customers",
     "kehu.timeline",
+    "kehu.sales",
     "kehu.imports",
     "kehu.api",
     "kehu.web",

@@ -8,7 +8,7 @@ from ninja.errors import ValidationError, ValidationErrorContext
 from kehu.api import errors
 from kehu.api.auth import SessionAuth, TokenAuth
 from kehu.api.docs import KehuDocs
-from kehu.api.routers import contacts, customers, fields, shares, timeline
+from kehu.api.routers import contacts, customers, deals, fields, products, shares, timeline
 
 
 class KehuAPI(NinjaAPI):
@@ -40,7 +40,7 @@ api = KehuAPI(
     version="1",
     # The schema is for developers and stays in English. Response messages follow the request.
     description=(
-        "Customers, contacts and follow-ups of Kehu CRM. Authenticate with "
+        "Customers, contacts, follow-ups, products and deals of Kehu CRM. Authenticate with "
         "`Authorization: Bearer <token>` (create a token with `kehu create_api_token`) or, "
         "from Kehu's own pages, with the session and the X-CSRFToken header. Messages follow "
         "Accept-Language: Simplified Chinese (zh-hans, the default) or English (en)."
@@ -56,3 +56,5 @@ api.add_router("", contacts.router)
 api.add_router("", timeline.router)
 api.add_router("", fields.router)
 api.add_router("", shares.router)
+api.add_router("", deals.router)
+api.add_router("", products.router)

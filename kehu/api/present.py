@@ -33,6 +33,8 @@ _ATTRIBUTE_KEYS = {"province_code": "province", "city_code": "city", "district_c
 _CONTACT_UNGOVERNED = ("notes",)
 # The region label spells out province, city and district, and each code is part of the region.
 _REGION_PARTS = ("region", "province", "city", "district")
+# Deal events may hold the deal's amount, which the field policy of "deal.amount" governs.
+_DEAL_EVENTS = (EventKind.DEAL_CREATED, EventKind.DEAL_WON)
 # FieldAccess values from most to least open.
 _OPENNESS = list(FieldAccess.values)
 
@@ -51,8 +53,19 @@ class Viewer:
     def contact_specs(self) -> dict[str, FieldSpec]:
         return field_map(FieldTarget.CONTACT)
 
+    @cached_property
+    def other_specs(self) -> dict[str, dict[str, FieldSpec]]:
+        """The specs of record types other than customers and contacts, read on first use."""
+        return {}
+
     def specs(self, target: str) -> dict[str, FieldSpec]:
-        return self.customer_specs if target == FieldTarget.CUSTOMER else self.contact_specs
+        if target == FieldTarget.CUSTOMER:
+            return self.customer_specs
+        if target == FieldTarget.CONTACT:
+            return self.contact_specs
+        if target not in self.other_specs:
+            self.other_specs[target] = field_map(target)
+        return self.other_specs[target]
 
     def access(self, target: str, key: str) -> str:
         """Return the FieldAccess of a field key; a key the registry does not know is hidden."""
@@ -267,6 +280,12 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
             del data["name"]
         else:
             data["name"] = name
+    if record.kind in _DEAL_EVENTS and "amount" in data:
+        amount = viewer.shown(FieldTarget.DEAL, "amount", data["amount"])
+        if amount is MISSING:
+            del data["amount"]
+        else:
+            data["amount"] = amount
     if record.kind == EventKind.OWNER_CHANGED:
         for key in ("from_name", "to_name"):
             if key in data:

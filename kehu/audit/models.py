@@ -20,6 +20,12 @@ class AuditAction(models.TextChoices):
     SHARE_REMOVED = "share_removed", _("Stopped sharing a customer")
     AGENT_ASSIGNED = "agent_assigned", _("Assigned a customer to an outside agent")
     AGENT_REMOVED = "agent_removed", _("Removed an outside agent from a customer")
+    PRODUCT_CREATED = "product_created", _("Created a product")
+    PRODUCT_CHANGED = "product_changed", _("Changed a product")
+    DEAL_CREATED = "deal_created", _("Created a deal")
+    DEAL_CHANGED = "deal_changed", _("Changed a deal")
+    DEAL_LINES_SET = "deal_lines_set", _("Changed a deal's products")
+    DEAL_STAGE_MOVED = "deal_stage_moved", _("Moved a deal to another stage")
 
 
 class AuditEntry(models.Model):

@@ -34,13 +34,25 @@ CUSTOM_FIELD_TYPES = [
 class FieldTarget(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     CONTACT = "contact", _("Contact")
+    PRODUCT = "product", _("Product")
+    DEAL = "deal", _("Deal")
+    DEAL_LINE = "deal_line", _("Deal line")
+
+
+# Record types an administrator may add custom fields to. Products and deals have built-in
+# fields only, so the field policy covers them without a `custom` column on their tables.
+CUSTOM_FIELD_TARGETS = [FieldTarget.CUSTOMER, FieldTarget.CONTACT]
 
 
 class CustomField(models.Model):
     """A field an administrator added from the UI; values live in the record's `custom` JSON."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    target = models.CharField(_("record type"), max_length=20, choices=FieldTarget.choices)
+    target = models.CharField(
+        _("record type"),
+        max_length=20,
+        choices=[(t.value, t.label) for t in CUSTOM_FIELD_TARGETS],
+    )
     key = models.CharField(
         _("key"),
         max_length=40,

@@ -15,7 +15,12 @@ from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kehu.fields.models import CUSTOM_FIELD_TYPES, CustomField, FieldTarget, FieldType
+from kehu.fields.models import (
+    CUSTOM_FIELD_TARGETS,
+    CUSTOM_FIELD_TYPES,
+    CustomField,
+    FieldType,
+)
 from kehu.fields.registry import builtin_fields
 from kehu.fields.values import parse_bool
 from kehu.org.models import Capability, User
@@ -180,7 +185,7 @@ def create_custom_field(actor: User, target: str, values: Mapping[str, Any]) -> 
     unknown = set(values) - {"key", "field_type", *CHANGEABLE}
     for key in sorted(unknown):
         errors.setdefault(key, []).append(_("Unknown field “%(key)s”.") % {"key": key})
-    if target not in FieldTarget.values:
+    if target not in CUSTOM_FIELD_TARGETS:
         raise ValidationError(
             {"target": [_("“%(value)s” is not a record type.") % {"value": target}]}
         )

@@ -102,3 +102,30 @@ def agent_assigned(customer_id: int, actor: User | None, agent: User) -> Event:
 
 def agent_removed(customer_id: int, actor: User | None, agent: User) -> Event:
     return _event(customer_id, EventKind.AGENT_REMOVED, actor, {"name": str(agent)}, None)
+
+
+def deal_data(deal_id: str, deal_name: str, **values: Any) -> dict[str, Any]:
+    """Return the `data` of a deal event: the deal's public id and name, then `values`.
+
+    Amounts are stored as their decimal text ("12000.00"); the field policy of "deal.amount"
+    decides at display time whether a viewer sees them.
+    """
+    return {"deal": deal_id, "name": deal_name, **values}
+
+
+def deal_created(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    return _event(customer_id, EventKind.DEAL_CREATED, actor, data, None)
+
+
+def deal_stage_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """A deal moved between open stages; `data` holds "from" and "to" stage names."""
+    return _event(customer_id, EventKind.DEAL_STAGE_CHANGED, actor, data, None)
+
+
+def deal_won(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    return _event(customer_id, EventKind.DEAL_WON, actor, data, None)
+
+
+def deal_lost(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """A deal moved to a lost stage; `data` holds the "reason"."""
+    return _event(customer_id, EventKind.DEAL_LOST, actor, data, None)

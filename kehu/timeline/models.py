@@ -121,6 +121,10 @@ class EventKind(models.TextChoices):
     SHARE_ENDED = "share_ended", _("Sharing ended")
     AGENT_ASSIGNED = "agent_assigned", _("Outside agent assigned")
     AGENT_REMOVED = "agent_removed", _("Outside agent removed")
+    DEAL_CREATED = "deal_created", _("Deal created")
+    DEAL_STAGE_CHANGED = "deal_stage_changed", _("Deal stage changed")
+    DEAL_WON = "deal_won", _("Deal won")
+    DEAL_LOST = "deal_lost", _("Deal lost")
 
 
 class Event(models.Model):

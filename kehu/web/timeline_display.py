@@ -6,6 +6,7 @@ Event data stores values whole; the viewer's field policy is applied here, when 
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -18,6 +19,7 @@ from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, custom_field_spec
 from kehu.org.models import FieldAccess
 from kehu.org.policy import FieldPolicy
 from kehu.timeline.models import Event, EventKind, FollowUpKind, FollowUpRevision
+from kehu.web.deal_display import shown_value
 from kehu.web.display import display_custom, format_datetime, masked_display
 
 # Event data names customer fields by model attribute; these differ from the registry key.
@@ -176,7 +178,30 @@ def describe_event(
             return EventText(title, _("%(user)s, %(access)s") % values)
         case EventKind.SHARE_ENDED | EventKind.AGENT_ASSIGNED | EventKind.AGENT_REMOVED:
             return EventText(title, str(data.get("name", "")))
+        case (
+            EventKind.DEAL_CREATED
+            | EventKind.DEAL_STAGE_CHANGED
+            | EventKind.DEAL_WON
+            | EventKind.DEAL_LOST
+        ):
+            return EventText(title, _deal_detail(policy, data))
     return EventText(title)
+
+
+def _deal_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
+    """Return a deal event's line: name, stage move, reason, and the amount if readable."""
+    parts = [str(data.get("name", ""))]
+    if data.get("from") and data.get("to"):
+        parts.append(_("%(old)s → %(new)s") % {"old": data["from"], "new": data["to"]})
+    elif data.get("stage"):
+        parts.append(str(data["stage"]))
+    if data.get("reason"):
+        parts.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    if data.get("amount") is not None:
+        amount = shown_value(policy, FieldTarget.DEAL, "amount", Decimal(str(data["amount"])))
+        if amount:
+            parts.append(amount)
+    return " · ".join(parts)
 
 
 def _share_access(value: Any) -> str:

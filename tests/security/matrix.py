@@ -35,7 +35,7 @@ class Entry:
     (customer, contact, follow_up, attachment, share, import, view) or a settings record (field,
     user, department, role). API routes name theirs (<customer_id>, <contact_id>...).
     `shows` names the text an in-scope success must contain: "name", "contact", "follow_up",
-    "file" or "import". `writes` marks routes whose success must change the database.
+    "file", "import" or "deal". `writes` marks routes whose success must change the database.
     `reader` is the status for the colleague who holds a read-only share of the in-scope
     customer (see world.READER); every route that names a customer's record sets it.
     """
@@ -99,6 +99,10 @@ _RECORD_IDS = {
     "contact_id": "contact",
     "follow_up_id": "follow_up",
     "share_id": "share",
+    "deal": "deal",
+    "deal_id": "deal",
+    "product": "product",
+    "product_id": "product",
 }
 
 

@@ -3,8 +3,9 @@
 The world has one customer inside the scope of the rep, the manager and the outside agent (owned
 by the rep of the east department, assigned to the agent and shared read-only with the second
 rep) and one outside it (owned by the south department's rep). Each has a contact, a follow-up,
-an attachment and a share. Imports and saved views are personal, so each persona gets its own,
-and the south rep's are the ones outside everyone else's reach. The boss reaches the whole
+an attachment, a share and a deal. One product, outside any scope, is in the catalogue. Imports
+and saved views are personal, so each persona gets its own, and the south rep's are the ones
+outside everyone else's reach. The boss reaches the whole
 company, so the boss has no outside records.
 
 A third set of records, "missing", has random ids and names that nothing in the database holds:
@@ -30,6 +31,8 @@ from kehu.imports import services as import_services
 from kehu.imports.models import ImportJob
 from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
+from kehu.sales import services as sales_services
+from kehu.sales.models import Product
 from kehu.timeline import services as timeline_services
 from kehu.web import services as web_services
 from kehu.web.models import SavedView
@@ -72,6 +75,10 @@ class Records:
     file_text: str
     import_name: str
     view_name: str
+    deal: str
+    deal_name: str
+    # The one product of the catalogue; products have no scope, so "in" and "out" share it.
+    product: str
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -84,6 +91,7 @@ class Records:
             self.file_text,
             self.import_name,
             self.view_name,
+            self.deal_name,
         )
 
 
@@ -95,6 +103,7 @@ class World:
     imports: dict[str, ImportJob]
     views: dict[str, SavedView]
     field: CustomField
+    product: Product
     # An outside agent not yet assigned to any customer.
     spare_agent: User
     tokens: dict[str, str]
@@ -149,6 +158,9 @@ class World:
             file_text=texts["file_text"],
             import_name=job.file_name,
             view_name=view.name,
+            deal=str(customer.deals.get().public_id),
+            deal_name=texts["deal_name"],
+            product=str(self.product.public_id),
         )
 
 
@@ -169,6 +181,9 @@ def _missing_records() -> Records:
         file_text="no such file",
         import_name="无此导入.csv",
         view_name="无此视图",
+        deal=str(uuid.uuid4()),
+        deal_name="无此商机",
+        product=str(uuid.uuid4()),
     )
 
 
@@ -180,6 +195,7 @@ TEXTS = {
         "contact_name": "周杰伦",
         "follow_up_text": "确认瓯江报价单",
         "file_text": "ouj-quote-2024",
+        "deal_name": "瓯江阀门年度框架采购",
     },
     "out": {
         "name": "广州珠江电缆有限公司",
@@ -188,6 +204,7 @@ TEXTS = {
         "contact_name": "黄伟文",
         "follow_up_text": "珠江年度采购意向",
         "file_text": "zhujiang-contract-2024",
+        "deal_name": "珠江电缆二期扩产",
     },
 }
 
@@ -204,6 +221,7 @@ def _customer(owner: User, texts: dict[str, str]) -> Customer:
     )
     upload = SimpleUploadedFile("报价.txt", texts["file_text"].encode())
     timeline_services.add_attachment(owner, customer, upload, follow_up)
+    sales_services.create_deal(owner, customer, {"name": texts["deal_name"], "amount": "86000.00"})
     return customer
 
 
@@ -234,6 +252,9 @@ def build_world(personas: Personas) -> World:
         FieldTarget.CUSTOMER,
         {"key": "level", "field_type": "text", "label": "客户层级"},
     )
+    product = sales_services.create_product(
+        personas.boss, {"name": "不锈钢球阀", "code": "BV-316", "list_price": "420.00"}
+    )
     spare_agent = User.objects.create_user(
         username="agent2",
         password="test-pass-123",
@@ -242,7 +263,9 @@ def build_world(personas: Personas) -> World:
     )
     tokens = {role: new_token(getattr(personas, role)) for role in ROLES}
     tokens[READER] = new_token(personas.rep2)
-    return World(personas, inside, outside, imports, views, field, spare_agent, tokens, TEXTS)
+    return World(
+        personas, inside, outside, imports, views, field, product, spare_agent, tokens, TEXTS
+    )
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:

@@ -13,6 +13,8 @@ from kehu.customers import sharing
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
 from kehu.org.models import Department, User
+from kehu.sales import services as sales_services
+from kehu.sales.models import Deal, Product
 from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
@@ -46,6 +48,12 @@ OUTSIDER_STATUS = {
     "settings_department_rename": 403,
     "settings_department_move": 403,
     "settings_role_edit": 403,
+    "deal_detail": 404,
+    "deal_edit": 404,
+    "deal_lines": 404,
+    "deal_move": 404,
+    "deal_create": 404,
+    "product_edit": 403,
 }
 
 
@@ -70,6 +78,8 @@ def _state() -> list[object]:
         list(CustomerShare.objects.order_by("pk").values_list("user_id", "access")),
         list(User.objects.order_by("pk").values_list("is_active", "role_id", "department_id")),
         list(Department.objects.order_by("pk").values_list("name", "parent_id")),
+        list(Deal.objects.order_by("pk").values_list("name", "version")),
+        list(Product.objects.order_by("pk").values_list("name", "list_price")),
     ]
 
 
@@ -97,6 +107,8 @@ def test_outsider_gets_same_answer_as_missing(
         target="customer", key="level", label="层级", field_type="text", is_active=False
     )
     share = sharing.share_customer(personas.rep2, customer, personas.manager, "read", None)
+    deal = sales_services.create_deal(personas.rep2, customer, {"name": "海风商机"})
+    product = sales_services.create_product(personas.boss, {"name": "闸阀", "code": "GV-1"})
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
         "customer_detail": customer.public_id,
@@ -123,6 +135,12 @@ def test_outsider_gets_same_answer_as_missing(
         "settings_department_rename": personas.rep2.department.public_id,
         "settings_department_move": personas.rep2.department.public_id,
         "settings_role_edit": personas.rep2.role.public_id,
+        "deal_detail": deal.public_id,
+        "deal_edit": deal.public_id,
+        "deal_lines": deal.public_id,
+        "deal_move": deal.public_id,
+        "deal_create": customer.public_id,
+        "product_edit": product.public_id,
     }
     client = client_for(personas.rep)
     before = _state()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kehu.fields import services
-from kehu.fields.models import CUSTOM_FIELD_TYPES, CustomField, FieldTarget
+from kehu.fields.models import CUSTOM_FIELD_TARGETS, CUSTOM_FIELD_TYPES, CustomField, FieldTarget
 from kehu.org.models import User
 from kehu.web.forms import Input
 from kehu.web.views.common import error_dict, form_errors, signed_in_user
@@ -100,8 +100,8 @@ def field_list(request: HttpRequest) -> HttpResponse:
 def _field_groups() -> list[tuple[str, str, list[CustomField]]]:
     fields = list(CustomField.objects.order_by("target", "-is_active", "position", "id"))
     return [
-        (target, str(label), [field for field in fields if field.target == target])
-        for target, label in FieldTarget.choices
+        (target.value, str(target.label), [field for field in fields if field.target == target])
+        for target in CUSTOM_FIELD_TARGETS
     ]
 
 
@@ -112,7 +112,7 @@ def field_create(request: HttpRequest) -> HttpResponse:
     user = _require_boss(request)
 
     target = request.GET.get("target") or request.POST.get("target") or FieldTarget.CUSTOMER
-    if target not in FieldTarget.values:
+    if target not in CUSTOM_FIELD_TARGETS:
         target = FieldTarget.CUSTOMER
     values: Mapping[str, Any] = {"field_type": "text"}
     errors: dict[str, list[str]] = {}

@@ -23,9 +23,11 @@ from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import Capability, FieldAccess, User
 from kehu.org.policy import FieldPolicy, policy_for
 from kehu.org.visibility import can_edit_customers
+from kehu.sales.queries import may_edit_deals, visible_deals
 from kehu.timeline.models import FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
 from kehu.timeline.services import can_edit_follow_up
+from kehu.web.deal_display import deal_rows, shown_value
 from kehu.web.display import record_name, shown_text
 from kehu.web.forms import Input
 from kehu.web.timeline_display import describe_event, earlier_version, timeline_specs
@@ -295,7 +297,24 @@ def detail_context(
         "can_edit_contacts": can_edit
         and not contact_form_refusal(user, adding=False, specs=contact_specs),
         "can_follow_up": can_follow_up,
+        **_deal_context(user, policy, customer, writable),
         "today": clock.today(),
+    }
+
+
+def _deal_context(
+    user: User, policy: FieldPolicy, customer: Customer, writable: bool
+) -> dict[str, Any]:
+    deals = (
+        visible_deals(user)
+        .filter(customer=customer)
+        .select_related("customer", "stage", "owner")
+        .order_by("-created_at", "-pk")
+    )
+    return {
+        "deals": deal_rows(policy, deals),
+        "can_add_deal": writable and may_edit_deals(user),
+        "shows_deal_amount": shown_value(policy, FieldTarget.DEAL, "amount", 0) is not None,
     }
 
 

@@ -1,0 +1,130 @@
+"""Request and response bodies of the product and deal endpoints.
+
+Money travels as decimal text in yuan with two places ("12000.50"), never as a JSON number, so
+no client reads it through a float. Money fields follow the caller's field policy like every
+other field: absent when hidden (the outside agent preset), "****" when masked.
+"""
+
+import datetime as dt
+import uuid
+
+from ninja import Schema
+from pydantic import MISSING, Field
+
+from kehu.api.schemas import InputSchema, UserRef, policy_field
+
+MONEY_TEXT = "Decimal text in yuan with two places, such as 12000.50."
+
+
+class ProductOut(Schema):
+    id: uuid.UUID
+    name: str | MISSING = policy_field()
+    code: str | MISSING = policy_field()
+    unit: str | MISSING = policy_field()
+    list_price: str | MISSING = policy_field(MONEY_TEXT + " Left out when your role hides prices.")
+    cost: str | MISSING | None = policy_field(MONEY_TEXT + " Left out when your role hides costs.")
+    is_active: bool | str | MISSING = policy_field()
+
+
+class ProductIn(InputSchema):
+    name: str
+    code: str
+    unit: str | None = None
+    list_price: str | None = Field(None, description=MONEY_TEXT)
+    cost: str | None = Field(None, description=MONEY_TEXT)
+    is_active: bool | None = None
+
+
+class ProductPatch(InputSchema):
+    name: str | None = None
+    code: str | None = None
+    unit: str | None = None
+    list_price: str | None = None
+    cost: str | None = None
+    is_active: bool | None = None
+
+
+class ProductRef(Schema):
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class CustomerRef(Schema):
+    id: uuid.UUID
+    name: str | MISSING = policy_field("Left out when your role hides customer names.")
+
+
+class StageOut(Schema):
+    id: uuid.UUID
+    name: str
+    kind: str = Field(description="open, won or lost; won and lost are final.")
+    win_probability: int = Field(description="Percent, 0-100.")
+
+
+class DealLineOut(Schema):
+    id: uuid.UUID
+    product: ProductRef
+    quantity: str | MISSING = policy_field()
+    unit_price: str | MISSING = policy_field(MONEY_TEXT)
+    total: str | MISSING = policy_field(
+        "Quantity x unit price, rounded half up to 0.01; as the unit price."
+    )
+
+
+class DealOut(Schema):
+    id: uuid.UUID
+    customer: CustomerRef
+    name: str | MISSING = policy_field()
+    amount: str | MISSING = policy_field(
+        MONEY_TEXT + " The total of the lines when the deal has any. Left out when hidden."
+    )
+    expected_close_on: dt.date | str | MISSING | None = policy_field()
+    stage: StageOut | str | MISSING = policy_field()
+    lost_reason: str | MISSING = policy_field()
+    owner: UserRef | str | MISSING = policy_field()
+    creator: UserRef | None
+    created_at: dt.datetime | str | MISSING = policy_field()
+    updated_at: dt.datetime
+    closed_at: dt.datetime | str | MISSING | None = policy_field()
+    version: int
+    lines: list[DealLineOut]
+
+
+class DealPage(Schema):
+    items: list[DealOut]
+    next_cursor: str | None
+
+
+class DealLineIn(InputSchema):
+    product: uuid.UUID
+    quantity: str
+    unit_price: str | None = Field(None, description=MONEY_TEXT + " Default: the list price.")
+
+
+class DealIn(InputSchema):
+    customer: uuid.UUID
+    name: str
+    amount: str | None = Field(None, description=MONEY_TEXT)
+    expected_close_on: str | None = None
+    stage: uuid.UUID | None = Field(None, description="An open stage; default the first one.")
+    owner: uuid.UUID | None = Field(None, description="Default: you.")
+
+
+class DealPatch(InputSchema):
+    name: str | None = None
+    amount: str | None = None
+    expected_close_on: str | None = None
+    owner: uuid.UUID | None = None
+    expected_version: int | None = None
+
+
+class DealLinesIn(InputSchema):
+    lines: list[DealLineIn]
+    expected_version: int | None = None
+
+
+class StageMoveIn(InputSchema):
+    stage: uuid.UUID
+    lost_reason: str = Field("", description="Required when the stage is a lost one.")
+    expected_version: int | None = None

@@ -1,0 +1,27 @@
+"""Exact decimal money: amounts in yuan with two decimal places, rounded half up.
+
+Money is never a float. Stored amounts are DecimalField(max_digits=MONEY_DIGITS,
+decimal_places=2); every computed amount passes through `quantize` before it is stored or shown.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+# Up to 999,999,999,999,999.99 yuan, the largest number custom fields accept.
+MONEY_DIGITS = 17
+MONEY_PLACES = 2
+
+
+def quantize(amount: Decimal) -> Decimal:
+    """Round `amount` to whole fen (0.01 yuan), halves away from zero as Chinese invoices do."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_total(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """Return quantity x unit price, rounded once at the end to whole fen."""
+    return quantize(quantity * unit_price)
+
+
+def total(amounts: list[Decimal]) -> Decimal:
+    """Return the sum of amounts already in fen; an empty list sums to 0.00."""
+    return quantize(sum(amounts, Decimal(0)))

@@ -1,0 +1,145 @@
+"""Turn submitted product, deal and deal-line values into model values, or field errors.
+
+Each function takes field-key values as pages and the API send them (text or typed) and returns
+model values, raising ValidationError keyed by field key with every problem at once.
+"""
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from kehu.fields.values import parse_bool, parse_date, parse_decimal
+
+NAME_LIMIT = 200
+CODE_LIMIT = 60
+UNIT_LIMIT = 20
+REASON_LIMIT = 500
+QUANTITY_PLACES = 3
+# Quantities fit DealLine.quantity: 14 digits, 3 of them decimal places.
+MAX_QUANTITY = Decimal(10) ** 11
+
+
+def _text(raw: Any) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
+def _limited(raw: Any, limit: int) -> str:
+    text = _text(raw)
+    if len(text) > limit:
+        raise ValueError(
+            _("Use at most %(limit)d characters; this has %(count)d.")
+            % {"limit": limit, "count": len(text)}
+        )
+    return text
+
+
+def _required(raw: Any, limit: int) -> str:
+    text = _limited(raw, limit)
+    if not text:
+        raise ValueError(_("This field is required."))
+    return text
+
+
+def money_value(raw: Any, *, required: bool = False) -> Decimal | None:
+    """Parse an amount in yuan with at most two decimal places; negative amounts are invalid."""
+    value = parse_decimal(raw, places=2)
+    if value is None:
+        if required:
+            raise ValueError(_("This field is required."))
+        return None
+    if value < 0:
+        raise ValueError(_("“%(value)s” is negative; enter 0 or more.") % {"value": raw})
+    return value
+
+
+def quantity_value(raw: Any) -> Decimal:
+    value = parse_decimal(raw, places=QUANTITY_PLACES)
+    if value is None:
+        raise ValueError(_("This field is required."))
+    if value <= 0:
+        raise ValueError(
+            _("“%(value)s” is not more than 0; enter a quantity above 0.") % {"value": raw}
+        )
+    if value >= MAX_QUANTITY:
+        raise ValueError(_("“%(value)s” is too large for a quantity.") % {"value": raw})
+    return value
+
+
+def _clean(
+    values: Mapping[str, Any], cleaners: Mapping[str, Callable[[Any], Any]], prefix: str = ""
+) -> dict[str, Any]:
+    """Run the cleaner of each given key; unknown keys are errors too."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for key, raw in values.items():
+        cleaner = cleaners.get(key)
+        if cleaner is None:
+            errors[prefix + key] = [_("Unknown field “%(key)s”.") % {"key": key}]
+            continue
+        try:
+            cleaned[key] = cleaner(raw)
+        except ValueError as error:
+            errors[prefix + key] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _bool_value(raw: Any) -> bool:
+    value = parse_bool(raw)
+    return bool(value)
+
+
+PRODUCT_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda raw: _required(raw, NAME_LIMIT),
+    "code": lambda raw: _required(raw, CODE_LIMIT),
+    "unit": lambda raw: _limited(raw, UNIT_LIMIT),
+    "list_price": lambda raw: money_value(raw) or Decimal("0.00"),
+    "cost": money_value,
+    "is_active": _bool_value,
+}
+
+DEAL_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "name": lambda raw: _required(raw, NAME_LIMIT),
+    "amount": lambda raw: money_value(raw) or Decimal("0.00"),
+    "expected_close_on": parse_date,
+}
+
+LINE_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "quantity": quantity_value,
+    "unit_price": lambda raw: money_value(raw, required=True),
+}
+
+
+def clean_product(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    cleaned = _clean(values, PRODUCT_CLEANERS)
+    if not partial:
+        missing = {
+            key: [_("This field is required.")] for key in ("name", "code") if key not in values
+        }
+        if missing:
+            raise ValidationError(missing)
+    return cleaned
+
+
+def clean_deal(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+    """Clean the deal's own fields; the customer, owner and stage are passed as records."""
+    cleaned = _clean(values, DEAL_CLEANERS)
+    if not partial and "name" not in values:
+        raise ValidationError({"name": [_("This field is required.")]})
+    return cleaned
+
+
+def clean_line(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Clean one line's quantity and unit price; errors are keyed "lines.<n>.<field>"."""
+    return _clean(values, LINE_CLEANERS, prefix)
+
+
+def clean_reason(raw: Any) -> str:
+    try:
+        return _limited(raw, REASON_LIMIT)
+    except ValueError as error:
+        raise ValidationError({"lost_reason": [str(error)]}) from None

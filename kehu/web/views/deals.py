@@ -1,0 +1,196 @@
+"""Deal pages: the list with filters, the kanban board by stage, the deal page and stage moves."""
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import field_map
+from kehu.org.models import User
+from kehu.org.policy import policy_for
+from kehu.org.visibility import owners_in_reach
+from kehu.sales import services
+from kehu.sales.listing import allowed_filters, allowed_sorts, list_deals, params_from_query
+from kehu.sales.models import Deal, Stage
+from kehu.sales.queries import may_edit_deals, visible_deals, writable_deals
+from kehu.sales.stages import default_pipeline
+from kehu.web.deal_display import deal_row, deal_rows, line_rows, shown_value
+from kehu.web.display import format_datetime
+from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
+
+# Deals shown per board column; the list shows the rest.
+BOARD_COLUMN_LIMIT = 50
+
+
+def load_deal(user: User, public_id: uuid.UUID) -> Deal:
+    """Return a deal the user may see; anything else is a 404, the same as a missing one."""
+    queryset = visible_deals(user).select_related("customer", "stage", "owner", "pipeline")
+    return get_object_or_404(queryset, public_id=public_id)
+
+
+def _stage_choices(stages: list[Stage]) -> list[tuple[str, str]]:
+    return [(str(stage.public_id), stage.name) for stage in stages]
+
+
+@login_required
+@require_GET
+def deal_list(request: HttpRequest) -> HttpResponse:
+    """List the deals the user may see, filtered by stage, owner, close date and amount."""
+    user = signed_in_user(request)
+    policy = policy_for(user)
+
+    params = params_from_query(request.GET)
+    errors: dict[str, list[str]] = {}
+    try:
+        page = list_deals(user, params)
+    except ValidationError as error:
+        errors = error_dict(error)
+        page = list_deals(user, params_from_query({}))
+
+    filters = allowed_filters(policy)
+    next_query = ""
+    if page.next_cursor:
+        query = {key: value for key, value in request.GET.items() if key != "cursor"}
+        next_query = urlencode({**query, "cursor": page.next_cursor})
+    stages = list(default_pipeline().stages.order_by("position"))
+    context: dict[str, Any] = {
+        "rows": deal_rows(policy, page.rows),
+        "errors": [message for messages in errors.values() for message in messages],
+        "values": params.filters,
+        "filters": filters,
+        "sorts": allowed_sorts(policy),
+        "sort": params.sort,
+        "stages": _stage_choices(stages),
+        "owners": [(str(owner.public_id), str(owner)) for owner in owners_in_reach(user)]
+        if "owner" in filters
+        else [],
+        "shows_amount": shown_value(policy, FieldTarget.DEAL, "amount", 0) is not None,
+        "next_query": next_query,
+        "can_edit": may_edit_deals(user),
+    }
+    template = "web/deals/list.html#results" if is_htmx(request) else "web/deals/list.html"
+    status = 400 if errors else 200
+    return vary_on_htmx(render(request, template, context, status=status))
+
+
+@login_required
+@require_GET
+def deal_board(request: HttpRequest) -> HttpResponse:
+    """Show the visible deals of the default pipeline as one column per stage."""
+    user = signed_in_user(request)
+    policy = policy_for(user)
+
+    pipeline = default_pipeline()
+    stages = list(pipeline.stages.order_by("position"))
+    writable = set(writable_deals(user).filter(pipeline=pipeline).values_list("pk", flat=True))
+    columns = []
+    for stage in stages:
+        deals = (
+            visible_deals(user)
+            .filter(stage=stage)
+            .select_related("customer", "stage", "owner")
+            .order_by("-updated_at", "-pk")[:BOARD_COLUMN_LIMIT]
+        )
+        cards = [(row, row.deal.pk in writable) for row in deal_rows(policy, deals)]
+        columns.append({"stage": stage, "cards": cards})
+
+    context = {
+        "columns": columns,
+        "stages": _stage_choices(stages),
+        "shows_amount": shown_value(policy, FieldTarget.DEAL, "amount", 0) is not None,
+    }
+    return render(request, "web/deals/board.html", context)
+
+
+def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
+    policy = policy_for(user)
+    row = deal_row(policy, deal)
+    target = FieldTarget.DEAL
+    facts = [
+        (label, value)
+        for label, value in (
+            (field_label("stage"), row.stage),
+            (field_label("owner"), row.owner),
+            (field_label("amount"), row.amount),
+            (field_label("expected_close_on"), row.expected_close_on),
+            (
+                field_label("lost_reason"),
+                shown_value(policy, target, "lost_reason", deal.lost_reason),
+            ),
+            (
+                field_label("created_at"),
+                shown_value(policy, target, "created_at", format_datetime(deal.created_at)),
+            ),
+            (
+                field_label("closed_at"),
+                shown_value(policy, target, "closed_at", format_datetime(deal.closed_at)),
+            ),
+        )
+        if value is not None
+    ]
+    lines = line_rows(policy, deal.lines.select_related("product"))
+    history = deal.stage_changes.select_related("from_stage", "to_stage", "actor")
+    can_edit = writable_deals(user).filter(pk=deal.pk).exists()
+    stages = list(deal.pipeline.stages.order_by("position"))
+    return {
+        "deal": deal,
+        "row": row,
+        "facts": facts,
+        "lines": lines,
+        "shows_line_prices": shown_value(policy, FieldTarget.DEAL_LINE, "unit_price", 0)
+        is not None,
+        "history": [
+            {
+                "when": format_datetime(change.occurred_at),
+                "from": change.from_stage.name if change.from_stage else "",
+                "to": change.to_stage.name,
+                "actor": str(change.actor) if change.actor else "",
+            }
+            for change in history
+        ],
+        "can_edit": can_edit and not deal.stage.is_final,
+        "stages": _stage_choices([stage for stage in stages if stage.pk != deal.stage_id]),
+        "move_errors": [],
+    }
+
+
+def field_label(key: str) -> str:
+    return field_map(FieldTarget.DEAL)[key].label_text
+
+
+@login_required
+@require_GET
+def deal_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    user = signed_in_user(request)
+    deal = load_deal(user, public_id)
+
+    return render(request, "web/deals/detail.html", _detail_context(user, deal))
+
+
+@login_required
+@require_POST
+def deal_move(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Move a deal to the posted stage; a lost stage needs the posted reason."""
+    user = signed_in_user(request)
+    services.check_deal_role(user)
+    deal = load_deal(user, public_id)
+    services.check_deal_editor(user, deal)
+
+    try:
+        stage = services.stage_for(deal, request.POST.get("stage", ""))
+        services.move_deal_stage(user, deal, stage, lost_reason=request.POST.get("lost_reason", ""))
+    except ValidationError as error:
+        context = _detail_context(user, deal)
+        context["move_errors"] = [m for messages in error_dict(error).values() for m in messages]
+        return render(request, "web/deals/detail.html", context, status=400)
+
+    if request.POST.get("back") == "board":
+        return HttpResponseRedirect(reverse("web:deal_board"))
+    return HttpResponseRedirect(reverse("web:deal_detail", args=[deal.public_id]))
