@@ -5,7 +5,7 @@ labels) keyed by field-registry keys. The services call these functions, so ever
 accepts and rejects the same values.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -95,7 +95,9 @@ def _resolve_region(values: Mapping[str, Any]) -> dict[str, str]:
     return result
 
 
-def clean_customer(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
+def clean_customer(
+    values: Mapping[str, Any], *, partial: bool = False, unwritable: Collection[str] = ()
+) -> dict[str, Any]:
     """Return model attribute values for the given field keys, or raise ValidationError.
 
     Returned keys are model attributes, plus "tags" (a list of names) and "custom" (only the
@@ -165,6 +167,9 @@ def clean_customer(values: Mapping[str, Any], *, partial: bool = False) -> dict[
         fail("name", _("The customer name is required."))
     if not partial:
         for spec in custom_fields(FieldTarget.CUSTOMER):
+            # A required field the writer's role may not set cannot be demanded of them.
+            if spec.key in unwritable:
+                continue
             if spec.required and custom.get(spec.key.removeprefix("cf_")) in (None, [], ""):
                 fail(spec.key, _("“%(field)s” is required.") % {"field": spec.label_text})
     if errors:

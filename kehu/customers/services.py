@@ -21,7 +21,7 @@ from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Contact, Customer, Tag
 from kehu.customers.queries import in_role_reach, is_writable
-from kehu.fields.registry import FieldSpec, FieldTarget, field_map
+from kehu.fields.registry import FieldSpec, FieldTarget, custom_fields, field_map
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.org.visibility import may_own_customers, reaches_owner
@@ -284,7 +284,13 @@ def create_customer(
         owner = actor
     check_owner(actor, owner)
     check_field_policy(actor, values, contacts)
-    cleaned = clean_customer(values)
+    policy = policy_for(actor)
+    unwritable = [
+        spec.key
+        for spec in custom_fields(FieldTarget.CUSTOMER)
+        if not policy.can_write(FieldTarget.CUSTOMER, spec)
+    ]
+    cleaned = clean_customer(values, unwritable=unwritable)
     cleaned_contacts = _clean_contacts(contacts)
 
     now = clock.now()

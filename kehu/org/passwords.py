@@ -6,6 +6,7 @@ the user's other sessions and record an audit entry that never contains a passwo
 
 import logging
 
+from axes.utils import reset as reset_login_failures
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,6 +35,7 @@ def change_own_password(user: User, new_password: str, *, keep_session: str | No
     authenticate(), so wrong guesses count towards the sign-in lockout. `keep_session` is the
     key of the session the change came from, which stays signed in. Raises ValidationError on
     "new_password" when a password validator rejects it. Returns how many sessions ended.
+    Lifts a lockout after failed sign-ins.
     """
     if not user.is_active:
         raise PermissionDenied(_("Your account is deactivated."))
@@ -64,6 +66,7 @@ def set_user_password(actor: User, user: User, new_password: str) -> int:
     more than the actor's, or for the actor's own account (which changes through
     `change_own_password`, with the current password). Raises ValidationError on
     "new_password" when a password validator rejects it. Returns how many sessions ended.
+    Lifts a lockout after failed sign-ins.
     API tokens stay valid; deactivating the user revokes them.
     """
     check_password_setter(actor, user)
@@ -81,6 +84,8 @@ def set_user_password(actor: User, user: User, new_password: str) -> int:
             locked.public_id,
             {"sessions_ended": ended},
         )
+    # A user locked out after failed sign-ins gets in again with the new password.
+    reset_login_failures(username=user.username)
     logger.info("password of user %s set by user %s; %d sessions ended", user.pk, actor.pk, ended)
     return ended
 

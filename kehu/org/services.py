@@ -535,14 +535,8 @@ def create_role(actor: User, values: RoleValues) -> Role:
     return role
 
 
-def update_role(actor: User, role: Role, values: RoleValues) -> Role:
-    """Change a role, preset or not; its users get the change on their next request.
-
-    The change may add only capabilities, scope and field access the actor holds, and may not
-    let any user of the role reach customers the actor does not reach. Raises PermissionDenied
-    for those, and ValidationError for bad values or for taking the manage-users capability
-    from the last active user who has it.
-    """
+def check_role_editor(actor: User, role: Role) -> None:
+    """Raise PermissionDenied unless `actor` may change `role`: it holds nothing beyond theirs."""
     require_manage_users(actor)
     try:
         check_role_grant(actor, None, role)
@@ -550,6 +544,18 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
         raise PermissionDenied(
             _("This role holds more than yours, so you cannot change it.")
         ) from None
+
+
+def update_role(actor: User, role: Role, values: RoleValues) -> Role:
+    """Change a role, preset or not; its users get the change on their next request.
+
+    The change may add only capabilities, scope and field access the actor holds, and may not
+    let any user of the role reach customers the actor does not reach. The actor's own role may
+    only be renamed. Raises PermissionDenied
+    for those, and ValidationError for bad values or for taking the manage-users capability
+    from the last active user who has it.
+    """
+    check_role_editor(actor, role)
     cleaned = _clean_role(values, role)
 
     with transaction.atomic():
@@ -563,6 +569,12 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
         }
         if not changes:
             return locked
+        if locked.pk == actor.role_id and not actor.is_superuser and set(changes) - {"name"}:
+            # Narrowing one's own role could not be undone by oneself, since nobody grants
+            # more than they hold.
+            raise PermissionDenied(
+                _("You can only rename the role you hold; another user manager can change it.")
+            )
         for key, new in cleaned.items():
             setattr(locked, key, new)
         check_role_grant(actor, before, locked)

@@ -208,8 +208,10 @@ def check_owner(actor: User, owner: User | None) -> None:
         raise PermissionDenied(_("A deactivated user cannot own customers."))
     if owner is not None and not may_own_customers(owner):
         raise PermissionDenied(_("An outside agent cannot own customers."))
-    if actor.has_capability(Capability.ASSIGN) and (owner is None or reaches_owner(actor, owner)):
-        return
+    if actor.has_capability(Capability.ASSIGN):
+        if owner is None or reaches_owner(actor, owner):
+            return
+        raise PermissionDenied(_("You may import customers only into users within your reach."))
     if owner is None or owner.pk != actor.pk:
         raise PermissionDenied(_("You may import customers only into yourself."))
 

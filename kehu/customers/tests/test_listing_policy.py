@@ -167,3 +167,18 @@ def test_default_sort_without_creation_time(personas: Personas) -> None:
     assert [row.pk for row in first.rows + second.rows] == [c.pk for c in reversed(created)]
     assert second.next_cursor is None
     assert _errors(user, ListParams(sort="created_at")) == {"sort": ["不能按“created_at”排序。"]}
+
+
+def test_required_field_hidden_from_role_is_not_demanded(personas: Personas) -> None:
+    CustomField.objects.create(
+        target=FieldTarget.CUSTOMER, key="amount", label="合同金额", field_type=FieldType.MONEY,
+        required=True,
+    )  # fmt: skip
+    clerk = _user_with_policy(personas, {"customer.cf_amount": FieldAccess.HIDDEN})
+
+    created = services.create_customer(clerk, {"name": "必填测试客户"})
+
+    assert created.custom == {}
+    with pytest.raises(ValidationError) as caught:
+        services.create_customer(personas.boss, {"name": "老板的客户"})
+    assert "cf_amount" in caught.value.message_dict

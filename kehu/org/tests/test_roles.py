@@ -138,3 +138,31 @@ def test_rep_cannot_edit_roles(personas: Personas) -> None:
 
     assert org_state() == before
     assert Role.objects.count() == 4
+
+
+def test_own_role_may_only_be_renamed(personas: Personas) -> None:
+    boss_role = personas.boss.role
+    assert boss_role is not None
+    narrowed = RoleValues(
+        name=boss_role.name,
+        data_scope=DataScope.OWN,
+        capabilities=boss_role.capabilities,
+        field_policy=boss_role.field_policy,
+    )
+
+    with pytest.raises(PermissionDenied):
+        services.update_role(personas.boss, boss_role, narrowed)
+    renamed = services.update_role(
+        personas.boss, boss_role, RoleValues(
+            name="总经理",
+            data_scope=boss_role.data_scope,
+            capabilities=boss_role.capabilities,
+            field_policy=boss_role.field_policy,
+            money_access=boss_role.money_access,
+            sensitive_access=boss_role.sensitive_access,
+        ),
+    )  # fmt: skip
+
+    boss_role.refresh_from_db()
+    assert boss_role.data_scope == DataScope.COMPANY
+    assert renamed.name == "总经理"

@@ -190,10 +190,11 @@ def test_manager_cycle_rejected(personas: Personas, manager: str) -> None:
 
 
 def test_last_user_manager_keeps_capability(personas: Personas) -> None:
+    # The boss holds this role, and a role's holder may only rename it.
     boss_role = preset_role(Preset.BOSS)
     before = org_state()
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(PermissionDenied):
         services.update_role(
             personas.boss,
             boss_role,

@@ -130,6 +130,22 @@ def test_manager_sets_password_and_ends_sessions(personas: Personas, client_for:
     assert url in boss.get("/settings/users/").text
 
 
+def test_password_set_by_manager_lifts_lockout(personas: Personas, client_for: ClientFor) -> None:
+    locked_out = client_for(personas.rep)
+    for _ in range(5):
+        locked_out.post(OWN_PAGE, _own_form(current="wrong-pass-1"))
+    url = f"/settings/users/{personas.rep.public_id}/password/"
+
+    locked = Client().post("/login/", {"username": personas.rep.username, "password": OLD})
+    client_for(personas.boss).post(url, {"new_password": NEW, "new_password_again": NEW})
+    fresh = Client()
+    response = fresh.post("/login/", {"username": personas.rep.username, "password": NEW})
+
+    assert locked.status_code == 429
+    assert response.status_code == 302
+    assert _signed_in(fresh)
+
+
 def _lesser_admin(personas: Personas) -> User:
     boss_role = preset_role(Preset.BOSS)
     role = Role.objects.create(

@@ -227,3 +227,21 @@ def test_edit_page_of_missing_user_is_404(personas: Personas, client_for: Client
     )
 
     assert response.status_code == 404
+
+
+def test_edit_forms_above_admin_refused_on_get(personas: Personas, client_for: ClientFor) -> None:
+    role = Role.objects.create(
+        name="人事",
+        data_scope=DataScope.COMPANY,
+        capabilities=[Capability.MANAGE_USERS],
+    )
+    admin = client_for(User.objects.create_user(username="hr", password="x", role=role))
+    boss_role = preset_role(Preset.BOSS)
+
+    boss_form = admin.get(f"/settings/users/{personas.boss.public_id}/edit/")
+    boss_role_form = admin.get(f"/settings/roles/{boss_role.public_id}/edit/")
+    rep_role_form = admin.get(f"/settings/roles/{role.public_id}/edit/")
+
+    assert boss_form.status_code == 403
+    assert boss_role_form.status_code == 403
+    assert rep_role_form.status_code == 200

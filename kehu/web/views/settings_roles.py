@@ -182,9 +182,16 @@ def role_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def role_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Change a role, preset or not; its users get the change with their next request."""
-    require_user_manager(request)
+    actor = require_user_manager(request)
 
     role = get_object_or_404(Role, public_id=public_id)
     if request.method == "POST":
         return _save(request, role)
+    # A role the user could not save is refused here already, as its save would be.
+    try:
+        services.check_role_editor(actor, role)
+    except PermissionDenied as error:
+        return _render_editor(
+            request, role, _stored_values(role), {FORM_ERRORS: [str(error)]}, status=403
+        )
     return _render_editor(request, role, _stored_values(role), {})

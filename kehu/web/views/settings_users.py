@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kehu.org import services
+from kehu.org.guards import require_not_above
 from kehu.org.models import Department, Role, User
 from kehu.web.forms import Input
 from kehu.web.views.common import FORM_ERRORS, error_dict, form_errors
@@ -170,6 +171,13 @@ def user_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "manager": str(user.manager.public_id) if user.manager else "",
     }
     if request.method == "GET":
+        # A user the actor could not save is refused here already, as the save would be.
+        try:
+            require_not_above(actor, user)
+        except PermissionDenied as error:
+            return _render_form(
+                request, values, {FORM_ERRORS: [str(error)]}, editing=user, status=403
+            )
         return _render_form(request, values, {}, editing=user)
 
     values = {key: request.POST.get(key, "") for key in ("display_name", *PLACEMENT_KEYS)}
