@@ -34,7 +34,7 @@ from kehu.org.guards import (
 )
 from kehu.org.models import Capability, DataScope, Department, FieldAccess, Role, User
 from kehu.org.signals import user_deactivated
-from kehu.org.visibility import subordinate_ids
+from kehu.org.visibility import reach, subordinate_ids
 
 logger = logging.getLogger(__name__)
 
@@ -364,9 +364,25 @@ def _clean_department_name(
     return name
 
 
+def _require_department_in_reach(actor: User, department: Department | None) -> None:
+    """Raise PermissionDenied unless the actor's reach covers `department` (None: the top).
+
+    A company-wide role reaches every department, others the departments of their scope.
+    """
+    actor_reach = reach(actor)
+    if actor_reach.everything:
+        return
+    if department is None or department.pk not in actor_reach.department_ids:
+        raise PermissionDenied(_("This department is outside your reach, so you cannot change it."))
+
+
 def create_department(actor: User, name: str, parent: Department | None) -> Department:
-    """Add a department under `parent` (None: at the top). Names are unique among siblings."""
+    """Add a department under `parent` (None: at the top). Names are unique among siblings.
+
+    Below a company-wide scope, the parent must be one of the departments the actor reaches.
+    """
     require_manage_users(actor)
+    _require_department_in_reach(actor, parent)
 
     with transaction.atomic():
         _lock_departments()
@@ -383,7 +399,9 @@ def create_department(actor: User, name: str, parent: Department | None) -> Depa
 
 
 def rename_department(actor: User, department: Department, name: str) -> Department:
+    """Rename a department the actor reaches; names are unique among siblings."""
     require_manage_users(actor)
+    _require_department_in_reach(actor, department)
 
     with transaction.atomic():
         _lock_departments()

@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kehu.audit.models import AuditAction, AuditEntry
 from kehu.conftest import Personas
 from kehu.org import services
-from kehu.org.models import Department
+from kehu.org.models import Capability, DataScope, Department, Role, User
 from kehu.org.tests.conftest import org_state
 
 
@@ -99,3 +99,24 @@ def test_manager_cannot_change_departments(personas: Personas) -> None:
         services.move_department(personas.manager, east, None)
 
     assert org_state() == before
+
+
+def test_department_admin_changes_only_departments_in_reach(personas: Personas) -> None:
+    role = Role.objects.create(
+        name="华东人事",
+        data_scope=DataScope.DEPARTMENT_TREE,
+        capabilities=[Capability.MANAGE_USERS],
+    )
+    admin = User.objects.create_user(
+        username="hr_east", password="x", role=role, department=personas.rep.department
+    )
+    top = Department.objects.get(parent=None)
+    before = org_state()
+
+    with pytest.raises(PermissionDenied):
+        services.rename_department(admin, top, "总部")
+    with pytest.raises(PermissionDenied):
+        services.create_department(admin, "新事业部", None)
+    assert org_state() == before
+    created = services.create_department(admin, "华东二组", personas.rep.department)
+    assert created.parent == personas.rep.department
