@@ -554,7 +554,7 @@ def create_role(actor: User, values: RoleValues) -> Role:
 
 
 def check_role_editor(actor: User, role: Role) -> None:
-    """Raise PermissionDenied unless `actor` may change `role`: it holds nothing beyond theirs."""
+    """Raise PermissionDenied unless `role` grants nothing beyond the actor's own role."""
     require_manage_users(actor)
     try:
         check_role_grant(actor, None, role)
@@ -588,8 +588,8 @@ def update_role(actor: User, role: Role, values: RoleValues) -> Role:
         if not changes:
             return locked
         if locked.pk == actor.role_id and not actor.is_superuser and set(changes) - {"name"}:
-            # Narrowing one's own role could not be undone by oneself, since nobody grants
-            # more than they hold.
+            # A user who narrowed their own role could not widen it again, because no user may
+            # grant more than their own role has.
             raise PermissionDenied(
                 _("You can only rename the role you hold; another user manager can change it.")
             )

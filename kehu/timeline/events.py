@@ -118,7 +118,7 @@ def deal_created(customer_id: int, actor: User | None, data: dict[str, Any]) -> 
 
 
 def deal_stage_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
-    """A deal moved between open stages; `data` holds "from" and "to" stage names."""
+    """Return the event of a deal moved between open stages, with "from" and "to" in `data`."""
     return _event(customer_id, EventKind.DEAL_STAGE_CHANGED, actor, data, None)
 
 
@@ -127,5 +127,5 @@ def deal_won(customer_id: int, actor: User | None, data: dict[str, Any]) -> Even
 
 
 def deal_lost(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
-    """A deal moved to a lost stage; `data` holds the "reason"."""
+    """Return the event of a deal moved to a lost stage, with the "reason" in `data`."""
     return _event(customer_id, EventKind.DEAL_LOST, actor, data, None)

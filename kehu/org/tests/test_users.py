@@ -190,7 +190,7 @@ def test_manager_cycle_rejected(personas: Personas, manager: str) -> None:
 
 
 def test_last_user_manager_keeps_capability(personas: Personas) -> None:
-    # The boss holds this role, and a role's holder may only rename it.
+    # The boss has this role, and a user may only rename their own role.
     boss_role = preset_role(Preset.BOSS)
     before = org_state()
 

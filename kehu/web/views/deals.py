@@ -89,8 +89,7 @@ def deal_board(request: HttpRequest) -> HttpResponse:
 
     pipeline = default_pipeline()
     stages = list(pipeline.stages.order_by("position"))
-    writable = set(writable_deals(user).filter(pipeline=pipeline).values_list("pk", flat=True))
-    columns = []
+    shown = []
     for stage in stages:
         deals = (
             visible_deals(user)
@@ -98,8 +97,14 @@ def deal_board(request: HttpRequest) -> HttpResponse:
             .select_related("customer", "stage", "owner")
             .order_by("-updated_at", "-pk")[:BOARD_COLUMN_LIMIT]
         )
-        cards = [(row, row.deal.pk in writable) for row in deal_rows(policy, deals)]
-        columns.append({"stage": stage, "cards": cards})
+        shown.append((stage, deal_rows(policy, deals)))
+    # Only the cards on the board are checked, in one query, not every deal of the pipeline.
+    shown_ids = [row.deal.pk for _stage, rows in shown for row in rows]
+    writable = set(writable_deals(user).filter(pk__in=shown_ids).values_list("pk", flat=True))
+    columns = [
+        {"stage": stage, "cards": [(row, row.deal.pk in writable) for row in rows]}
+        for stage, rows in shown
+    ]
 
     context = {
         "columns": columns,
