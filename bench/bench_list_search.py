@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 LIST_TARGET = (30.0, 100.0)
 SEARCH_TARGET = (50.0, 200.0)
-# A common two-character personal name: the short-query path of search (SearchKey prefixes).
+# A common two-character personal name: the short-query path of search (value-start trigrams).
 COMMON_CONTACT_NAME = "王芳"
 
 

@@ -17,7 +17,7 @@ from pypinyin import lazy_pinyin
 from kehu.core import regions
 from kehu.customers.models import Contact, Customer
 from kehu.customers.normalize import credit_check_character, name_core, name_key
-from kehu.customers.search import SEPARATOR, customer_values
+from kehu.customers.search import customer_values, document_text
 
 CUSTOMER_COLUMNS = (
     "id",
@@ -236,7 +236,6 @@ class Chunk:
     contacts: list[tuple[object, ...]] = dataclasses.field(default_factory=list)
     customer_tags: list[tuple[int, int]] = dataclasses.field(default_factory=list)
     documents: list[tuple[int, str]] = dataclasses.field(default_factory=list)
-    keys: list[tuple[int, str]] = dataclasses.field(default_factory=list)
 
 
 @functools.cache
@@ -401,8 +400,7 @@ class _Builder:
         values = customer_values(
             Customer(name=name, short_name=short_name, credit_code=credit_code), contacts
         )
-        chunk.documents.append((customer_id, SEPARATOR.join(values)))
-        chunk.keys.extend((customer_id, value) for value in values)
+        chunk.documents.append((customer_id, document_text(values)))
 
     def contacts(self, customer_id: int, created: dt.datetime, chunk: Chunk) -> list[Contact]:
         """Append 1 to 3 contacts (1.5 on average) and return them for the search index."""

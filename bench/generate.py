@@ -48,7 +48,6 @@ BULK_TABLES = (
     "customers_contact",
     "customers_customer_tags",
     "customers_searchdocument",
-    "customers_searchkey",
 )
 BIG_OWNER_USERNAME = "rep_big"
 OTHER_REPS = 20
@@ -180,7 +179,6 @@ def load_rows(raw: sqlite3.Connection, args: argparse.Namespace, team: Team) -> 
         "customers_contact": insert_sql("customers_contact", CONTACT_COLUMNS),
         "customers_customer_tags": insert_sql("customers_customer_tags", ("customer_id", "tag_id")),
         "customers_searchdocument": insert_sql("customers_searchdocument", ("customer_id", "text")),
-        "customers_searchkey": insert_sql("customers_searchkey", ("customer_id", "value")),
     }
     counts = dict.fromkeys(statements, 0)
     tag_ids = create_tags()
@@ -195,7 +193,6 @@ def load_rows(raw: sqlite3.Connection, args: argparse.Namespace, team: Team) -> 
                 "customers_contact": chunk.contacts,
                 "customers_customer_tags": chunk.customer_tags,
                 "customers_searchdocument": chunk.documents,
-                "customers_searchkey": chunk.keys,
             }
             raw.execute("BEGIN")
             for table, rows in tables.items():

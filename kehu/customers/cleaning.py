@@ -33,9 +33,9 @@ def _choice(spec: FieldSpec, value: Any) -> str:
     text = _text(value)
     if not text:
         return ""
-    for choice_value, label in spec.choices:
-        if text in (choice_value, str(label)) or text.lower() == choice_value.lower():
-            return choice_value
+    choice = spec.choice_value(text)
+    if choice is not None:
+        return choice
     labels = "、".join(str(label) for _v, label in spec.choices)
     raise ValueError(
         _("“%(value)s” is not one of the choices: %(choices)s.")

@@ -42,6 +42,8 @@ LEGAL_SUFFIXES = sorted(
 
 _BRACKETED = re.compile(r"\([^()]*\)")
 _NOT_WORD = re.compile(r"[\s\W_]+", re.UNICODE)
+# The suffixes as `name_key` compares them: without spaces and punctuation, in the same order.
+_COMPACT_SUFFIXES = tuple(dict.fromkeys(_NOT_WORD.sub("", suffix) for suffix in LEGAL_SUFFIXES))
 
 
 def fold_width(value: str) -> str:
@@ -58,11 +60,25 @@ def name_key(name: str) -> str:
     text = fold_width(name).lower().strip()
     text = text.replace("(", "").replace(")", "")
     text = _NOT_WORD.sub("", text)
-    for suffix in LEGAL_SUFFIXES:
-        compact = _NOT_WORD.sub("", suffix)
+    for compact in _COMPACT_SUFFIXES:
         if text.endswith(compact) and len(text) > len(compact):
             text = text[: -len(compact)]
             break
+    return text
+
+
+def without_legal_form(name: str) -> str:
+    """Return a company name without one trailing Chinese legal-form suffix such as 有限公司.
+
+    Search indexes the pinyin of names without it: nearly every company has one, so its pinyin
+    (youxiangongsi) would match every customer and only make the index bigger.
+    """
+    text = name.strip()
+    for suffix in LEGAL_SUFFIXES:
+        if suffix.isascii():
+            continue
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)].rstrip()
     return text
 
 

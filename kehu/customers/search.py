@@ -1,15 +1,18 @@
 """Customer search: index maintenance and queries.
 
-Two structures serve different query lengths:
-- SearchDocument holds every searchable string of a customer in one text, indexed by trigrams
-  (SQLite FTS5's trigram tokenizer, PostgreSQL's pg_trgm). Any fragment of three or more
-  characters is found there: part of a name, a phone fragment, the last four digits, an email
-  part, pinyin.
-- SearchKey holds whole values (names, contact names, pinyin, initials, phones, emails) and is
-  matched by prefix through a B-tree index. Trigrams cannot find one- or two-character queries,
-  so a query such as 王芳 or 王 finds every customer whose name or contact name starts with it.
+SearchDocument contains every searchable value of a customer in one text, indexed by trigrams
+(SQLite FTS5's trigram tokenizer, PostgreSQL's pg_trgm). Any fragment of three or more
+characters is found there: part of a name, a phone fragment, the last four digits, an email
+part, pinyin.
 
-Both mix the values of every searchable field. For a user whose role hides or masks one of them,
+Trigrams cannot find one- or two-character queries, yet most Chinese personal names have two
+characters, so a query such as 王芳 or 王 must find every customer whose name or contact name
+starts with it. Each value in the text starts with two newlines (VALUE_START). On SQLite the
+trigram of the newlines and a value's first character, or of one newline and its first two,
+is in the FTS5 index, so short queries use it too. pg_trgm ignores newlines, so on PostgreSQL
+SearchKey keeps each whole value in a B-tree index, matched by prefix.
+
+The index mixes the values of every searchable field. For a user whose role hides or masks one,
 `search_readable` uses the index only to find candidates and checks each candidate against the
 values that user may read whole.
 """
@@ -24,13 +27,14 @@ from pypinyin import lazy_pinyin
 from pypinyin.seg.simpleseg import seg
 
 from kehu.customers.models import Contact, Customer, SearchDocument, SearchKey
-from kehu.customers.normalize import fold_width, phone_digits
+from kehu.customers.normalize import fold_width, phone_digits, without_legal_form
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import builtin_fields
 from kehu.org.policy import FieldPolicy
 
-# Separates the values in a SearchDocument so no trigram spans two values.
-SEPARATOR = "\n"
+# Starts each value in a SearchDocument: no trigram of a query spans two values, and a short
+# query padded with newlines finds the values it starts (see `_term_filter`).
+VALUE_START = "\n\n"
 FTS_TABLE = "customers_search_fts"
 TRIGRAM = 3
 # Terms of a query that are matched; the rest of a long query is ignored.
@@ -53,6 +57,7 @@ def _word_syllables(word: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(word, errors="ignore"))
 
 
+@lru_cache(maxsize=65536)
 def pinyin_forms(text: str) -> tuple[str, str]:
     """Return (full pinyin, initials) of the Chinese characters in `text`; others are dropped.
 
@@ -99,7 +104,7 @@ def index_values(
         if not text:
             continue
         values.append(_clean(text))
-        full, initials = pinyin_forms(text)
+        full, initials = pinyin_forms(without_legal_form(text))
         values.extend(v for v in (full, initials) if v)
     if credit_code:
         values.append(credit_code.lower())
@@ -117,7 +122,8 @@ def index_values(
     seen: set[str] = set()
     unique: list[str] = []
     for value in values:
-        value = value[:200]
+        # A newline inside a value would look like the start of another one.
+        value = " ".join(value[:200].split())
         if value and value not in seen:
             seen.add(value)
             unique.append(value)
@@ -142,9 +148,20 @@ def rebuild(customer_ids: Iterable[int]) -> None:
     keys: list[SearchKey] = []
     for customer in customers:
         values = customer_values(customer, contacts_by_customer.get(customer.pk, []))
-        documents.append(SearchDocument(customer_id=customer.pk, text=SEPARATOR.join(values)))
-        keys.extend(SearchKey(customer_id=customer.pk, value=value) for value in values)
+        documents.append(SearchDocument(customer_id=customer.pk, text=document_text(values)))
+        if stores_prefix_keys():
+            keys.extend(SearchKey(customer_id=customer.pk, value=value) for value in values)
     write_index(ids, documents, keys, replace=True)
+
+
+def document_text(values: Iterable[str]) -> str:
+    """Return the SearchDocument text of a customer's index values."""
+    return "".join(VALUE_START + value for value in values)
+
+
+def stores_prefix_keys() -> bool:
+    """Return whether short queries need SearchKey rows: on PostgreSQL, not on SQLite."""
+    return connection.vendor != "sqlite"
 
 
 def write_index(
@@ -156,7 +173,8 @@ def write_index(
 ) -> None:
     """Store prepared index rows; with `replace`, delete the old rows of `ids` first."""
     if replace:
-        SearchKey.objects.filter(customer_id__in=ids).delete()
+        if stores_prefix_keys():
+            SearchKey.objects.filter(customer_id__in=ids).delete()
         SearchDocument.objects.filter(customer_id__in=ids).delete()
     SearchDocument.objects.bulk_create(documents, batch_size=500)
     SearchKey.objects.bulk_create(keys, batch_size=1000)
@@ -172,14 +190,17 @@ def query_terms(query: str) -> list[str]:
 
 
 def _term_filter(term: str) -> Q:
-    if len(term) < TRIGRAM:
-        prefix = Q(value__gte=term, value__lt=term + "\U0010ffff")
-        return Q(pk__in=SearchKey.objects.filter(prefix).values("customer_id"))
     if connection.vendor == "sqlite":
+        if len(term) < TRIGRAM:
+            # One trigram: the newlines before a value and the term at its start.
+            term = "\n" * (TRIGRAM - len(term)) + term
         # FTS5 reads a double-quoted string as one phrase; inner quotes are doubled.
         phrase = '"' + term.replace('"', '""') + '"'
         sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
         return Q(pk__in=RawSQL(sql, [phrase]))
+    if len(term) < TRIGRAM:
+        prefix = Q(value__gte=term, value__lt=term + "\U0010ffff")
+        return Q(pk__in=SearchKey.objects.filter(prefix).values("customer_id"))
     return Q(pk__in=SearchDocument.objects.filter(text__contains=term).values("customer_id"))
 
 

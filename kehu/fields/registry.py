@@ -38,6 +38,10 @@ class FieldSpec:
     is_custom: bool = False
     # Extra column titles the importer accepts for this field, in any language.
     synonyms: Sequence[str] = ()
+    # Per language: choice values and labels, and lowercased values (see `choice_value`).
+    _choice_tables: dict[str, tuple[dict[str, str], dict[str, str]]] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def label_text(self) -> str:
@@ -48,6 +52,26 @@ class FieldSpec:
             if choice_value == value:
                 return str(choice_label)
         return value
+
+    def choice_value(self, text: str) -> str | None:
+        """Return the choice that `text` names: its value, its value in any case, or its label.
+
+        Labels are compared in the active language. The lookup tables are built once per
+        language, because translating every label for every imported cell was slow.
+        """
+        language = translation.get_language() or ""
+        tables = self._choice_tables.get(language)
+        if tables is None:
+            exact: dict[str, str] = {}
+            folded: dict[str, str] = {}
+            for value, label in self.choices:
+                exact.setdefault(value, value)
+                exact.setdefault(str(label), value)
+                folded.setdefault(value.lower(), value)
+            tables = (exact, folded)
+            self._choice_tables[language] = tables
+        exact, folded = tables
+        return exact.get(text) or folded.get(text.lower())
 
 
 _builtin: dict[str, list[FieldSpec]] = {}

@@ -106,12 +106,13 @@ def _write_search_rows(plan: Plan, real_ids: dict[int, int]) -> None:
         values = planned.search_values
         if values is None:
             values = index_values_of(planned.cleaned, [c for _row, c in planned.contacts])
-        documents.append((pk, search.SEPARATOR.join(values)))
+        documents.append((pk, search.document_text(values)))
         keys.extend((pk, value) for value in values)
     insert_rows(
         SearchDocument, ["customer", "text"], documents, rows_per_statement=DOCUMENTS_PER_STATEMENT
     )
-    insert_rows(SearchKey, ["customer", "value"], keys)
+    if search.stores_prefix_keys():
+        insert_rows(SearchKey, ["customer", "value"], keys)
 
 
 def index_values_of(

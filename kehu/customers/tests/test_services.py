@@ -88,6 +88,48 @@ def test_search_short_name_and_phone_fragments(personas: Personas) -> None:
     assert list(search(visible_customers(personas.rep2), "王芳")) == []
 
 
+def test_short_queries_match_value_starts_only(personas: Personas) -> None:
+    """One or two characters match the start of a whole value, never its middle or end."""
+    star = _create(personas)
+    moon = services.create_customer(
+        personas.rep,
+        {"name": "宁波月亮贸易有限公司", "short_name": "芳华"},
+        [{"name": "李雷", "email": "Fang@moon.cn", "wechat": "wx_\n王后"}],
+    )
+    scope = visible_customers(personas.rep)
+
+    expected = {
+        "王": [star],
+        "王芳": [star],
+        "芳": [moon],
+        "芳华": [moon],
+        "杭": [star],
+        "hz": [star],
+        "h": [star],
+        "wf": [star],
+        "13": [star],
+        "fa": [moon],
+        "f": [moon],
+        "x": [],
+        "后": [],
+        "华": [],
+        "78": [],
+        "星星": [],
+    }
+    for query, customers in expected.items():
+        assert list(search(scope, query).order_by("pk")) == customers, query
+
+
+def test_pinyin_leaves_out_the_legal_form(personas: Personas) -> None:
+    customer = _create(personas, "杭州星星科技股份有限公司")
+    scope = visible_customers(personas.rep)
+
+    for query in ("xingxingkeji", "hzxxkj", "股份有限"):
+        assert list(search(scope, query)) == [customer], query
+    for query in ("youxiangongsi", "gufen", "hzxxkjgf"):
+        assert list(search(scope, query)) == [], query
+
+
 def test_search_fragment_with_wildcard_characters_matches_literally(personas: Personas) -> None:
     """A fragment holding *, ? or [ finds only that text: the characters are not wildcards."""
     starred = services.create_customer(personas.rep, {"name": "li*lei?x[1] Studio"})

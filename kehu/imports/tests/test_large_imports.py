@@ -127,6 +127,7 @@ def test_index_rows_equal_a_rebuild(
     run(personas.manager, write_csv(tmp_path / "mixed.csv", mixed_rows(ROWS)))
     documents = dict(SearchDocument.objects.values_list("customer_id", "text"))
     keys = sorted(SearchKey.objects.values_list("customer_id", "value"))
+    assert bool(keys) == search.stores_prefix_keys()
 
     search.rebuild(Customer.objects.values_list("pk", flat=True))
 

@@ -8,8 +8,9 @@ from django.core.management import call_command
 
 from kehu.conftest import Personas
 from kehu.core import clock
+from kehu.customers import search
 from kehu.customers import services as customer_services
-from kehu.customers.models import Contact, Customer, SearchDocument, SearchKey
+from kehu.customers.models import Contact, Customer, SearchDocument
 from kehu.fields.registry import custom_fields_snapshot
 from kehu.imports import engine, services, tasks
 from kehu.imports.batches import BATCH_ROWS
@@ -71,7 +72,8 @@ def test_undo_removes_created_records_and_reverts_updates(
     assert list(star.tags.values_list("name", flat=True)) == []
     assert list(Contact.objects.values_list("name", flat=True)) == ["王芳"]
     assert SearchDocument.objects.count() == 1
-    assert not SearchKey.objects.filter(value="13600136000").exists()
+    assert not search.search(Customer.objects.all(), "13600136000").exists()
+    assert search.search(Customer.objects.all(), "王芳").get() == star
 
 
 def test_undo_is_refused_after_someone_changed_a_record(personas: Personas, imported: Path) -> None:
