@@ -22,6 +22,7 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, field_map
 from kehu.org.models import FieldAccess, User
 from kehu.org.policy import FieldPolicy, masked, policy_for
+from kehu.timeline.events import CREATION_KINDS
 from kehu.timeline.models import Event, EventKind, FollowUp
 from kehu.timeline.queries import TimelineEntry
 
@@ -167,7 +168,7 @@ def customer(viewer: Viewer, record: Customer) -> schemas.CustomerOut:
     values["region"] = shown(viewer.region_access("region"), specs.get("region"), region)
     return schemas.CustomerOut(
         id=record.public_id,
-        updated_at=record.updated_at,
+        updated_at=viewer.shown(FieldTarget.CUSTOMER, "created_at", record.updated_at),
         custom=custom_values(viewer, FieldTarget.CUSTOMER, record.custom),
         version=record.version,
         **values,
@@ -190,8 +191,9 @@ def contact(viewer: Viewer, record: Contact) -> schemas.ContactOut:
         id=record.public_id,
         notes=record.notes,
         custom=custom_values(viewer, FieldTarget.CONTACT, record.custom),
-        created_at=record.created_at,
-        updated_at=record.updated_at,
+        # A contact saved with its customer has the customer's creation time.
+        created_at=viewer.shown(FieldTarget.CUSTOMER, "created_at", record.created_at),
+        updated_at=viewer.shown(FieldTarget.CUSTOMER, "created_at", record.updated_at),
         version=record.version,
         **values,
     )
@@ -301,12 +303,17 @@ def event(viewer: Viewer, record: Event) -> schemas.EventOut | None:
     data = event_data(viewer, record)
     if data is None:
         return None
+    occurred_at: Any = record.occurred_at
+    if record.kind in CREATION_KINDS:
+        occurred_at = viewer.shown(FieldTarget.CUSTOMER, "created_at", occurred_at)
+        if occurred_at is MISSING:
+            return None
     return schemas.EventOut(
         id=record.public_id,
         kind=record.kind,
         kind_label=record.get_kind_display(),
         actor=user_ref(record.actor),
-        occurred_at=record.occurred_at,
+        occurred_at=occurred_at,
         data=data,
     )
 
@@ -318,7 +325,7 @@ def timeline_entry(viewer: Viewer, entry: TimelineEntry) -> schemas.TimelineEntr
         if shown_event is None:
             return None
         return schemas.TimelineEntryOut(
-            type=entry.kind, at=entry.at, follow_up=None, event=shown_event
+            type=entry.kind, at=shown_event.occurred_at, follow_up=None, event=shown_event
         )
     return schemas.TimelineEntryOut(
         type=entry.kind,

@@ -21,6 +21,11 @@ def _absent() -> Any:
     return MISSING
 
 
+# These times equal the customer's creation time until the first change, so they follow the
+# caller's access to the customer's created_at.
+CREATION_TIME = "Shown, masked or left out as the customer's created_at is for the caller."
+
+
 def policy_field(description: str | None = None) -> Any:
     """Declare a response field that is left out when the caller's role hides it.
 
@@ -69,8 +74,8 @@ class ContactOut(Schema):
     is_primary: bool | str | MISSING = policy_field()
     notes: str
     custom: dict[str, Any] = Field(description="The custom fields you may read, null when unset.")
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: dt.datetime | str | MISSING = policy_field(CREATION_TIME)
+    updated_at: dt.datetime | str | MISSING = policy_field(CREATION_TIME)
     version: int
 
 
@@ -94,7 +99,7 @@ class CustomerOut(Schema):
     owner: UserRef | str | MISSING | None = policy_field()
     creator: UserRef | str | MISSING | None = policy_field()
     created_at: dt.datetime | str | MISSING = policy_field()
-    updated_at: dt.datetime
+    updated_at: dt.datetime | str | MISSING = policy_field(CREATION_TIME)
     last_follow_up_at: dt.datetime | str | MISSING | None = policy_field()
     next_follow_up_on: dt.date | str | MISSING | None = policy_field()
     notes: str | MISSING = policy_field()
@@ -237,13 +242,15 @@ class EventOut(Schema):
     kind: str
     kind_label: str
     actor: UserRef | None
-    occurred_at: dt.datetime
+    occurred_at: dt.datetime | str = Field(
+        description="Masked as the customer's created_at is for the events created and imported."
+    )
     data: dict[str, Any]
 
 
 class TimelineEntryOut(Schema):
     type: Literal["follow_up", "event"]
-    at: dt.datetime
+    at: dt.datetime | str
     follow_up: FollowUpOut | None
     event: EventOut | None
 

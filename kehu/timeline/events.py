@@ -11,6 +11,10 @@ from kehu.core import clock
 from kehu.org.models import User
 from kehu.timeline.models import Event, EventKind
 
+# Events whose time is the customer's creation time (unless an import kept the file's), so their
+# time follows the field policy of customer.created_at on every channel.
+CREATION_KINDS = frozenset({EventKind.CREATED, EventKind.IMPORTED})
+
 
 def _event(
     customer_id: int, kind: str, actor: User | None, data: dict[str, Any], at: dt.datetime | None

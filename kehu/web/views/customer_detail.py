@@ -21,9 +21,10 @@ from kehu.customers.services import contact_form_refusal
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import Capability, FieldAccess, User
-from kehu.org.policy import FieldPolicy, policy_for
+from kehu.org.policy import FieldPolicy, masked_text, policy_for
 from kehu.org.visibility import can_edit_customers
 from kehu.sales.queries import may_edit_deals, visible_deals
+from kehu.timeline.events import CREATION_KINDS
 from kehu.timeline.models import FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
 from kehu.timeline.services import can_edit_follow_up
@@ -251,9 +252,25 @@ def entry_context(
                 }
             )
         elif entry.event is not None:
+            time_access: str = FieldAccess.READ_ONLY
+            if entry.event.kind in CREATION_KINDS:
+                time_access = policy.access(FieldTarget.CUSTOMER, customer_specs["created_at"])
+            if time_access == FieldAccess.HIDDEN:
+                continue
             text = describe_event(entry.event, policy, customer_specs, contact_specs)
             if text is not None:
-                result.append({"event": entry.event, "at": entry.at, "text": text})
+                result.append(
+                    {
+                        "event": entry.event,
+                        "at": entry.at,
+                        "masked_time": (
+                            masked_text(customer_specs["created_at"], entry.at)
+                            if time_access == FieldAccess.MASKED
+                            else ""
+                        ),
+                        "text": text,
+                    }
+                )
     return result
 
 
