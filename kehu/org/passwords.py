@@ -17,6 +17,7 @@ from kehu.audit.services import record
 from kehu.org.guards import require_manage_users, require_not_above
 from kehu.org.models import User
 from kehu.org.services import end_sessions
+from kehu.org.signals import password_set_by_manager
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,9 @@ def set_user_password(actor: User, user: User, new_password: str) -> int:
     more than the actor's, or for the actor's own account (which changes through
     `change_own_password`, with the current password). Raises ValidationError on
     "new_password" when a password validator rejects it. Returns how many sessions ended.
-    Lifts a lockout after failed sign-ins.
-    API tokens stay valid; deactivating the user revokes them.
+    Lifts a lockout after failed sign-ins. Receivers of
+    `kehu.org.signals.password_set_by_manager` (the API's token revocation) run in the same
+    transaction.
     """
     check_password_setter(actor, user)
     _check_new_password(user, new_password, "new_password")
@@ -77,6 +79,7 @@ def set_user_password(actor: User, user: User, new_password: str) -> int:
         locked.set_password(new_password)
         locked.save(update_fields=["password"])
         ended = end_sessions(locked)
+        password_set_by_manager.send(sender=User, user=locked, actor=actor)
         record(
             actor,
             AuditAction.PASSWORD_SET,

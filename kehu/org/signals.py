@@ -11,3 +11,8 @@ from django.dispatch import Signal
 # `user` (the deactivated user) and `actor`. Receivers revoke what the user could still sign in
 # with; a receiver that raises rolls the deactivation back.
 user_deactivated = Signal()
+
+# Sent by `kehu.org.passwords.set_user_password` inside its transaction, with the keyword
+# arguments `user` and `actor`. A manager sets a password when the old one may be known to
+# someone else, so receivers revoke the credentials that were issued under it.
+password_set_by_manager = Signal()
