@@ -28,6 +28,7 @@ from kehu.imports.rows import (
     customer_values,
     prefixed_values,
 )
+from kehu.org.models import User
 
 # Rows per batch: the unit of the duplicate check and of the bulk inserts. The commit writes
 # several batches per transaction (kehu.imports.engine.TRANSACTION_SECONDS).
@@ -71,13 +72,20 @@ class Preparer:
     """
 
     def __init__(
-        self, kind: str, sheet: Sheet, header: Header, targets: list[str], *, dry_run: bool
+        self,
+        kind: str,
+        sheet: Sheet,
+        header: Header,
+        targets: list[str],
+        actor: User,
+        *,
+        dry_run: bool,
     ) -> None:
         fields_for(FieldTarget.CUSTOMER)
         fields_for(FieldTarget.CONTACT)
         self.kind = kind
         self.sheet = sheet
-        self.parser = RowParser(kind, sheet, header, targets)
+        self.parser = RowParser(kind, sheet, header, targets, actor)
         self.dry_run = dry_run
 
     @property

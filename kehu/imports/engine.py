@@ -81,7 +81,9 @@ class Run:
         header = read_header(self.sheet, job.header_row, job.header_rows)
         targets = [entry.get("target", "") for entry in job.mapping]
         targets += [""] * (len(header.titles) - len(targets))
-        self.preparer = Preparer(job.kind, self.sheet, header, targets, dry_run=dry_run)
+        self.preparer = Preparer(
+            job.kind, self.sheet, header, targets, job.created_by, dry_run=dry_run
+        )
         self.parser = self.preparer.parser
         self.context = bulk.ImportContext(
             actor=job.created_by,
@@ -101,10 +103,17 @@ class Run:
     def prepared(self, phase: int, start: int) -> Generator[Prepared, None, None]:
         return self.preparer.prepared(phase, start)
 
-    def untitled_column_warnings(self) -> list[Problem]:
-        """Warn about columns without a title that hold values and are not imported."""
-        mapped = {column.index for column in self.parser.columns}
+    def column_warnings(self) -> list[Problem]:
+        """Warn about columns that are not imported: untitled ones and history the role drops."""
         warnings = []
+        for column in self.parser.ignored:
+            message = _(
+                "Not imported: your role imports customers as created by you at the time of the "
+                "import. A role that may assign customers keeps the file's creators and times."
+            )
+            warnings.append(Problem(0, column.title, "", message, is_warning=True))
+        mapped = {column.index for column in self.parser.columns}
+        mapped.update(column.index for column in self.parser.ignored)
         header = self.parser.header
         for index, untitled in enumerate(header.untitled):
             if not untitled or index in mapped:
@@ -235,7 +244,7 @@ def check(job: ImportJob) -> None:
             contacts_created=0,
             blank_rows=0,
         )
-        ImportProblem.objects.bulk_create(_problem_rows(job, run.untitled_column_warnings()))
+        ImportProblem.objects.bulk_create(_problem_rows(job, run.column_warnings()))
         done = 0
         for phase in run.phases:
             with contextlib.closing(run.prepared(phase, 0)) as batches:
@@ -269,6 +278,11 @@ def commit(job_id: int, token: str) -> None:
         raise Superseded
     with custom_fields_snapshot(), paused_garbage_collection(), _deferred_checkpoints():
         run = Run(job, dry_run=False)
+        # The column warnings of the dry run were replaced when the commit started; a resumed
+        # commit writes them again in place of its earlier copy.
+        with transaction.atomic():
+            ImportProblem.objects.filter(job=job, row=0, is_warning=True).delete()
+            ImportProblem.objects.bulk_create(_problem_rows(job, run.column_warnings()))
         run.context.own_ids = set(
             ImportRecord.objects.filter(job=job, kind="customer", action="created").values_list(
                 "object_id", flat=True

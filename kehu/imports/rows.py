@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,8 @@ from kehu.imports import cells
 from kehu.imports.mapping import PARENT, Target, target_map
 from kehu.imports.readers import CellValue, Header, Sheet, is_empty
 from kehu.imports.regions import split_region
-from kehu.org.models import User
+from kehu.org.models import Capability, User
+from kehu.org.visibility import reach
 from kehu.timeline.models import FollowUpKind
 
 
@@ -56,15 +58,31 @@ def shown(value: CellValue) -> str:
     return cells.to_text(value) if not isinstance(value, str) else value.strip()
 
 
-class UserLookup:
-    """Active users by username and display name, read once per import."""
+# Targets that keep a customer's history from the file: who created it, and when.
+HISTORY_TARGETS = frozenset({"customer.creator", "customer.created_at"})
 
-    def __init__(self) -> None:
+
+class UserLookup:
+    """The active users in the importer's reach by username and display name, read once.
+
+    Users outside the reach are not found, so the messages of a file naming them cannot tell
+    a rep which names belong to colleagues, agents or nobody.
+    """
+
+    def __init__(self, actor: User) -> None:
         self.by_name: dict[str, list[User]] = {}
+        people = User.objects.filter(is_active=True)
+        role_reach = reach(actor)
+        if not role_reach.everything:
+            people = people.filter(
+                Q(pk=actor.pk)
+                | Q(pk__in=role_reach.owner_ids)
+                | Q(department_id__in=role_reach.department_ids)
+            )
         # With their roles, which the owner checks read: large imports receive the users found
         # here as copies from the preparation process, so a role loaded later would cost a
         # query per row.
-        for user in User.objects.filter(is_active=True).select_related("role"):
+        for user in people.select_related("role"):
             for name in {user.username, user.display_name}:
                 if name:
                     self.by_name.setdefault(name.strip(), []).append(user)
@@ -77,7 +95,10 @@ class UserLookup:
             )
         if not found:
             raise ValueError(
-                _("No active user is named “%(name)s”; add the user first or ignore this column.")
+                _(
+                    "No active user within your reach is named “%(name)s”; check the name or "
+                    "ignore this column."
+                )
                 % {"name": name}
             )
         return found[0]
@@ -96,7 +117,9 @@ def _follow_up_kinds() -> dict[str, str]:
 class RowParser:
     """Convert the data rows of one sheet; build it once per import run."""
 
-    def __init__(self, kind: str, sheet: Sheet, header: Header, targets: Sequence[str]) -> None:
+    def __init__(
+        self, kind: str, sheet: Sheet, header: Header, targets: Sequence[str], actor: User
+    ) -> None:
         available = target_map(kind)
         self.kind = kind
         self.sheet = sheet
@@ -106,9 +129,15 @@ class RowParser:
             for index, key in enumerate(targets)
             if key and key in available and index < len(header.titles)
         ]
+        # Only roles that may assign customers keep a file's creators and creation times; for
+        # the others those columns are not read (see `Run.column_warnings`).
+        self.ignored: list[Column] = []
+        if not actor.has_capability(Capability.ASSIGN):
+            self.ignored = [c for c in self.columns if c.target.key in HISTORY_TARGETS]
+            self.columns = [c for c in self.columns if c.target.key not in HISTORY_TARGETS]
         self.by_target = {column.target.key: column for column in self.columns}
         self.users = (
-            UserLookup()
+            UserLookup(actor)
             if any(c.target.field_type == FieldType.USER for c in self.columns)
             else None
         )

@@ -23,6 +23,7 @@ from kehu.imports.tests.helpers import (
     write_formula_xlsx,
     write_xlsx,
 )
+from kehu.org.models import User
 from kehu.timeline.models import Event, EventKind
 
 NOTES = "注意事项：1、表头标*的红色字体为必填项 2、日期时间推荐 2020-02-02 13:13:13"
@@ -336,12 +337,22 @@ def test_rep_import_keeps_own_creator_and_time(personas: Personas, tmp_path: Pat
     customer = Customer.objects.get()
     assert customer.creator == personas.rep
     assert customer.created_at.year >= 2026
+    assert problems(job) == []
+    assert [
+        (column, message[:12]) for _row, column, _v, message in problems(job, warnings=True)
+    ] == [
+        ("创建人", "Not imported"),
+        ("创建时间", "Not imported"),
+    ]
 
 
 def test_rep_may_not_name_other_owners(personas: Personas, tmp_path: Path) -> None:
+    """Colleagues, agents, deactivated users and unknown names get the same message."""
+    User.objects.create_user("gone", display_name="离职销售", is_active=False)
+    names = ["张销售", "外部代理", "离职销售", "无此人"]
     rows = [
         ["客户名称", "负责人"],
-        ["杭州星星科技有限公司", "张销售"],
+        *[[f"公司{number}", name] for number, name in enumerate(names)],
         ["宁波月亮贸易有限公司", "李销售"],
     ]
     path = write_xlsx(tmp_path / "owners.xlsx", rows)
@@ -349,7 +360,14 @@ def test_rep_may_not_name_other_owners(personas: Personas, tmp_path: Path) -> No
     job = run(personas.rep, path)
 
     assert problems(job) == [
-        (2, "负责人", "张销售", "You may import customers only into yourself.")
+        (
+            number + 2,
+            "负责人",
+            name,
+            f"No active user within your reach is named “{name}”; check the name or ignore "
+            "this column.",
+        )
+        for number, name in enumerate(names)
     ]
     assert list(Customer.objects.values_list("name", "owner__username")) == [
         ("宁波月亮贸易有限公司", "rep")
