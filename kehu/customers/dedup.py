@@ -38,6 +38,15 @@ class Match:
     reason: str  # which key matched: name, credit_code, mobile, email, wechat or similar_name
     exact: bool
 
+    @property
+    def field(self) -> str:
+        """Return the field key of the value that matched, "contact.mobile" for a mobile."""
+        if self.reason in ("mobile", "email", "wechat"):
+            return f"contact.{self.reason}"
+        if self.reason == "credit_code":
+            return "credit_code"
+        return "name"
+
     def message(self) -> str:
         """Return the message for people: the reason and the current owner, nothing else."""
         owned = {

@@ -162,8 +162,8 @@ class Run:
             elif row_result.outcome == bulk.CONTACT_ADDED:
                 outcome.contact_rows += 1
             if row_result.warnings:
-                # Warnings are about duplicates, so they point at the row's name cell.
-                title, value = self._cell_for(row_result.row, "name")
+                # Warnings are about duplicates, so they point at the cell that matched.
+                title, value = self._cell_for(row_result.row, row_result.warning_field)
                 for message in row_result.warnings:
                     outcome.problems.append(
                         Problem(row_result.row, title, value, message, is_warning=True)

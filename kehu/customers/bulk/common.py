@@ -97,6 +97,8 @@ class RowResult:
     # (field key, message); contact fields are keyed "contact.<key>".
     errors: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
+    # The field key of the cell the warnings are about: the value that matched a duplicate.
+    warning_field: str = "name"
 
 
 @dataclasses.dataclass

@@ -195,11 +195,17 @@ def _decide(
         stored = [m for m in exact if m.customer_id not in context.own_ids]
         if stored:
             messages = list(dict.fromkeys(m.message() for m in stored))
-            return RowResult(item.row, REJECTED, errors=[("name", " ".join(messages))])
+            return RowResult(item.row, REJECTED, errors=[(stored[0].field, " ".join(messages))])
     elif exact:
         messages = list(dict.fromkeys(m.message() for m in exact))
         if context.on_duplicate == SKIP:
-            return RowResult(item.row, SKIPPED, customer_id=exact[0].customer_id, warnings=messages)
+            return RowResult(
+                item.row,
+                SKIPPED,
+                customer_id=exact[0].customer_id,
+                warnings=messages,
+                warning_field=exact[0].field,
+            )
         targets = sorted({m.customer_id for m in exact})
         if len(targets) > 1:
             message = _(
@@ -209,10 +215,10 @@ def _decide(
                 "count": len(targets),
                 "matches": " ".join(messages),
             }
-            return RowResult(item.row, REJECTED, errors=[("name", message)])
+            return RowResult(item.row, REJECTED, errors=[(exact[0].field, message)])
         if targets[0] not in editable:
             message = _("%(match)s You may not change that customer.") % {"match": messages[0]}
-            return RowResult(item.row, REJECTED, errors=[("name", message)])
+            return RowResult(item.row, REJECTED, errors=[(exact[0].field, message)])
         known = stored_contacts.get(targets[0], set())
         new_contacts = [(row, c) for row, c in contacts if not (contact_identity(c) & known)]
         return _plan_update(plan, targets[0], item.row, cleaned, new_contacts, index)

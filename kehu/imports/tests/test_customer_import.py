@@ -182,8 +182,8 @@ def test_same_file_twice_creates_nothing_new(personas: Personas, template_file: 
     assert Contact.objects.count() == 4
     assert problems(second, warnings=True)[0] == (
         3,
-        "客户名称",
-        "杭州星星科技有限公司",
+        "统一社会信用代码",
+        CODE,
         "A customer with the same unified social credit code already exists (owner: 李销售).",
     )
 
@@ -498,3 +498,26 @@ def test_required_marker_rejects_empty_cells(personas: Personas, tmp_path: Path)
         (3, "客户名称", "", "The file marks “客户名称” as required, but it is empty."),
     ]
     assert Customer.objects.count() == 0
+
+
+def test_duplicate_warning_points_at_matched_cell(personas: Personas, tmp_path: Path) -> None:
+    customer_services.create_customer(
+        personas.rep, {"name": "杭州星星科技有限公司"}, [{"name": "王芳", "mobile": "13812345678"}]
+    )
+    rows = [
+        ["客户名称", "联系人", "手机"],
+        ["星星科技（杭州）", "王芳", "138 1234 5678"],
+    ]
+    path = write_xlsx(tmp_path / "mobile.xlsx", rows)
+
+    job = run(personas.rep, path)
+
+    assert counts(job)["skipped"] == 1
+    assert problems(job, warnings=True) == [
+        (
+            2,
+            "手机",
+            "138 1234 5678",
+            "A customer with the same mobile number already exists (owner: 李销售).",
+        )
+    ]
