@@ -34,8 +34,14 @@ _ATTRIBUTE_KEYS = {"province_code": "province", "city_code": "city", "district_c
 _CONTACT_UNGOVERNED = ("notes",)
 # The region label spells out province, city and district, and each code is part of the region.
 _REGION_PARTS = ("region", "province", "city", "district")
-# Deal events may hold the deal's amount, which the field policy of "deal.amount" governs.
-_DEAL_EVENTS = (EventKind.DEAL_CREATED, EventKind.DEAL_WON)
+# Deal and quote events may hold an amount, which the field policy of "deal.amount" governs.
+_DEAL_EVENTS = (
+    EventKind.DEAL_CREATED,
+    EventKind.DEAL_WON,
+    EventKind.QUOTE_CREATED,
+    EventKind.QUOTE_REVISED,
+    EventKind.QUOTE_STATUS_CHANGED,
+)
 # FieldAccess values from most to least open.
 _OPENNESS = list(FieldAccess.values)
 

@@ -26,6 +26,9 @@ class AuditAction(models.TextChoices):
     DEAL_CHANGED = "deal_changed", _("Changed a deal")
     DEAL_LINES_SET = "deal_lines_set", _("Changed a deal's products")
     DEAL_STAGE_MOVED = "deal_stage_moved", _("Moved a deal to another stage")
+    QUOTE_CREATED = "quote_created", _("Created a quote")
+    QUOTE_REVISED = "quote_revised", _("Revised a quote")
+    QUOTE_STATUS_CHANGED = "quote_status_changed", _("Changed a quote's status")
 
 
 class AuditEntry(models.Model):

@@ -10,12 +10,17 @@ from django.db.models import QuerySet
 
 from kehu.customers.queries import visible_customers, writable_customers
 from kehu.org.models import Capability, DataScope, User
-from kehu.sales.models import Deal, Product
+from kehu.sales.models import Deal, Product, Quote
 
 
 def visible_deals(user: User) -> QuerySet[Deal]:
     """Return the deals `user` may read: those of the customers they may read."""
     return Deal.objects.filter(customer__in=visible_customers(user).values("pk"))
+
+
+def visible_quotes(user: User) -> QuerySet[Quote]:
+    """Return the quotes `user` may read: those of the customers they may read."""
+    return Quote.objects.filter(customer__in=visible_customers(user).values("pk"))
 
 
 def writable_deals(user: User) -> QuerySet[Deal]:

@@ -133,3 +133,17 @@ def deal_won(customer_id: int, actor: User | None, data: dict[str, Any]) -> Even
 def deal_lost(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a deal moved to a lost stage, with the "reason" in `data`."""
     return _event(customer_id, EventKind.DEAL_LOST, actor, data, None)
+
+
+def quote_created(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a new quote; `data` has its id, number, version and total amount."""
+    return _event(customer_id, EventKind.QUOTE_CREATED, actor, data, None)
+
+
+def quote_revised(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    return _event(customer_id, EventKind.QUOTE_REVISED, actor, data, None)
+
+
+def quote_status_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a quote's new status, with "status" and "previous" in `data`."""
+    return _event(customer_id, EventKind.QUOTE_STATUS_CHANGED, actor, data, None)

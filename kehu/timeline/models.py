@@ -125,6 +125,9 @@ class EventKind(models.TextChoices):
     DEAL_STAGE_CHANGED = "deal_stage_changed", _("Deal stage changed")
     DEAL_WON = "deal_won", _("Deal won")
     DEAL_LOST = "deal_lost", _("Deal lost")
+    QUOTE_CREATED = "quote_created", _("Quote created")
+    QUOTE_REVISED = "quote_revised", _("Quote revised")
+    QUOTE_STATUS_CHANGED = "quote_status_changed", _("Quote status changed")
 
 
 class Event(models.Model):

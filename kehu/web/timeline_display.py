@@ -18,6 +18,7 @@ from kehu.fields.models import CustomField, FieldTarget, FieldType
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, custom_field_spec
 from kehu.org.models import FieldAccess
 from kehu.org.policy import FieldPolicy
+from kehu.sales.models import QuoteStatus
 from kehu.timeline.models import Event, EventKind, FollowUpKind, FollowUpRevision
 from kehu.web.deal_display import shown_value
 from kehu.web.display import display_custom, format_datetime, masked_display
@@ -185,7 +186,24 @@ def describe_event(
             | EventKind.DEAL_LOST
         ):
             return EventText(title, _deal_detail(policy, data))
+        case EventKind.QUOTE_CREATED | EventKind.QUOTE_REVISED | EventKind.QUOTE_STATUS_CHANGED:
+            return EventText(title, _quote_detail(policy, data))
     return EventText(title)
+
+
+def _quote_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
+    """Return a quote event's line: number and version, new status, and the total if readable."""
+    parts = [
+        _("%(number)s, version %(version)s")
+        % {"number": data.get("number", ""), "version": data.get("version", "")}
+    ]
+    if data.get("status") in QuoteStatus.values:
+        parts.append(str(QuoteStatus(data["status"]).label))
+    if data.get("amount") is not None:
+        amount = shown_value(policy, FieldTarget.DEAL, "amount", Decimal(str(data["amount"])))
+        if amount:
+            parts.append(amount)
+    return " · ".join(parts)
 
 
 def _deal_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:

@@ -103,6 +103,7 @@ _RECORD_IDS = {
     "deal_id": "deal",
     "product": "product",
     "product_id": "product",
+    "quote": "quote",
 }
 
 

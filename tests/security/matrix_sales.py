@@ -68,6 +68,17 @@ def _api_lines(world: World, role: str, records: Records) -> dict[str, Any]:
     return {"lines": [{"product": records.product, "quantity": "3"}]}
 
 
+def _quote_form(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {
+        "title": "阀门报价（修订）",
+        "rows": "1",
+        "description_1": "球阀",
+        "quantity_1": "3",
+        "unit_price_1": "400",
+        "tax_percent_1": "13",
+    }
+
+
 def _constant(values: dict[str, Any]) -> Any:
     def build(world: World, role: str, records: Records) -> dict[str, Any]:
         return dict(values)
@@ -151,6 +162,63 @@ SALES_PAGE_ENTRIES = [
         EDIT_POST,
         target="customer",
         data=_new_deal,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "quotes/<uuid:public_id>/",
+        "web:quote_detail",
+        "GET",
+        READ,
+        target="quote",
+        shows="deal",
+        reader="200",
+    ),
+    Entry(
+        "quotes/<uuid:public_id>/revise/",
+        "web:quote_revise",
+        "GET",
+        EDIT_FORM,
+        target="quote",
+        shows="name",
+        reader="403",
+    ),
+    Entry(
+        "quotes/<uuid:public_id>/revise/",
+        "web:quote_revise",
+        "POST",
+        EDIT_POST,
+        target="quote",
+        data=_quote_form,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "quotes/<uuid:public_id>/status/",
+        "web:quote_status",
+        "POST",
+        EDIT_POST,
+        target="quote",
+        data=_constant({"status": "sent"}),
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "customers/<uuid:public_id>/quotes/new/",
+        "web:quote_create",
+        "GET",
+        EDIT_FORM,
+        target="customer",
+        shows="name",
+        reader="403",
+    ),
+    Entry(
+        "customers/<uuid:public_id>/quotes/new/",
+        "web:quote_create",
+        "POST",
+        EDIT_POST,
+        target="customer",
+        data=_quote_form,
         writes=True,
         reader="403",
     ),

@@ -31,6 +31,7 @@ from kehu.imports import services as import_services
 from kehu.imports.models import ImportJob
 from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
+from kehu.sales import quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import Product
 from kehu.timeline import services as timeline_services
@@ -77,6 +78,7 @@ class Records:
     view_name: str
     deal: str
     deal_name: str
+    quote: str
     # The one product of the catalogue; products have no scope, so "in" and "out" share it.
     product: str
 
@@ -160,6 +162,7 @@ class World:
             view_name=view.name,
             deal=str(customer.deals.get().public_id),
             deal_name=texts["deal_name"],
+            quote=str(customer.quotes.get().public_id),
             product=str(self.product.public_id),
         )
 
@@ -183,6 +186,7 @@ def _missing_records() -> Records:
         view_name="无此视图",
         deal=str(uuid.uuid4()),
         deal_name="无此商机",
+        quote=str(uuid.uuid4()),
         product=str(uuid.uuid4()),
     )
 
@@ -221,7 +225,11 @@ def _customer(owner: User, texts: dict[str, str]) -> Customer:
     )
     upload = SimpleUploadedFile("报价.txt", texts["file_text"].encode())
     timeline_services.add_attachment(owner, customer, upload, follow_up)
-    sales_services.create_deal(owner, customer, {"name": texts["deal_name"], "amount": "86000.00"})
+    deal = sales_services.create_deal(
+        owner, customer, {"name": texts["deal_name"], "amount": "86000.00"}
+    )
+    line = {"description": "阀门", "quantity": "2", "unit_price": "43000"}
+    quotes.create_quote(owner, customer, {"title": texts["deal_name"]}, [line], deal=deal)
     return customer
 
 

@@ -14,9 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.org.models import User
-from kehu.org.policy import policy_for
+from kehu.org.policy import FieldPolicy, policy_for
 from kehu.org.visibility import owners_in_reach
-from kehu.sales import services
+from kehu.sales import quotes, services
 from kehu.sales.listing import allowed_filters, allowed_sorts, list_deals, params_from_query
 from kehu.sales.models import Deal, Stage
 from kehu.sales.queries import may_edit_deals, visible_deals, writable_deals
@@ -163,7 +163,24 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
         "can_edit": can_edit and not deal.stage.is_final,
         "stages": _stage_choices([stage for stage in stages if stage.pk != deal.stage_id]),
         "move_errors": [],
+        "quotes": _quote_rows(policy, deal),
+        "can_quote": quotes.may_write_quotes(user, deal.customer),
     }
+
+
+def _quote_rows(policy: FieldPolicy, deal: Deal) -> list[dict[str, Any]]:
+    """Return the deal's quotes with their current totals, as the viewer may see them."""
+    rows = []
+    for quote in deal.quotes.order_by("-created_at"):
+        version = quote.versions.get(number=quote.current_version)
+        rows.append(
+            {
+                "quote": quote,
+                "title": version.title,
+                "total": shown_value(policy, FieldTarget.DEAL, "amount", version.total),
+            }
+        )
+    return rows
 
 
 def field_label(key: str) -> str:

@@ -1,0 +1,315 @@
+"""Every write to quotes: create, revise (a new version) and change the status.
+
+A quote belongs to a customer and optionally to one of its deals. A user who may change the
+customer's deals and set line prices may write its quotes (`check_quote_writer`). Money follows
+the deal field policy: line prices that of "deal_line.unit_price", and totals that of "deal.amount"
+(docs/decisions/0011-quotes.md). Each write records a timeline event and an audit entry.
+"""
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.audit import services as audit
+from kehu.audit.models import AuditAction
+from kehu.core import clock, money
+from kehu.customers.models import Customer
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import field_map
+from kehu.fields.values import parse_date, parse_decimal
+from kehu.org.models import User
+from kehu.org.policy import policy_for
+from kehu.sales import cleaning
+from kehu.sales.models import Deal, Product, Quote, QuoteLine, QuoteStatus, QuoteVersion
+from kehu.sales.queries import visible_deals, visible_products
+from kehu.sales.services import check_deal_creator
+from kehu.timeline import events
+
+NOTES_LIMIT = 5000
+MAX_LINES = 200
+# Status changes a quote allows; accepted and rejected are final.
+TRANSITIONS = {
+    QuoteStatus.DRAFT: (QuoteStatus.SENT,),
+    QuoteStatus.SENT: (QuoteStatus.ACCEPTED, QuoteStatus.REJECTED, QuoteStatus.DRAFT),
+}
+
+
+def _percent(raw: Any) -> Decimal:
+    value = parse_decimal(raw, places=2)
+    if value is None:
+        return Decimal("0.00")
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(_("“%(value)s” is not between 0 and 100.") % {"value": raw})
+    return value
+
+
+def _text(raw: Any, limit: int, *, required: bool = False) -> str:
+    text = "" if raw is None else str(raw).strip()
+    if required and not text:
+        raise ValueError(_("This field is required."))
+    if len(text) > limit:
+        raise ValueError(
+            _("Use at most %(limit)d characters; this has %(count)d.")
+            % {"limit": limit, "count": len(text)}
+        )
+    return text
+
+
+def clean_quote(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean a version's title, validity date and notes; errors are keyed by field."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    cleaners: dict[str, Callable[[Any], Any]] = {
+        "title": lambda raw: _text(raw, cleaning.NAME_LIMIT, required=True),
+        "valid_until": parse_date,
+        "notes": lambda raw: _text(raw, NOTES_LIMIT),
+    }
+    for key, raw in values.items():
+        cleaner = cleaners.get(key)
+        if cleaner is None:
+            errors[key] = [_("Unknown field “%(key)s”.") % {"key": key}]
+            continue
+        try:
+            cleaned[key] = cleaner(raw)
+        except ValueError as error:
+            errors[key] = [str(error)]
+    if "title" not in values:
+        errors.setdefault("title", [_("This field is required.")])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def clean_lines(actor: User, lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Clean quote lines; errors are keyed "lines.<n>.<field>", counting from 1.
+
+    A line names a product by its public id or gives a description, or both; without a
+    description it takes the product's name.
+    """
+    if not lines:
+        raise ValidationError({"lines": [_("Add at least one line.")]})
+    if len(lines) > MAX_LINES:
+        raise ValidationError(
+            {"lines": [_("A quote has at most %(count)d lines.") % {"count": MAX_LINES}]}
+        )
+    products = visible_products(actor)
+    cleaned: list[dict[str, Any]] = []
+    errors: dict[str, list[str]] = {}
+    for number, raw in enumerate(lines, start=1):
+        prefix = f"lines.{number}."
+        line: dict[str, Any] = {"position": number}
+        product: Product | None = None
+        product_id = raw.get("product")
+        if product_id:
+            if _is_uuid(product_id):
+                product = products.filter(public_id=str(product_id)).first()
+            if product is None:
+                errors[prefix + "product"] = [_("No product has this id.")]
+        line["product"] = product
+        steps = {
+            "description": lambda value: _text(value, cleaning.NAME_LIMIT),
+            "quantity": cleaning.quantity_value,
+            "unit_price": lambda value: cleaning.money_value(value, required=True),
+            "discount_percent": _percent,
+            "tax_percent": _percent,
+        }
+        for key, step in steps.items():
+            try:
+                line[key] = step(raw.get(key))
+            except ValueError as error:
+                errors[prefix + key] = [str(error)]
+        unknown = set(raw) - set(steps) - {"product"}
+        for key in sorted(unknown):
+            errors[prefix + key] = [_("Unknown field “%(key)s”.") % {"key": key}]
+        if not line.get("description"):
+            if product is not None:
+                line["description"] = product.name
+            elif prefix + "product" not in errors:
+                errors[prefix + "description"] = [_("Name a product or describe the line.")]
+        cleaned.append(line)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def check_quote_writer(actor: User, customer: Customer) -> None:
+    """Raise PermissionDenied unless `actor` may write `customer`'s quotes.
+
+    That needs the right to change the customer's deals and to set line prices, because a quote
+    consists of priced lines. The forms call this before they show anything.
+    """
+    check_deal_creator(actor, customer)
+    spec = field_map(FieldTarget.DEAL_LINE)["unit_price"]
+    if not policy_for(actor).can_write(FieldTarget.DEAL_LINE, spec):
+        raise PermissionDenied(_("Your role may not set prices, so it may not write quotes."))
+
+
+def _add_version(
+    quote: Quote, number: int, actor: User, values: dict[str, Any], lines: list[dict[str, Any]]
+) -> QuoteVersion:
+    amounts = [
+        money.quote_line(
+            line["quantity"], line["unit_price"], line["discount_percent"], line["tax_percent"]
+        )
+        for line in lines
+    ]
+    version = QuoteVersion.objects.create(
+        quote=quote,
+        number=number,
+        title=values["title"],
+        valid_until=values.get("valid_until"),
+        notes=values.get("notes", ""),
+        subtotal=money.total([a.subtotal for a in amounts]),
+        discount=money.total([a.discount for a in amounts]),
+        tax=money.total([a.tax for a in amounts]),
+        total=money.total([a.total for a in amounts]),
+        author=actor,
+        created_at=clock.now(),
+    )
+    QuoteLine.objects.bulk_create(QuoteLine(version=version, **line) for line in lines)
+    return version
+
+
+def _event_data(quote: Quote, version: QuoteVersion, **values: Any) -> dict[str, Any]:
+    return {
+        "quote": str(quote.public_id),
+        "number": quote.number,
+        "version": version.number,
+        "amount": str(version.total),
+        **values,
+    }
+
+
+def create_quote(
+    actor: User,
+    customer: Customer,
+    values: Mapping[str, Any],
+    lines: Sequence[Mapping[str, Any]],
+    *,
+    deal: Deal | None = None,
+) -> Quote:
+    """Create a draft quote for a customer, optionally for one of its deals, as version 1."""
+    check_quote_writer(actor, customer)
+    if deal is not None and (
+        deal.customer_id != customer.pk or not visible_deals(actor).filter(pk=deal.pk).exists()
+    ):
+        raise ValidationError({"deal": [_("The deal must be one of this customer's deals.")]})
+    cleaned = clean_quote(values)
+    cleaned_lines = clean_lines(actor, lines)
+
+    now = clock.now()
+    with transaction.atomic():
+        public_id = uuid.uuid4()
+        quote = Quote.objects.create(
+            public_id=public_id,
+            number=public_id.hex,
+            customer=customer,
+            deal=deal,
+            creator=actor,
+            created_at=now,
+            updated_at=now,
+        )
+        quote.number = f"BJ{now.year}{quote.pk:06d}"
+        quote.save(update_fields=["number"])
+        version = _add_version(quote, 1, actor, cleaned, cleaned_lines)
+        events.quote_created(customer.pk, actor, _event_data(quote, version)).save()
+        audit.record(
+            actor,
+            AuditAction.QUOTE_CREATED,
+            "quote",
+            quote.public_id,
+            {"customer": str(customer.public_id), "total": str(version.total)},
+        )
+    return quote
+
+
+def _lock(actor: User, quote: Quote) -> Quote:
+    check_quote_writer(actor, quote.customer)
+    locked = Quote.objects.select_for_update().get(pk=quote.pk)
+    if locked.is_final:
+        raise ValidationError(
+            {"status": [_("This quote is accepted or rejected and can no longer change.")]}
+        )
+    return locked
+
+
+def revise_quote(
+    actor: User, quote: Quote, values: Mapping[str, Any], lines: Sequence[Mapping[str, Any]]
+) -> Quote:
+    """Add a new version with these values and lines; the quote goes back to draft."""
+    check_quote_writer(actor, quote.customer)
+    cleaned = clean_quote(values)
+    cleaned_lines = clean_lines(actor, lines)
+    with transaction.atomic():
+        locked = _lock(actor, quote)
+        locked.current_version += 1
+        locked.status = QuoteStatus.DRAFT
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["current_version", "status", "updated_at"])
+        version = _add_version(locked, locked.current_version, actor, cleaned, cleaned_lines)
+        events.quote_revised(locked.customer_id, actor, _event_data(locked, version)).save()
+        audit.record(
+            actor,
+            AuditAction.QUOTE_REVISED,
+            "quote",
+            locked.public_id,
+            {"version": version.number, "total": str(version.total)},
+        )
+    return locked
+
+
+def set_quote_status(actor: User, quote: Quote, status: str) -> Quote:
+    """Move a quote to `status`: draft to sent, sent to accepted, rejected or back to draft."""
+    with transaction.atomic():
+        locked = _lock(actor, quote)
+        allowed = TRANSITIONS.get(QuoteStatus(locked.status), ())
+        if status not in allowed:
+            label = QuoteStatus(status).label if status in QuoteStatus.values else status
+            raise ValidationError(
+                {
+                    "status": [
+                        _("A quote cannot go from “%(old)s” to “%(new)s”.")
+                        % {"old": locked.get_status_display(), "new": label}
+                    ]
+                }
+            )
+        old = locked.status
+        locked.status = status
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["status", "updated_at"])
+        version = locked.versions.get(number=locked.current_version)
+        data = _event_data(locked, version, status=status, previous=old)
+        events.quote_status_changed(locked.customer_id, actor, data).save()
+        audit.record(
+            actor,
+            AuditAction.QUOTE_STATUS_CHANGED,
+            "quote",
+            locked.public_id,
+            {"from": old, "to": status},
+        )
+    return locked
+
+
+def current_version(quote: Quote) -> QuoteVersion:
+    return quote.versions.get(number=quote.current_version)
+
+
+def may_write_quotes(actor: User, customer: Customer) -> bool:
+    try:
+        check_quote_writer(actor, customer)
+    except PermissionDenied:
+        return False
+    return True
