@@ -8,7 +8,16 @@ from ninja.errors import ValidationError, ValidationErrorContext
 from kehu.api import errors
 from kehu.api.auth import SessionAuth, TokenAuth
 from kehu.api.docs import KehuDocs
-from kehu.api.routers import contacts, customers, deals, fields, products, shares, timeline
+from kehu.api.routers import (
+    contacts,
+    customers,
+    deals,
+    fields,
+    products,
+    quotes,
+    shares,
+    timeline,
+)
 
 
 class KehuAPI(NinjaAPI):
@@ -58,3 +67,4 @@ api.add_router("", fields.router)
 api.add_router("", shares.router)
 api.add_router("", deals.router)
 api.add_router("", products.router)
+api.add_router("", quotes.router)

@@ -12,7 +12,7 @@ from pydantic import MISSING
 from kehu.api import schemas_sales as schemas
 from kehu.api.present import Viewer, user_ref
 from kehu.fields.models import FieldTarget
-from kehu.sales.models import Deal, DealLine, Product
+from kehu.sales.models import Deal, DealLine, Product, Quote, QuoteLine, QuoteVersion
 
 
 def _text(value: Any) -> Any:
@@ -90,4 +90,67 @@ def deal(viewer: Viewer, record: Deal) -> schemas.DealOut:
         version=record.version,
         lines=[_line(viewer, line) for line in record.lines.all()],
         **values,
+    )
+
+
+def _quote_line(viewer: Viewer, line: QuoteLine) -> schemas.QuoteLineOut:
+    amounts = line.amounts
+    money = {
+        key: viewer.shown(FieldTarget.DEAL_LINE, "unit_price", str(value))
+        for key, value in (
+            ("unit_price", line.unit_price),
+            ("subtotal", amounts.subtotal),
+            ("discount", amounts.discount),
+            ("tax", amounts.tax),
+            ("total", amounts.total),
+        )
+    }
+    product = line.product
+    return schemas.QuoteLineOut(
+        product=schemas.ProductRef(id=product.public_id, code=product.code, name=product.name)
+        if product
+        else None,
+        description=line.description,
+        quantity=str(line.quantity.normalize()),
+        discount_percent=str(line.discount_percent),
+        tax_percent=str(line.tax_percent),
+        **money,
+    )
+
+
+def _quote_version(viewer: Viewer, version: QuoteVersion) -> schemas.QuoteVersionOut:
+    totals = {
+        key: viewer.shown(FieldTarget.DEAL, "amount", str(value))
+        for key, value in (
+            ("subtotal", version.subtotal),
+            ("discount", version.discount),
+            ("tax", version.tax),
+            ("total", version.total),
+        )
+    }
+    return schemas.QuoteVersionOut(
+        number=version.number,
+        title=version.title,
+        valid_until=version.valid_until,
+        notes=version.notes,
+        created_at=version.created_at,
+        lines=[_quote_line(viewer, line) for line in version.lines.all()],
+        **totals,
+    )
+
+
+def quote(viewer: Viewer, record: Quote) -> schemas.QuoteOut:
+    """Return a quote with every version; callers prefetch versions__lines__product."""
+    customer_values = _governed(viewer, FieldTarget.CUSTOMER, {"name": record.customer.name})
+    return schemas.QuoteOut(
+        id=record.public_id,
+        number=record.number,
+        customer=schemas.CustomerRef(id=record.customer.public_id, **customer_values),
+        deal=record.deal.public_id if record.deal else None,
+        status=record.status,
+        current_version=record.current_version,
+        creator=user_ref(record.creator),
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        versions=[_quote_version(viewer, version) for version in record.versions.all()],
     )

@@ -128,3 +128,71 @@ class StageMoveIn(InputSchema):
     stage: uuid.UUID
     lost_reason: str = Field("", description="Required when the stage is a lost one.")
     expected_version: int | None = None
+
+
+class QuoteLineOut(Schema):
+    product: ProductRef | None
+    description: str
+    quantity: str
+    unit_price: str | MISSING = policy_field(MONEY_TEXT + " As the deal line unit price.")
+    discount_percent: str
+    tax_percent: str
+    subtotal: str | MISSING = policy_field("Quantity x unit price; as the unit price.")
+    discount: str | MISSING = policy_field("As the unit price.")
+    tax: str | MISSING = policy_field("As the unit price.")
+    total: str | MISSING = policy_field("As the unit price.")
+
+
+class QuoteVersionOut(Schema):
+    number: int
+    title: str
+    valid_until: dt.date | None
+    notes: str
+    subtotal: str | MISSING = policy_field(MONEY_TEXT + " As the deal amount.")
+    discount: str | MISSING = policy_field("As the deal amount.")
+    tax: str | MISSING = policy_field("As the deal amount.")
+    total: str | MISSING = policy_field("As the deal amount.")
+    created_at: dt.datetime
+    lines: list[QuoteLineOut]
+
+
+class QuoteOut(Schema):
+    id: uuid.UUID
+    number: str
+    customer: CustomerRef
+    deal: uuid.UUID | None
+    status: str = Field(description="draft, sent, accepted or rejected; the last two are final.")
+    current_version: int
+    creator: UserRef | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    versions: list[QuoteVersionOut] = Field(description="Every version, the first one first.")
+
+
+class QuoteLineIn(InputSchema):
+    product: uuid.UUID | None = None
+    description: str | None = Field(None, description="Default: the product's name.")
+    quantity: str
+    unit_price: str = Field(description=MONEY_TEXT)
+    discount_percent: str | None = Field(None, description="Percent, 0-100, two places.")
+    tax_percent: str | None = Field(None, description="Percent, 0-100, two places.")
+
+
+class QuoteIn(InputSchema):
+    customer: uuid.UUID
+    deal: uuid.UUID | None = Field(None, description="One of the customer's deals.")
+    title: str
+    valid_until: str | None = None
+    notes: str | None = None
+    lines: list[QuoteLineIn]
+
+
+class QuoteRevisionIn(InputSchema):
+    title: str
+    valid_until: str | None = None
+    notes: str | None = None
+    lines: list[QuoteLineIn]
+
+
+class QuoteStatusIn(InputSchema):
+    status: str = Field(description="sent, accepted, rejected or draft.")

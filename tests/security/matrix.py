@@ -104,6 +104,7 @@ _RECORD_IDS = {
     "product": "product",
     "product_id": "product",
     "quote": "quote",
+    "quote_id": "quote",
 }
 
 

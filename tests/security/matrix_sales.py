@@ -23,6 +23,7 @@ BOSS_ONLY_POST = expect("302", "403", "403", "403", "302")
 V1 = "api/v1/"
 DEAL = V1 + "deals/<deal_id>"
 PRODUCT = V1 + "products/<product_id>"
+QUOTE = V1 + "quotes/<quote_id>"
 API_READ = expect("200", "200/404", "200/404", "200/404", "401")
 API_EDIT = expect("200", "200/404", "200/404", "403/404", "401")
 
@@ -77,6 +78,18 @@ def _quote_form(world: World, role: str, records: Records) -> dict[str, Any]:
         "unit_price_1": "400",
         "tax_percent_1": "13",
     }
+
+
+def _api_quote_lines() -> list[dict[str, str]]:
+    return [{"description": "球阀", "quantity": "3", "unit_price": "400", "tax_percent": "13"}]
+
+
+def _api_new_quote(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"customer": records.customer, "title": "接口报价", "lines": _api_quote_lines()}
+
+
+def _api_revision(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"title": "接口报价（修订）", "lines": _api_quote_lines()}
 
 
 def _constant(values: dict[str, Any]) -> Any:
@@ -294,6 +307,42 @@ SALES_API_ENTRIES = [
         "POST",
         API_EDIT,
         data=_second_stage,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        V1 + "customers/<customer_id>/quotes",
+        "api-v1:customer_quotes",
+        "GET",
+        API_READ,
+        shows="deal",
+        reader="200",
+    ),
+    Entry(
+        V1 + "quotes",
+        "api-v1:create_quote",
+        "POST",
+        expect("201", "201/404", "201/404", "403/403", "401"),
+        data=_api_new_quote,
+        writes=True,
+        reader="403",
+    ),
+    Entry(QUOTE, "api-v1:quote_detail", "GET", API_READ, shows="deal", reader="200"),
+    Entry(
+        QUOTE + "/versions",
+        "api-v1:revise_quote",
+        "POST",
+        expect("201", "201/404", "201/404", "403/404", "401"),
+        data=_api_revision,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        QUOTE + "/status",
+        "api-v1:quote_status",
+        "POST",
+        API_EDIT,
+        data=_constant({"status": "sent"}),
         writes=True,
         reader="403",
     ),
