@@ -17,6 +17,7 @@ The index mixes the values of every searchable field. For a user whose role hide
 values that user may read whole.
 """
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -111,7 +112,8 @@ def index_values(
     for contact_name, mobile, phone, email, wechat in contacts:
         if contact_name:
             values.append(_clean(contact_name))
-            full, initials = pinyin_forms(contact_name)
+            # An import names a contact after its company when the row has no contact name.
+            full, initials = pinyin_forms(without_legal_form(contact_name))
             values.extend(v for v in (full, initials) if v)
         for number in (mobile, phone_digits(phone)):
             if number:
@@ -181,8 +183,12 @@ def write_index(
 
 
 def query_terms(query: str) -> list[str]:
-    """Split a query into normalised terms; a phone typed with spaces or dashes becomes digits."""
-    text = _clean(query)
+    """Split a query into normalised terms; a phone typed with spaces or dashes becomes digits.
+
+    Control characters such as NUL become spaces: no indexed value contains one, and FTS5
+    rejects a NUL inside a query string.
+    """
+    text = _clean("".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in query))
     digits = phone_digits(text)
     if len(digits) >= TRIGRAM and not any(ch.isalpha() for ch in text):
         return [digits]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from kehu.org.escalation import check_role_grant
 from kehu.org.models import Capability, Role, User
+from kehu.org.visibility import reaches_owner
 
 
 def can_manage_users(user: User) -> bool:
@@ -33,6 +34,19 @@ def require_not_above(actor: User, user: User) -> None:
             _("The role of %(user)s holds more than yours, so you cannot change this user.")
             % {"user": user}
         ) from None
+
+
+def require_user_in_reach(actor: User, user: User) -> None:
+    """Raise PermissionDenied unless `user` is the actor or inside the actor's role reach.
+
+    Setting a password or deactivating an account outside the reach would let a user manager of
+    one department sign in as, or lock out, people whose customers they may not see.
+    """
+    if user.pk == actor.pk or reaches_owner(actor, user):
+        return
+    raise PermissionDenied(
+        _("%(user)s is outside your reach, so you cannot change this user.") % {"user": user}
+    )
 
 
 def user_manager_count() -> int:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from kehu.audit.models import AuditAction
 from kehu.audit.services import record
-from kehu.org.guards import require_manage_users, require_not_above
+from kehu.org.guards import require_manage_users, require_not_above, require_user_in_reach
 from kehu.org.models import User
 from kehu.org.services import end_sessions
 from kehu.org.signals import password_set_by_manager
@@ -101,3 +101,4 @@ def check_password_setter(actor: User, user: User) -> None:
             _("Change your own password on the password page, with your current password.")
         )
     require_not_above(actor, user)
+    require_user_in_reach(actor, user)

@@ -31,6 +31,7 @@ from kehu.org.guards import (
     lock_user_managers,
     require_manage_users,
     require_not_above,
+    require_user_in_reach,
 )
 from kehu.org.models import Capability, DataScope, Department, FieldAccess, Role, User
 from kehu.org.signals import user_deactivated
@@ -290,6 +291,7 @@ def deactivate_user(actor: User, user: User) -> User:
     require_not_above(actor, user)
     if user.pk == actor.pk:
         raise PermissionDenied(_("You cannot deactivate your own account."))
+    require_user_in_reach(actor, user)
 
     with transaction.atomic():
         managers_before = lock_user_managers(actor)
@@ -320,6 +322,7 @@ def reactivate_user(actor: User, user: User) -> User:
     """
     require_manage_users(actor)
     require_not_above(actor, user)
+    require_user_in_reach(actor, user)
     if user.role is not None:
         check_role_grant(actor, None, user.role)
 

@@ -120,6 +120,23 @@ def test_short_queries_match_value_starts_only(personas: Personas) -> None:
         assert list(search(scope, query).order_by("pk")) == customers, query
 
 
+def test_control_characters_in_query_are_spaces(personas: Personas) -> None:
+    """FTS5 rejects a NUL in a query; it and other control characters split terms instead."""
+    customer = _create(personas)
+    scope = visible_customers(personas.rep)
+
+    expected = {
+        "\x00": [customer],
+        "王芳\x00": [customer],
+        "\x00hzxx": [customer],
+        "杭州\x00星星科": [customer],
+        "王\x00芳": [],
+        "a\x00b": [],
+    }
+    for query, customers in expected.items():
+        assert list(search(scope, query)) == customers, repr(query)
+
+
 def test_pinyin_leaves_out_the_legal_form(personas: Personas) -> None:
     customer = _create(personas, "杭州星星科技股份有限公司")
     scope = visible_customers(personas.rep)
@@ -128,6 +145,11 @@ def test_pinyin_leaves_out_the_legal_form(personas: Personas) -> None:
         assert list(search(scope, query)) == [customer], query
     for query in ("youxiangongsi", "gufen", "hzxxkjgf"):
         assert list(search(scope, query)) == [], query
+    named_after_company = services.create_customer(
+        personas.rep, {"name": "宁波月亮贸易有限公司"}, [{"name": "宁波月亮贸易有限公司"}]
+    )
+    assert list(search(scope, "yxgs")) == []
+    assert list(search(scope, "nbyl")) == [named_after_company]
 
 
 def test_search_fragment_with_wildcard_characters_matches_literally(personas: Personas) -> None:

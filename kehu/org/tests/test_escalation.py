@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
-from kehu.org import services
+from kehu.org import passwords, services
 from kehu.org.models import Capability, DataScope, Department, FieldAccess, Preset, Role, User
 from kehu.org.presets import preset_role
 from kehu.org.services import RoleValues
@@ -365,3 +365,29 @@ def test_company_wide_boss_moves_freely(personas: Personas) -> None:
 
     south.refresh_from_db()
     assert south.parent == east
+
+
+def test_department_admin_cannot_take_over_other_departments(personas: Personas) -> None:
+    """A user manager of one department sets passwords and deactivates only inside its reach."""
+    manager_capabilities = (
+        tuple(personas.manager.role.capabilities) if personas.manager.role else ()
+    )
+    admin = _admin(
+        personas,
+        scope=DataScope.DEPARTMENT_TREE,
+        capabilities=(*manager_capabilities, C.MANAGE_USERS),
+        field_policy=dict(personas.manager.role.field_policy) if personas.manager.role else {},
+    )
+
+    with pytest.raises(PermissionDenied):
+        passwords.set_user_password(admin, personas.other_rep, "Kehu-2026-strong")
+    with pytest.raises(PermissionDenied):
+        services.deactivate_user(admin, personas.other_rep)
+    passwords.set_user_password(admin, personas.rep, "Kehu-2026-strong")
+    services.deactivate_user(admin, personas.rep2)
+
+    personas.other_rep.refresh_from_db()
+    assert personas.other_rep.check_password("test-pass-123")
+    assert personas.other_rep.is_active
+    assert User.objects.get(pk=personas.rep.pk).check_password("Kehu-2026-strong")
+    assert not User.objects.get(pk=personas.rep2.pk).is_active
