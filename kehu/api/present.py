@@ -22,7 +22,7 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, field_map
 from kehu.org.models import FieldAccess, User
 from kehu.org.policy import FieldPolicy, masked, policy_for
-from kehu.timeline.events import CREATION_KINDS
+from kehu.timeline.events import CREATION_TIMES
 from kehu.timeline.models import Event, EventKind, FollowUp
 from kehu.timeline.queries import TimelineEntry
 
@@ -310,8 +310,9 @@ def event(viewer: Viewer, record: Event) -> schemas.EventOut | None:
     if data is None:
         return None
     occurred_at: Any = record.occurred_at
-    if record.kind in CREATION_KINDS:
-        occurred_at = viewer.shown(FieldTarget.CUSTOMER, "created_at", occurred_at)
+    governing = CREATION_TIMES.get(EventKind(record.kind))
+    if governing is not None:
+        occurred_at = viewer.shown(*governing, occurred_at)
         if occurred_at is MISSING:
             return None
     return schemas.EventOut(

@@ -86,7 +86,7 @@ def deal(viewer: Viewer, record: Deal) -> schemas.DealOut:
         id=record.public_id,
         customer=schemas.CustomerRef(id=record.customer.public_id, **customer_values),
         creator=user_ref(record.creator),
-        updated_at=record.updated_at,
+        updated_at=viewer.shown(FieldTarget.DEAL, "created_at", record.updated_at),
         version=record.version,
         lines=[_line(viewer, line) for line in record.lines.all()],
         **values,

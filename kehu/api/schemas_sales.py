@@ -85,7 +85,9 @@ class DealOut(Schema):
     owner: UserRef | str | MISSING = policy_field()
     creator: UserRef | None
     created_at: dt.datetime | str | MISSING = policy_field()
-    updated_at: dt.datetime
+    updated_at: dt.datetime | str | MISSING = policy_field(
+        "Equal to created_at until the first change, so shown as created_at is."
+    )
     closed_at: dt.datetime | str | MISSING | None = policy_field()
     version: int
     lines: list[DealLineOut]

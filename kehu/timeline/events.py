@@ -11,9 +11,14 @@ from kehu.core import clock
 from kehu.org.models import User
 from kehu.timeline.models import Event, EventKind
 
-# Events whose time is the customer's creation time (unless an import kept the file's), so their
-# time follows the field policy of customer.created_at on every channel.
-CREATION_KINDS = frozenset({EventKind.CREATED, EventKind.IMPORTED})
+# Events whose time is a record's creation time, by the (field target, key) whose field policy
+# their time follows on every channel: a customer created or imported (unless the import kept
+# the file's time), a deal created.
+CREATION_TIMES = {
+    EventKind.CREATED: ("customer", "created_at"),
+    EventKind.IMPORTED: ("customer", "created_at"),
+    EventKind.DEAL_CREATED: ("deal", "created_at"),
+}
 
 
 def _event(

@@ -19,6 +19,7 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.org.models import Capability, DataScope, FieldAccess, Role, User
 from kehu.org.policy import masked_text
+from kehu.sales import services as sales_services
 
 
 @pytest.fixture
@@ -103,3 +104,33 @@ def test_page_hides_or_masks_creation_time(
     assert f'<span class="masked">{masked}</span>' in pages[FieldAccess.MASKED]
     assert event_time not in pages[FieldAccess.MASKED]
     assert event_time in pages[FieldAccess.READ_ONLY]
+
+
+def test_deal_creation_time_follows_its_policy(
+    personas: Personas, call_as: Callable[..., Caller], customer: Customer
+) -> None:
+    role = Role.objects.create(
+        name="商机只读",
+        data_scope=DataScope.COMPANY,
+        capabilities=[Capability.FOLLOW_UP],
+        field_policy={"deal.created_at": FieldAccess.HIDDEN},
+    )
+    user = User.objects.create_user(
+        username="deal_reader",
+        password="test-pass-123",
+        role=role,
+        department=personas.boss.department,
+    )
+    deal = sales_services.create_deal(personas.rep, customer, {"name": "阀门改造"})
+    caller = call_as(user)
+    created_time = timezone.localtime(deal.created_at).strftime("%Y-%m-%d %H:%M")
+
+    body = caller.get(f"/deals/{deal.public_id}").body
+    client = Client()
+    client.force_login(user)
+    deal_page = client.get(deal.get_absolute_url()).text
+
+    assert "updated_at" not in body
+    assert _event_kinds(caller, customer) == ["created"]
+    assert _event_kinds(call_as(personas.rep), customer) == ["deal_created", "created"]
+    assert created_time not in deal_page.split('id="history"')[1]

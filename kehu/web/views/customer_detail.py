@@ -24,8 +24,8 @@ from kehu.org.models import Capability, FieldAccess, User
 from kehu.org.policy import FieldPolicy, masked_text, policy_for
 from kehu.org.visibility import can_edit_customers
 from kehu.sales.queries import may_edit_deals, visible_deals
-from kehu.timeline.events import CREATION_KINDS
-from kehu.timeline.models import FollowUpKind, FollowUpRevision
+from kehu.timeline.events import CREATION_TIMES
+from kehu.timeline.models import EventKind, FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
 from kehu.timeline.services import can_edit_follow_up
 from kehu.web.deal_display import deal_rows, shown_value
@@ -252,22 +252,22 @@ def entry_context(
                 }
             )
         elif entry.event is not None:
-            time_access: str = FieldAccess.READ_ONLY
-            if entry.event.kind in CREATION_KINDS:
-                time_access = policy.access(FieldTarget.CUSTOMER, customer_specs["created_at"])
-            if time_access == FieldAccess.HIDDEN:
-                continue
+            masked_time = ""
+            governing = CREATION_TIMES.get(EventKind(entry.event.kind))
+            if governing is not None:
+                time_spec = field_map(governing[0])[governing[1]]
+                time_access = policy.access(governing[0], time_spec)
+                if time_access == FieldAccess.HIDDEN:
+                    continue
+                if time_access == FieldAccess.MASKED:
+                    masked_time = masked_text(time_spec, entry.at)
             text = describe_event(entry.event, policy, customer_specs, contact_specs)
             if text is not None:
                 result.append(
                     {
                         "event": entry.event,
                         "at": entry.at,
-                        "masked_time": (
-                            masked_text(customer_specs["created_at"], entry.at)
-                            if time_access == FieldAccess.MASKED
-                            else ""
-                        ),
+                        "masked_time": masked_time,
                         "text": text,
                     }
                 )

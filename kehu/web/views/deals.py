@@ -153,7 +153,11 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
         is not None,
         "history": [
             {
-                "when": format_datetime(change.occurred_at),
+                # The first move is the deal's creation, so its time is the deal's created_at.
+                "when": format_datetime(change.occurred_at)
+                if change.from_stage
+                else shown_value(policy, target, "created_at", format_datetime(change.occurred_at))
+                or "",
                 "from": change.from_stage.name if change.from_stage else "",
                 "to": change.to_stage.name,
                 "actor": str(change.actor) if change.actor else "",
