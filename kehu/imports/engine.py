@@ -161,13 +161,13 @@ class Run:
                 outcome.skipped += 1
             elif row_result.outcome == bulk.CONTACT_ADDED:
                 outcome.contact_rows += 1
-            if row_result.warnings:
+            for message in row_result.warnings:
                 # Warnings are about duplicates, so they point at the cell that matched.
-                title, value = self._cell_for(row_result.row, row_result.warning_field)
-                for message in row_result.warnings:
-                    outcome.problems.append(
-                        Problem(row_result.row, title, value, message, is_warning=True)
-                    )
+                field = row_result.warning_fields.get(message, "name")
+                title, value = self._cell_for(row_result.row, field)
+                outcome.problems.append(
+                    Problem(row_result.row, title, value, message, is_warning=True)
+                )
         if self.job.kind == ImportKind.CONTACTS:
             # A contacts import creates contacts: they are its "created" count.
             outcome.created = outcome.contact_rows

@@ -97,8 +97,9 @@ class RowResult:
     # (field key, message); contact fields are keyed "contact.<key>".
     errors: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
-    # The field key of the cell the warnings are about: the value that matched a duplicate.
-    warning_field: str = "name"
+    # The field key of the cell each warning is about, the value that matched a duplicate;
+    # a warning missing here is about the name.
+    warning_fields: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

@@ -204,7 +204,7 @@ def _decide(
                 SKIPPED,
                 customer_id=exact[0].customer_id,
                 warnings=messages,
-                warning_field=exact[0].field,
+                warning_fields={match.message(): match.field for match in reversed(exact)},
             )
         targets = sorted({m.customer_id for m in exact})
         if len(targets) > 1:

@@ -521,3 +521,19 @@ def test_duplicate_warning_points_at_matched_cell(personas: Personas, tmp_path: 
             "A customer with the same mobile number already exists (owner: 李销售).",
         )
     ]
+
+
+def test_each_duplicate_warning_points_at_its_cell(personas: Personas, tmp_path: Path) -> None:
+    customer_services.create_customer(personas.rep, {"name": "杭州星星科技有限公司"})
+    customer_services.create_customer(
+        personas.rep, {"name": "宁波月亮贸易有限公司"}, [{"name": "王芳", "mobile": "13812345678"}]
+    )
+    rows = [["客户名称", "联系人", "手机"], ["杭州星星科技有限公司", "王芳", "13812345678"]]
+    path = write_xlsx(tmp_path / "two.xlsx", rows)
+
+    job = run(personas.rep, path)
+
+    assert [(column, message[:30]) for _r, column, _v, message in problems(job, warnings=True)] == [
+        ("客户名称", "A customer with the same compa"),
+        ("手机", "A customer with the same mobil"),
+    ]
