@@ -1,30 +1,12 @@
 """The deal and product endpoints: the same services as the pages, errors as 403/404/422."""
 
-import json
 import uuid
-from typing import Any
 
-from django.test import Client
-
-from kehu.api import services as api_services
 from kehu.api.main import api
 from kehu.conftest import Personas
-from kehu.org.models import User
 from kehu.sales.models import Deal
 from kehu.sales.stages import default_pipeline
-from kehu.sales.tests.conftest import Shop
-
-
-def _call(user: User, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    token = api_services.issue_token(None, user, "tests")[1]
-    response = Client().generic(
-        method,
-        "/api/v1" + path,
-        "" if body is None else json.dumps(body),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-hans"},
-    )
-    return response.status_code, json.loads(response.content)
+from kehu.sales.tests.conftest import Shop, call_api
 
 
 def _stage_id(name: str) -> str:
@@ -32,7 +14,7 @@ def _stage_id(name: str) -> str:
 
 
 def test_create_move_and_win(personas: Personas, shop: Shop) -> None:
-    status, created = _call(
+    status, created = call_api(
         personas.rep,
         "POST",
         "/deals",
@@ -41,7 +23,7 @@ def test_create_move_and_win(personas: Personas, shop: Shop) -> None:
     assert status == 422
     assert list(created["errors"]) == ["amount"]
 
-    status, created = _call(
+    status, created = call_api(
         personas.rep,
         "POST",
         "/deals",
@@ -52,7 +34,7 @@ def test_create_move_and_win(personas: Personas, shop: Shop) -> None:
     assert created["stage"]["name"] == "初步接触"
 
     path = f"/deals/{created['id']}"
-    status, lines = _call(
+    status, lines = call_api(
         personas.rep,
         "PUT",
         path + "/lines",
@@ -62,22 +44,24 @@ def test_create_move_and_win(personas: Personas, shop: Shop) -> None:
     assert lines["amount"] == "180.75"
     assert lines["lines"][0]["total"] == "180.75"
 
-    status, won = _call(personas.rep, "POST", path + "/stage", {"stage": _stage_id("赢单")})
+    status, won = call_api(personas.rep, "POST", path + "/stage", {"stage": _stage_id("赢单")})
     assert status == 200
     assert won["stage"]["kind"] == "won"
     assert won["closed_at"] is not None
 
-    status, again = _call(personas.rep, "POST", path + "/stage", {"stage": _stage_id("谈判审批")})
+    status, again = call_api(
+        personas.rep, "POST", path + "/stage", {"stage": _stage_id("谈判审批")}
+    )
     assert status == 422
     assert list(again["errors"]) == ["stage"]
 
 
 def test_lost_without_reason_is_422(personas: Personas, shop: Shop) -> None:
-    status, created = _call(
+    status, created = call_api(
         personas.rep, "POST", "/deals", {"customer": str(shop.customer.public_id), "name": "丢单"}
     )
 
-    status, refused = _call(
+    status, refused = call_api(
         personas.rep, "POST", f"/deals/{created['id']}/stage", {"stage": _stage_id("输单")}
     )
 
@@ -87,13 +71,13 @@ def test_lost_without_reason_is_422(personas: Personas, shop: Shop) -> None:
 
 
 def test_outside_customer_is_404(personas: Personas, shop: Shop) -> None:
-    outside, _body = _call(
+    outside, _body = call_api(
         personas.rep,
         "POST",
         "/deals",
         {"customer": str(shop.other_customer.public_id), "name": "越权"},
     )
-    missing, _body = _call(
+    missing, _body = call_api(
         personas.rep, "POST", "/deals", {"customer": str(uuid.uuid4()), "name": "越权"}
     )
 
@@ -102,7 +86,7 @@ def test_outside_customer_is_404(personas: Personas, shop: Shop) -> None:
 
 
 def test_agent_cannot_create(personas: Personas, shop: Shop) -> None:
-    status, _body = _call(
+    status, _body = call_api(
         personas.agent, "POST", "/deals", {"customer": str(shop.customer.public_id), "name": "代理"}
     )
 

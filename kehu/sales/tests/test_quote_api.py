@@ -1,28 +1,8 @@
 """The quote endpoints: the same services as the pages, exact money text, errors by line."""
 
-import json
-from typing import Any
-
-from django.test import Client
-
-from kehu.api import services as api_services
 from kehu.conftest import Personas
-from kehu.org.models import User
 from kehu.sales.models import Quote
-from kehu.sales.tests.conftest import Shop
-
-
-def _call(user: User, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    token = api_services.issue_token(None, user, "tests")[1]
-    response = Client().generic(
-        method,
-        "/api/v1" + path,
-        "" if body is None else json.dumps(body),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token}", "Accept-Language": "zh-hans"},
-    )
-    return response.status_code, json.loads(response.content)
-
+from kehu.sales.tests.conftest import Shop, call_api
 
 LINES = [
     {
@@ -36,18 +16,18 @@ LINES = [
 
 
 def test_create_revise_and_send(personas: Personas, shop: Shop) -> None:
-    status, created = _call(
+    status, created = call_api(
         personas.rep,
         "POST",
         "/quotes",
         {"customer": str(shop.customer.public_id), "title": "接口报价", "lines": LINES},
     )
     path = f"/quotes/{created['id']}"
-    revised_status, revised = _call(
+    revised_status, revised = call_api(
         personas.rep, "POST", path + "/versions", {"title": "第二版", "lines": LINES * 2}
     )
-    sent_status, sent = _call(personas.rep, "POST", path + "/status", {"status": "sent"})
-    _listed_status, listed = _call(
+    sent_status, sent = call_api(personas.rep, "POST", path + "/status", {"status": "sent"})
+    _listed_status, listed = call_api(
         personas.rep, "GET", f"/customers/{shop.customer.public_id}/quotes"
     )
 
@@ -71,7 +51,7 @@ def test_create_revise_and_send(personas: Personas, shop: Shop) -> None:
 def test_errors_name_the_line(personas: Personas, shop: Shop) -> None:
     bad = [LINES[0], {"description": "闸阀", "quantity": "1", "unit_price": "1.234"}]
 
-    status, body = _call(
+    status, body = call_api(
         personas.rep,
         "POST",
         "/quotes",
@@ -84,18 +64,18 @@ def test_errors_name_the_line(personas: Personas, shop: Shop) -> None:
 
 
 def test_agent_reads_without_money_and_cannot_write(personas: Personas, shop: Shop) -> None:
-    _status, created = _call(
+    _status, created = call_api(
         personas.rep,
         "POST",
         "/quotes",
         {"customer": str(shop.customer.public_id), "title": "接口报价", "lines": LINES},
     )
 
-    status, body = _call(personas.agent, "GET", f"/quotes/{created['id']}")
-    write_status, _body = _call(
+    status, body = call_api(personas.agent, "GET", f"/quotes/{created['id']}")
+    write_status, _body = call_api(
         personas.agent, "POST", f"/quotes/{created['id']}/status", {"status": "sent"}
     )
-    other_status, _other = _call(personas.other_rep, "GET", f"/quotes/{created['id']}")
+    other_status, _other = call_api(personas.other_rep, "GET", f"/quotes/{created['id']}")
 
     assert status == 200
     version = body["versions"][0]
