@@ -207,6 +207,9 @@ def check_owner(actor: User, owner: User | None) -> None:
     """
     if not actor.has_capability(Capability.IMPORT):
         raise PermissionDenied(_("Your role may not import customers."))
+    # Roles that may not assign learn nothing about any other user, not even whether it exists.
+    if not actor.has_capability(Capability.ASSIGN) and owner is not None and owner != actor:
+        raise PermissionDenied(_("You may import customers only into yourself."))
     if owner is not None and not owner.is_active:
         raise PermissionDenied(_("A deactivated user cannot own customers."))
     if owner is not None and not may_own_customers(owner):

@@ -13,6 +13,7 @@ from kehu.customers.models import Customer
 from kehu.imports import tasks
 from kehu.imports.models import ImportJob, ImportStatus
 from kehu.imports.tests.helpers import check, prepare, run, write_xlsx
+from kehu.org.models import User
 
 
 def xlsx_upload(tmp_path: Path) -> SimpleUploadedFile:
@@ -225,3 +226,39 @@ def test_refused_undo_explains_why(client: Client, personas: Personas, tmp_path:
     assert Customer.objects.count() == 1
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
+
+
+def test_mapping_owner_answer_reveals_no_user(
+    client: Client, personas: Personas, tmp_path: Path
+) -> None:
+    """A rep naming any owner but themselves gets one answer, whoever the id belongs to."""
+    gone = User.objects.create_user("gone", display_name="离职销售", is_active=False)
+    signed_in(client, personas.rep)
+    client.post(reverse("web:import_start"), {"file": xlsx_upload(tmp_path), "kind": "customers"})
+    job = ImportJob.objects.get()
+    client.post(
+        reverse("web:import_sheet", args=[job.public_id]),
+        {"sheet_name": "Sheet1", "header_row": "2", "header_rows": "1"},
+    )
+    answers = set()
+    for owner in (personas.rep2, personas.agent, personas.boss, gone):
+        form = {
+            "column_0": "customer.name",
+            "column_1": "contact.name",
+            "column_2": "contact.mobile",
+            "owner": str(owner.public_id),
+            "on_duplicate": "skip",
+            "action": "check",
+        }
+        response = client.post(reverse("web:import_mapping", args=[job.public_id]), form)
+        page = response.content.decode()
+        answers.add((response.status_code, "Choose the owner of the imported customers." in page))
+    unknown = client.post(
+        reverse("web:import_mapping", args=[job.public_id]),
+        {**form, "owner": "00000000-0000-4000-8000-000000000000"},
+    )
+
+    assert answers == {(400, True)}
+    assert unknown.status_code == 400
+    job.refresh_from_db()
+    assert job.status == ImportStatus.UPLOADED

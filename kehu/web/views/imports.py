@@ -161,11 +161,9 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
     assign_owner = owner_value != "unassigned"
     owner = None
     if assign_owner:
-        owner = (
-            User.objects.filter(public_id=owner_value, is_active=True).first()
-            if owner_value
-            else user
-        )
+        # Only owners the user may import into are looked up, so a refused and a missing id
+        # get the same answer.
+        owner = owners_in_reach(user).filter(public_id=owner_value).first() if owner_value else user
         if owner is None:
             raise ValidationError({"owner": [_("Choose the owner of the imported customers.")]})
     job = services.set_mapping(
