@@ -11,6 +11,7 @@ from pydantic import MISSING
 
 from kehu.api import schemas_sales as schemas
 from kehu.api.present import Viewer, user_ref
+from kehu.core.money import quantity_text
 from kehu.fields.models import FieldTarget
 from kehu.sales.models import Deal, DealLine, Product, Quote, QuoteLine, QuoteVersion
 
@@ -45,7 +46,7 @@ def _line(viewer: Viewer, line: DealLine) -> schemas.DealLineOut:
     values = _governed(
         viewer,
         FieldTarget.DEAL_LINE,
-        {"quantity": line.quantity.normalize(), "unit_price": line.unit_price},
+        {"quantity": quantity_text(line.quantity), "unit_price": line.unit_price},
     )
     if "unit_price" in values:
         # The total gives the price away, so it is shown exactly as the price is.
@@ -111,7 +112,7 @@ def _quote_line(viewer: Viewer, line: QuoteLine) -> schemas.QuoteLineOut:
         if product
         else None,
         description=line.description,
-        quantity=str(line.quantity.normalize()),
+        quantity=quantity_text(line.quantity),
         discount_percent=str(line.discount_percent),
         tax_percent=str(line.tax_percent),
         **money,

@@ -55,3 +55,8 @@ def quote_line(
     net = subtotal - discount
     tax = quantize(net * tax_percent / HUNDRED)
     return LineAmounts(subtotal, discount, net, tax, net + tax)
+
+
+def quantity_text(quantity: Decimal) -> str:
+    """Return a quantity without trailing zeros and never in exponent form: 100.000 -> "100"."""
+    return format(quantity.normalize(), "f")

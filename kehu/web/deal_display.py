@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from kehu.core.money import quantity_text
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import FieldSpec, field_map
@@ -90,7 +91,7 @@ def line_rows(policy: FieldPolicy, lines: Iterable[DealLine]) -> list[LineRow]:
             LineRow(
                 line=line,
                 product=shown_value(policy, target, "product", line.product.name) or "",
-                quantity=shown_value(policy, target, "quantity", line.quantity.normalize()),
+                quantity=shown_value(policy, target, "quantity", quantity_text(line.quantity)),
                 unit_price=unit_price,
                 total=total,
             )

@@ -165,3 +165,11 @@ def test_quotes_visible_with_their_customer(personas: Personas, shop: Shop) -> N
     assert list(visible_quotes(personas.agent)) == [quote]
     assert list(visible_quotes(personas.boss)) == [quote]
     assert list(visible_quotes(personas.other_rep)) == []
+
+
+@pytest.mark.parametrize(
+    ("quantity", "text"),
+    [("100.000", "100"), ("2.500", "2.5"), ("0.001", "0.001"), ("1E+3", "1000")],
+)
+def test_quantity_text_has_no_exponent(quantity: str, text: str) -> None:
+    assert money.quantity_text(D(quantity)) == text

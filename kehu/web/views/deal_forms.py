@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kehu.core.money import quantity_text
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.org.models import User
@@ -197,7 +198,7 @@ def deal_lines(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     rows: list[dict[str, Any]] = [
         {
             "product": str(line.product.public_id),
-            "quantity": line.quantity.normalize(),
+            "quantity": quantity_text(line.quantity),
             "unit_price": line.unit_price,
         }
         for line in deal.lines.select_related("product")

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kehu.core.money import quantity_text
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldTarget
 from kehu.org.models import Department, User
@@ -54,7 +55,7 @@ def _version_context(policy: FieldPolicy, version: QuoteVersion) -> dict[str, An
         line_rows.append(
             {
                 "description": line.description,
-                "quantity": line.quantity.normalize(),
+                "quantity": quantity_text(line.quantity),
                 "unit_price": _money(policy, *price, line.unit_price),
                 "discount_percent": line.discount_percent,
                 "tax_percent": line.tax_percent,
@@ -96,8 +97,12 @@ def quote_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     writable = quotes.may_write_quotes(user, quote.customer) and not quote.is_final
     # The top department is the company, whose name heads the printed quote.
     company = Department.objects.filter(parent=None).order_by("pk").first()
+    deal_name = (
+        shown_value(policy, FieldTarget.DEAL, "name", quote.deal.name) if quote.deal else None
+    )
     context = {
         "quote": quote,
+        "deal_name": deal_name,
         "company_name": company.name if company else "",
         "customer_name": customer_name(policy, quote.customer),
         "versions": list(quote.versions.values_list("number", flat=True)),
@@ -211,7 +216,7 @@ def _deal_lines(deal: Deal) -> list[dict[str, Any]]:
         {
             "product": str(line.product.public_id),
             "description": line.product.name,
-            "quantity": line.quantity.normalize(),
+            "quantity": quantity_text(line.quantity),
             "unit_price": line.unit_price,
         }
         for line in deal.lines.select_related("product")
@@ -286,7 +291,7 @@ def quote_revise(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             {
                 "product": str(line.product.public_id) if line.product else "",
                 "description": line.description,
-                "quantity": line.quantity.normalize(),
+                "quantity": quantity_text(line.quantity),
                 "unit_price": line.unit_price,
                 "discount_percent": line.discount_percent,
                 "tax_percent": line.tax_percent,
