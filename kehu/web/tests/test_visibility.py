@@ -13,8 +13,9 @@ from kehu.customers import sharing
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
 from kehu.org.models import Department, User
+from kehu.sales import quotes
 from kehu.sales import services as sales_services
-from kehu.sales.models import Deal, Product
+from kehu.sales.models import Deal, Product, Quote
 from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
@@ -53,6 +54,10 @@ OUTSIDER_STATUS = {
     "deal_lines": 404,
     "deal_move": 404,
     "deal_create": 404,
+    "quote_detail": 404,
+    "quote_revise": 404,
+    "quote_status": 404,
+    "quote_create": 404,
     "product_edit": 403,
 }
 
@@ -80,6 +85,7 @@ def _state() -> list[object]:
         list(Department.objects.order_by("pk").values_list("name", "parent_id")),
         list(Deal.objects.order_by("pk").values_list("name", "version")),
         list(Product.objects.order_by("pk").values_list("name", "list_price")),
+        list(Quote.objects.order_by("pk").values_list("status", "current_version")),
     ]
 
 
@@ -109,6 +115,13 @@ def test_outsider_gets_same_answer_as_missing(
     share = sharing.share_customer(personas.rep2, customer, personas.manager, "read", None)
     deal = sales_services.create_deal(personas.rep2, customer, {"name": "海风商机"})
     product = sales_services.create_product(personas.boss, {"name": "闸阀", "code": "GV-1"})
+    quote = quotes.create_quote(
+        personas.rep2,
+        customer,
+        {"title": "海风报价"},
+        [{"description": "闸阀", "quantity": "1", "unit_price": "10"}],
+        deal=deal,
+    )
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
         "customer_detail": customer.public_id,
@@ -140,6 +153,10 @@ def test_outsider_gets_same_answer_as_missing(
         "deal_lines": deal.public_id,
         "deal_move": deal.public_id,
         "deal_create": customer.public_id,
+        "quote_detail": quote.public_id,
+        "quote_revise": quote.public_id,
+        "quote_status": quote.public_id,
+        "quote_create": customer.public_id,
         "product_edit": product.public_id,
     }
     client = client_for(personas.rep)
