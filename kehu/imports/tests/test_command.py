@@ -107,3 +107,16 @@ def test_errors_stop_the_command(personas: Personas, sheet: Path) -> None:
 
     assert Customer.objects.count() == 0
     assert ImportJob.objects.count() == 0
+
+
+def test_column_warning_printed_without_row(personas: Personas, tmp_path: Path) -> None:
+    path = write_xlsx(
+        tmp_path / "history.xlsx",
+        [["客户名称", "创建人"], ["杭州星星科技有限公司", "张销售"]],
+    )
+
+    output = call(str(path), "--owner", "rep", "--dry-run")
+
+    lines = [line for line in output.splitlines() if "创建人" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("column warning: [创建人] Not imported")

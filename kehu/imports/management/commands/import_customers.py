@@ -211,6 +211,13 @@ class Command(BaseCommand):
             return
         for problem in problems:
             label = _("warning") if problem.is_warning else _("rejected")
+            if problem.row == 0:
+                # A problem of a whole column, such as one the role does not import.
+                self.stdout.write(
+                    _("column %(label)s: [%(column)s] %(message)s")
+                    % {"label": label, "column": problem.column, "message": problem.message}
+                )
+                continue
             self.stdout.write(
                 _("row %(row)d %(label)s: [%(column)s] “%(value)s” %(message)s")
                 % {
