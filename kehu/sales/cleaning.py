@@ -17,6 +17,7 @@ NAME_LIMIT = 200
 CODE_LIMIT = 60
 UNIT_LIMIT = 20
 REASON_LIMIT = 500
+NOTES_LIMIT = 5000
 QUANTITY_PLACES = 3
 # Quantities fit DealLine.quantity: 14 digits, 3 of them decimal places.
 MAX_QUANTITY = Decimal(10) ** 11
@@ -68,6 +69,16 @@ def quantity_value(raw: Any) -> Decimal:
     return value
 
 
+def percent_value(raw: Any) -> Decimal:
+    """Parse a percentage with at most two decimal places, from 0 to 100; empty is 0."""
+    value = parse_decimal(raw, places=2)
+    if value is None:
+        return Decimal("0.00")
+    if not Decimal(0) <= value <= Decimal(100):
+        raise ValueError(_("“%(value)s” is not between 0 and 100.") % {"value": raw})
+    return value
+
+
 def _clean(
     values: Mapping[str, Any], cleaners: Mapping[str, Callable[[Any], Any]], prefix: str = ""
 ) -> dict[str, Any]:
@@ -114,6 +125,21 @@ LINE_CLEANERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+QUOTE_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "title": lambda raw: _required(raw, NAME_LIMIT),
+    "valid_until": parse_date,
+    "notes": lambda raw: _limited(raw, NOTES_LIMIT),
+}
+
+QUOTE_LINE_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "description": lambda raw: _limited(raw, NAME_LIMIT),
+    "quantity": quantity_value,
+    "unit_price": lambda raw: money_value(raw, required=True),
+    "discount_percent": percent_value,
+    "tax_percent": percent_value,
+}
+
+
 def clean_product(values: Mapping[str, Any], *, partial: bool = False) -> dict[str, Any]:
     cleaned = _clean(values, PRODUCT_CLEANERS)
     if not partial:
@@ -143,3 +169,21 @@ def clean_reason(raw: Any) -> str:
         return _limited(raw, REASON_LIMIT)
     except ValueError as error:
         raise ValidationError({"lost_reason": [str(error)]}) from None
+
+
+def clean_quote(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean a quote version's title, validity date and notes."""
+    cleaned = _clean(values, QUOTE_CLEANERS)
+    if "title" not in values:
+        raise ValidationError({"title": [_("This field is required.")]})
+    return cleaned
+
+
+def clean_quote_line(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Clean one quote line's own values (not its product); errors are keyed `prefix` + field.
+
+    A missing value is cleaned as empty: quantity and unit price are then required errors, and
+    discount and tax become 0.
+    """
+    missing = dict.fromkeys(("quantity", "unit_price", "discount_percent", "tax_percent"))
+    return _clean({**missing, **values}, QUOTE_LINE_CLEANERS, prefix)

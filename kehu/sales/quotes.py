@@ -7,8 +7,7 @@ the deal field policy: line prices that of "deal_line.unit_price", and totals th
 """
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,68 +20,20 @@ from kehu.core import clock, money
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
-from kehu.fields.values import parse_date, parse_decimal
 from kehu.org.models import User
 from kehu.org.policy import policy_for
 from kehu.sales import cleaning
-from kehu.sales.models import Deal, Product, Quote, QuoteLine, QuoteStatus, QuoteVersion
+from kehu.sales.models import Deal, Quote, QuoteLine, QuoteStatus, QuoteVersion
 from kehu.sales.queries import visible_deals, visible_products
 from kehu.sales.services import check_deal_creator
 from kehu.timeline import events
 
-NOTES_LIMIT = 5000
 MAX_LINES = 200
 # Status changes a quote allows; accepted and rejected are final.
 TRANSITIONS = {
     QuoteStatus.DRAFT: (QuoteStatus.SENT,),
     QuoteStatus.SENT: (QuoteStatus.ACCEPTED, QuoteStatus.REJECTED, QuoteStatus.DRAFT),
 }
-
-
-def _percent(raw: Any) -> Decimal:
-    value = parse_decimal(raw, places=2)
-    if value is None:
-        return Decimal("0.00")
-    if not Decimal(0) <= value <= Decimal(100):
-        raise ValueError(_("“%(value)s” is not between 0 and 100.") % {"value": raw})
-    return value
-
-
-def _text(raw: Any, limit: int, *, required: bool = False) -> str:
-    text = "" if raw is None else str(raw).strip()
-    if required and not text:
-        raise ValueError(_("This field is required."))
-    if len(text) > limit:
-        raise ValueError(
-            _("Use at most %(limit)d characters; this has %(count)d.")
-            % {"limit": limit, "count": len(text)}
-        )
-    return text
-
-
-def clean_quote(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Clean a version's title, validity date and notes; errors are keyed by field."""
-    cleaned: dict[str, Any] = {}
-    errors: dict[str, list[str]] = {}
-    cleaners: dict[str, Callable[[Any], Any]] = {
-        "title": lambda raw: _text(raw, cleaning.NAME_LIMIT, required=True),
-        "valid_until": parse_date,
-        "notes": lambda raw: _text(raw, NOTES_LIMIT),
-    }
-    for key, raw in values.items():
-        cleaner = cleaners.get(key)
-        if cleaner is None:
-            errors[key] = [_("Unknown field “%(key)s”.") % {"key": key}]
-            continue
-        try:
-            cleaned[key] = cleaner(raw)
-        except ValueError as error:
-            errors[key] = [str(error)]
-    if "title" not in values:
-        errors.setdefault("title", [_("This field is required.")])
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
 
 
 def clean_lines(actor: User, lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -97,47 +48,37 @@ def clean_lines(actor: User, lines: Sequence[Mapping[str, Any]]) -> list[dict[st
         raise ValidationError(
             {"lines": [_("A quote has at most %(count)d lines.") % {"count": MAX_LINES}]}
         )
-    products = visible_products(actor)
+    wanted = [str(line["product"]) for line in lines if _is_uuid(line.get("product"))]
+    products = visible_products(actor).in_bulk(wanted, field_name="public_id")
     cleaned: list[dict[str, Any]] = []
     errors: dict[str, list[str]] = {}
     for number, raw in enumerate(lines, start=1):
         prefix = f"lines.{number}."
-        line: dict[str, Any] = {"position": number}
-        product: Product | None = None
         product_id = raw.get("product")
-        if product_id:
-            if _is_uuid(product_id):
-                product = products.filter(public_id=str(product_id)).first()
-            if product is None:
-                errors[prefix + "product"] = [_("No product has this id.")]
-        line["product"] = product
-        steps = {
-            "description": lambda value: _text(value, cleaning.NAME_LIMIT),
-            "quantity": cleaning.quantity_value,
-            "unit_price": lambda value: cleaning.money_value(value, required=True),
-            "discount_percent": _percent,
-            "tax_percent": _percent,
-        }
-        for key, step in steps.items():
-            try:
-                line[key] = step(raw.get(key))
-            except ValueError as error:
-                errors[prefix + key] = [str(error)]
-        unknown = set(raw) - set(steps) - {"product"}
-        for key in sorted(unknown):
-            errors[prefix + key] = [_("Unknown field “%(key)s”.") % {"key": key}]
+        product = products.get(uuid.UUID(str(product_id))) if _is_uuid(product_id) else None
+        if product_id and product is None:
+            errors[prefix + "product"] = [_("No product has this id.")]
+        values = {key: value for key, value in raw.items() if key != "product"}
+        try:
+            line = cleaning.clean_quote_line(values, prefix)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+            continue
         if not line.get("description"):
-            if product is not None:
-                line["description"] = product.name
-            elif prefix + "product" not in errors:
-                errors[prefix + "description"] = [_("Name a product or describe the line.")]
-        cleaned.append(line)
+            if product is None:
+                if not product_id:
+                    errors[prefix + "description"] = [_("Name a product or describe the line.")]
+                continue
+            line["description"] = product.name
+        cleaned.append({**line, "product": product, "position": number})
     if errors:
         raise ValidationError(errors)
     return cleaned
 
 
 def _is_uuid(value: Any) -> bool:
+    if not value:
+        return False
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -207,7 +148,7 @@ def create_quote(
         deal.customer_id != customer.pk or not visible_deals(actor).filter(pk=deal.pk).exists()
     ):
         raise ValidationError({"deal": [_("The deal must be one of this customer's deals.")]})
-    cleaned = clean_quote(values)
+    cleaned = cleaning.clean_quote(values)
     cleaned_lines = clean_lines(actor, lines)
 
     now = clock.now()
@@ -251,7 +192,7 @@ def revise_quote(
 ) -> Quote:
     """Add a new version with these values and lines; the quote goes back to draft."""
     check_quote_writer(actor, quote.customer)
-    cleaned = clean_quote(values)
+    cleaned = cleaning.clean_quote(values)
     cleaned_lines = clean_lines(actor, lines)
     with transaction.atomic():
         locked = _lock(actor, quote)

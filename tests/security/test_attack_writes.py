@@ -84,7 +84,7 @@ def test_import_into_colleague_is_refused(world: World) -> None:
     )
     missing = pages.post(f"/imports/{job.public_id}/mapping/", {**form, "owner": str(uuid.uuid4())})
 
-    # The same answer as for an id nobody has, so the page does not tell who exists.
+    # The same response as for an unknown id, so the page does not reveal which users exist.
     assert refused.status == 400
     assert (refused.status, refused.body) == (missing.status, missing.body)
     assert snapshot() == before

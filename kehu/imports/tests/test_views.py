@@ -231,8 +231,8 @@ def test_refused_undo_explains_why(client: Client, personas: Personas, tmp_path:
 def test_mapping_owner_answer_reveals_no_user(
     client: Client, personas: Personas, tmp_path: Path
 ) -> None:
-    """A rep naming any owner but themselves gets one answer, whoever the id belongs to."""
-    gone = User.objects.create_user("gone", display_name="离职销售", is_active=False)
+    """A rep naming any owner but themselves gets one response, for every kind of user id."""
+    deactivated = User.objects.create_user("gone", display_name="离职销售", is_active=False)
     signed_in(client, personas.rep)
     client.post(reverse("web:import_start"), {"file": xlsx_upload(tmp_path), "kind": "customers"})
     job = ImportJob.objects.get()
@@ -241,7 +241,7 @@ def test_mapping_owner_answer_reveals_no_user(
         {"sheet_name": "Sheet1", "header_row": "2", "header_rows": "1"},
     )
     answers = set()
-    for owner in (personas.rep2, personas.agent, personas.boss, gone):
+    for owner in (personas.rep2, personas.agent, personas.boss, deactivated):
         form = {
             "column_0": "customer.name",
             "column_1": "contact.name",

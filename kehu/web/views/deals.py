@@ -175,8 +175,8 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
 def _quote_rows(policy: FieldPolicy, deal: Deal) -> list[dict[str, Any]]:
     """Return the deal's quotes with their current totals, as the viewer may see them."""
     rows = []
-    for quote in deal.quotes.order_by("-created_at"):
-        version = quote.versions.get(number=quote.current_version)
+    for quote in deal.quotes.prefetch_related("versions").order_by("-created_at"):
+        version = next(v for v in quote.versions.all() if v.number == quote.current_version)
         rows.append(
             {
                 "quote": quote,

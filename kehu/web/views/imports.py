@@ -161,8 +161,8 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
     assign_owner = owner_value != "unassigned"
     owner = None
     if assign_owner:
-        # Only owners the user may import into are looked up, so a refused and a missing id
-        # get the same answer.
+        # Only owners the user may import into are looked up, so a rejected id and a missing
+        # one get the same response.
         owner = owners_in_reach(user).filter(public_id=owner_value).first() if owner_value else user
         if owner is None:
             raise ValidationError({"owner": [_("Choose the owner of the imported customers.")]})

@@ -43,10 +43,6 @@ def load_quote(user: User, public_id: uuid.UUID) -> Quote:
     return get_object_or_404(queryset, public_id=public_id)
 
 
-def _money(policy: FieldPolicy, target: str, key: str, value: Any) -> str | None:
-    return shown_value(policy, target, key, value)
-
-
 def _version_context(policy: FieldPolicy, version: QuoteVersion) -> dict[str, Any]:
     line_rows = []
     for line in version.lines.all():
@@ -56,17 +52,17 @@ def _version_context(policy: FieldPolicy, version: QuoteVersion) -> dict[str, An
             {
                 "description": line.description,
                 "quantity": quantity_text(line.quantity),
-                "unit_price": _money(policy, *price, line.unit_price),
+                "unit_price": shown_value(policy, *price, line.unit_price),
                 "discount_percent": line.discount_percent,
                 "tax_percent": line.tax_percent,
-                "subtotal": _money(policy, *price, amounts.subtotal),
-                "discount": _money(policy, *price, amounts.discount),
-                "tax": _money(policy, *price, amounts.tax),
-                "total": _money(policy, *price, amounts.total),
+                "subtotal": shown_value(policy, *price, amounts.subtotal),
+                "discount": shown_value(policy, *price, amounts.discount),
+                "tax": shown_value(policy, *price, amounts.tax),
+                "total": shown_value(policy, *price, amounts.total),
             }
         )
     totals = [
-        (label, _money(policy, FieldTarget.DEAL, "amount", value))
+        (label, shown_value(policy, FieldTarget.DEAL, "amount", value))
         for label, value in (
             (QuoteVersion._meta.get_field("subtotal").verbose_name, version.subtotal),
             (QuoteVersion._meta.get_field("discount").verbose_name, version.discount),
@@ -77,7 +73,7 @@ def _version_context(policy: FieldPolicy, version: QuoteVersion) -> dict[str, An
     return {
         "version": version,
         "lines": line_rows,
-        "shows_prices": _money(policy, FieldTarget.DEAL_LINE, "unit_price", 0) is not None,
+        "shows_prices": shown_value(policy, FieldTarget.DEAL_LINE, "unit_price", 0) is not None,
         "totals": [(label, text) for label, text in totals if text is not None],
     }
 
@@ -89,11 +85,13 @@ def quote_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     user = signed_in_user(request)
     quote = load_quote(user, public_id)
     policy = policy_for(user)
+
     number = request.GET.get("version", "")
     version_number = int(number) if number.isdigit() else quote.current_version
     version = quote.versions.filter(number=version_number).first()
     if version is None:
         raise Http404
+
     writable = quotes.may_write_quotes(user, quote.customer) and not quote.is_final
     # The top department is the company, whose name heads the printed quote.
     company = Department.objects.filter(parent=None).order_by("pk").first()
