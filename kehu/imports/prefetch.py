@@ -8,8 +8,9 @@ The child is a fork of this process, so it starts at once and shares everything 
 the fork: the sheet, the custom fields snapshot, the user lookup and the active language. It
 must not use the database connection it inherited. A wrapper turns any query into an error
 there, and the child leaves through `os._exit`, which closes no connection. The child sends
-each item through a pipe, and sending blocks while the pipe is full, so the child works at most
-about one item (a batch of about 200 KB) ahead.
+each item through a pipe, and sending blocks while the pipe is full. On Linux the pipe is widened
+to hold a few items (batches of about 200 KB), so a batch that takes this process longer than
+usual does not stop the child; elsewhere the child works about one item ahead.
 
 The child stops when it has sent every item, when this process closes the pipe (a write then
 fails), or when this process terminates it. A child still running when the consumer stops
@@ -17,6 +18,7 @@ iterating is terminated, then killed if it does not exit within a few seconds.
 """
 
 import contextlib
+import fcntl
 import logging
 import multiprocessing
 import pickle
@@ -32,6 +34,9 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 _ITEM, _DONE, _ERROR = "item", "done", "error"
+# Bytes the pipe holds before sending blocks, when the system allows it: Linux's default
+# limit for an unprivileged process (/proc/sys/fs/pipe-max-size) is 1 MiB.
+PIPE_BYTES = 1 << 20
 # Seconds to wait for a terminated child before killing it.
 STOP_TIMEOUT = 5.0
 
@@ -102,6 +107,7 @@ def prefetched[T](items: Iterator[T]) -> Generator[T, None, None]:
     """
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
+    _widen(writer)
     process = context.Process(target=_produce, args=(items, writer), daemon=True)
     process.start()
     writer.close()
@@ -128,6 +134,15 @@ def prefetched[T](items: Iterator[T]) -> Generator[T, None, None]:
     finally:
         reader.close()
         _stop(process)
+
+
+def _widen(pipe: Connection) -> None:
+    """Let the pipe hold PIPE_BYTES where the platform can resize pipes; else leave it."""
+    resize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if resize is None:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(pipe.fileno(), resize, PIPE_BYTES)
 
 
 def _stop(process: multiprocessing.process.BaseProcess) -> None:

@@ -7,6 +7,8 @@ takes the paths that files of many thousands take.
 
 import contextlib
 import multiprocessing
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,3 +262,25 @@ def test_closing_stops_the_child(forking: None) -> None:
     items.close()
 
     assert not multiprocessing.active_children()
+
+
+def logged_items(log: Path) -> Iterator[bytes]:
+    """Yield 200 KB items, the size of a prepared batch, noting each one in `log`."""
+    for number in range(20):
+        with log.open("a") as handle:
+            handle.write(f"{number}\n")
+        yield bytes(200_000)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux resizes pipes")
+def test_child_works_several_batches_ahead(forking: None, tmp_path: Path) -> None:
+    log = tmp_path / "produced"
+    items = prefetch.prefetched(logged_items(log))
+
+    assert len(next(items)) == 200_000
+    # A default pipe of 64 KiB stops the child while it sends the second item.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(log.read_text().split()) < 5:
+        time.sleep(0.05)
+    assert len(log.read_text().split()) >= 5
+    assert sum(1 for _item in items) == 19
