@@ -29,6 +29,18 @@ class AuditAction(models.TextChoices):
     QUOTE_CREATED = "quote_created", _("Created a quote")
     QUOTE_REVISED = "quote_revised", _("Revised a quote")
     QUOTE_STATUS_CHANGED = "quote_status_changed", _("Changed a quote's status")
+    CONTRACT_CREATED = "contract_created", _("Created a contract")
+    CONTRACT_CHANGED = "contract_changed", _("Changed a contract")
+    CONTRACT_VERSION_ADDED = "contract_version_added", _("Added a contract version")
+    CONTRACT_SUBMITTED = "contract_submitted", _("Submitted a contract for approval")
+    CONTRACT_APPROVED = "contract_approved", _("Approved a contract")
+    CONTRACT_REJECTED = "contract_rejected", _("Rejected a contract")
+    CONTRACT_RENEWED = "contract_renewed", _("Renewed a contract")
+    PAYMENT_PLANS_SET = "payment_plans_set", _("Changed a contract's payment plan")
+    RECEIPT_RECORDED = "receipt_recorded", _("Recorded a payment received")
+    TICKET_CREATED = "ticket_created", _("Opened a ticket")
+    TICKET_CHANGED = "ticket_changed", _("Changed a ticket")
+    TICKET_REPLIED = "ticket_replied", _("Replied to a ticket")
 
 
 class AuditEntry(models.Model):

@@ -37,6 +37,9 @@ class FieldTarget(models.TextChoices):
     PRODUCT = "product", _("Product")
     DEAL = "deal", _("Deal")
     DEAL_LINE = "deal_line", _("Deal line")
+    CONTRACT = "contract", _("Contract")
+    PAYMENT = "payment", _("Payment collection")
+    TICKET = "ticket", _("Ticket")
 
 
 # Record types an administrator may add custom fields to. Products and deals have built-in

@@ -84,8 +84,12 @@ def register_builtin(target: str, loader: Callable[[], list[FieldSpec]]) -> None
 
 
 def builtin_fields(target: str) -> list[FieldSpec]:
+    """Return the built-in fields of a record type; none until its app registers them."""
     if target not in _builtin:
-        _builtin[target] = _builtin_loaders[target]()
+        loader = _builtin_loaders.get(target)
+        if loader is None:
+            return []
+        _builtin[target] = loader()
     return _builtin[target]
 
 

@@ -128,6 +128,18 @@ class EventKind(models.TextChoices):
     QUOTE_CREATED = "quote_created", _("Quote created")
     QUOTE_REVISED = "quote_revised", _("Quote revised")
     QUOTE_STATUS_CHANGED = "quote_status_changed", _("Quote status changed")
+    CONTRACT_CREATED = "contract_created", _("Contract created")
+    CONTRACT_VERSION_ADDED = "contract_version_added", _("Contract version added")
+    CONTRACT_SUBMITTED = "contract_submitted", _("Contract submitted for approval")
+    CONTRACT_APPROVED = "contract_approved", _("Contract approved and signed")
+    CONTRACT_REJECTED = "contract_rejected", _("Contract rejected")
+    CONTRACT_RENEWED = "contract_renewed", _("Contract renewed")
+    PAYMENT_PLANS_SET = "payment_plans_set", _("Payment plan changed")
+    PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    TICKET_OPENED = "ticket_opened", _("Ticket opened")
+    TICKET_REPLIED = "ticket_replied", _("Ticket reply")
+    TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
+    TICKET_STATUS_CHANGED = "ticket_status_changed", _("Ticket status changed")
 
 
 class Event(models.Model):

@@ -87,7 +87,8 @@ def _policy_groups(
                     errors=list(errors.get(f"field_policy.{key}", [])),
                 )
             )
-        groups.append((str(label), rows))
+        if rows:
+            groups.append((str(label), rows))
     return groups
 
 
