@@ -13,3 +13,5 @@ class SalesConfig(AppConfig):
         register_builtin(FieldTarget.PRODUCT, fields.product_fields)
         register_builtin(FieldTarget.DEAL, fields.deal_fields)
         register_builtin(FieldTarget.DEAL_LINE, fields.deal_line_fields)
+        register_builtin(FieldTarget.CONTRACT, fields.contract_fields)
+        register_builtin(FieldTarget.PAYMENT, fields.payment_fields)

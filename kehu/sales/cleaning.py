@@ -1,23 +1,28 @@
-"""Turn submitted product, deal and deal-line values into model values, or field errors.
+"""Turn submitted product, deal, quote, contract and payment values into model values, or errors.
 
 Each function takes field-key values as pages and the API send them (text or typed) and returns
 model values, raising ValidationError keyed by field key with every problem at once.
 """
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
 
 from kehu.fields.values import parse_bool, parse_date, parse_decimal
+from kehu.sales.models import PaymentMethod
 
 NAME_LIMIT = 200
 CODE_LIMIT = 60
 UNIT_LIMIT = 20
 REASON_LIMIT = 500
 NOTES_LIMIT = 5000
+SHORT_NOTE_LIMIT = 200
+REFERENCE_LIMIT = 100
 QUANTITY_PLACES = 3
 # Quantities fit DealLine.quantity: 14 digits, 3 of them decimal places.
 MAX_QUANTITY = Decimal(10) ** 11
@@ -187,3 +192,94 @@ def clean_quote_line(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     """
     missing = dict.fromkeys(("quantity", "unit_price", "discount_percent", "tax_percent"))
     return _clean({**missing, **values}, QUOTE_LINE_CLEANERS, prefix)
+
+
+def positive_money(raw: Any) -> Decimal:
+    """Parse a required amount in yuan that is more than 0."""
+    value = money_value(raw, required=True)
+    if value is None or value <= 0:
+        raise ValueError(
+            _("“%(value)s” is not more than 0; enter an amount above 0.") % {"value": raw}
+        )
+    return value
+
+
+def _required_date(raw: Any) -> dt.date:
+    value = parse_date(raw)
+    if value is None:
+        raise ValueError(_("This field is required."))
+    return value
+
+
+CONTRACT_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "title": lambda raw: _required(raw, NAME_LIMIT),
+    "amount": lambda raw: money_value(raw, required=True),
+    "start_on": _required_date,
+    "end_on": parse_date,
+    "signed_on": parse_date,
+    "notes": lambda raw: _limited(raw, NOTES_LIMIT),
+}
+CONTRACT_REQUIRED = ("title", "amount", "start_on")
+
+PLAN_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "due_on": _required_date,
+    "amount": positive_money,
+    "note": lambda raw: _limited(raw, SHORT_NOTE_LIMIT),
+}
+
+RECEIPT_CLEANERS: dict[str, Callable[[Any], Any]] = {
+    "received_on": _required_date,
+    "amount": positive_money,
+    "method": lambda raw: _choice(raw, PaymentMethod),
+    "reference": lambda raw: _limited(raw, REFERENCE_LIMIT),
+    "note": lambda raw: _limited(raw, SHORT_NOTE_LIMIT),
+}
+
+
+def _choice(raw: Any, choices: type[models.TextChoices]) -> str:
+    text = _text(raw)
+    if not text:
+        raise ValueError(_("This field is required."))
+    if text in choices.values:
+        return text
+    for value, label in choices.choices:
+        if text == str(label):
+            return str(value)
+    raise ValueError(_("“%(value)s” is not one of the choices.") % {"value": raw})
+
+
+def clean_contract(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean a contract's terms; title, amount and start date are required, and the end date
+    may not come before the start date."""
+    missing = dict.fromkeys(key for key in CONTRACT_REQUIRED if key not in values)
+    cleaned = _clean({**missing, **values}, CONTRACT_CLEANERS)
+    start, end = cleaned["start_on"], cleaned.get("end_on")
+    if end is not None and end < start:
+        raise ValidationError(
+            {
+                "end_on": [
+                    _("The end date %(end)s is before the start date %(start)s.")
+                    % {"end": end.isoformat(), "start": start.isoformat()}
+                ]
+            }
+        )
+    return cleaned
+
+
+def clean_plan(values: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    """Clean one instalment; errors are keyed `prefix` + field."""
+    missing = dict.fromkeys(("due_on", "amount"))
+    return _clean({**missing, **values}, PLAN_CLEANERS, prefix)
+
+
+def clean_receipt(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Clean a payment received: date, amount and method are required."""
+    missing = dict.fromkeys(("received_on", "amount", "method"))
+    return _clean({**missing, **values}, RECEIPT_CLEANERS)
+
+
+def clean_comment(raw: Any, *, required: bool = False) -> str:
+    try:
+        return _required(raw, REASON_LIMIT) if required else _limited(raw, REASON_LIMIT)
+    except ValueError as error:
+        raise ValidationError({"comment": [str(error)]}) from None

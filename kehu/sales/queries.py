@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from kehu.customers.queries import visible_customers, writable_customers
 from kehu.org.models import Capability, DataScope, User
-from kehu.sales.models import Deal, Product, Quote
+from kehu.sales.models import Contract, Deal, Product, Quote
 
 
 def visible_deals(user: User) -> QuerySet[Deal]:
@@ -21,6 +21,11 @@ def visible_deals(user: User) -> QuerySet[Deal]:
 def visible_quotes(user: User) -> QuerySet[Quote]:
     """Return the quotes `user` may read: those of the customers they may read."""
     return Quote.objects.filter(customer__in=visible_customers(user).values("pk"))
+
+
+def visible_contracts(user: User) -> QuerySet[Contract]:
+    """Return the contracts `user` may read: those of the customers they may read."""
+    return Contract.objects.filter(customer__in=visible_customers(user).values("pk"))
 
 
 def writable_deals(user: User) -> QuerySet[Deal]:

@@ -152,3 +152,42 @@ def quote_revised(customer_id: int, actor: User | None, data: dict[str, Any]) ->
 def quote_status_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a quote's new status, with "status" and "previous" in `data`."""
     return _event(customer_id, EventKind.QUOTE_STATUS_CHANGED, actor, data, None)
+
+
+def contract_created(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a new contract; `data` has its id, number, title and amount."""
+    return _event(customer_id, EventKind.CONTRACT_CREATED, actor, data, None)
+
+
+def contract_version_added(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of changed contract terms, with the "version" and its "note"."""
+    return _event(customer_id, EventKind.CONTRACT_VERSION_ADDED, actor, data, None)
+
+
+def contract_submitted(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    return _event(customer_id, EventKind.CONTRACT_SUBMITTED, actor, data, None)
+
+
+def contract_approved(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of an approved, now signed contract, with "signed_on" in `data`."""
+    return _event(customer_id, EventKind.CONTRACT_APPROVED, actor, data, None)
+
+
+def contract_rejected(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a rejected contract, with the approver's "comment" in `data`."""
+    return _event(customer_id, EventKind.CONTRACT_REJECTED, actor, data, None)
+
+
+def contract_renewed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a renewal: the new contract's data and the number it "renews"."""
+    return _event(customer_id, EventKind.CONTRACT_RENEWED, actor, data, None)
+
+
+def payment_plans_set(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a changed payment plan: the contract, "count" and "planned" total."""
+    return _event(customer_id, EventKind.PAYMENT_PLANS_SET, actor, data, None)
+
+
+def payment_received(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a payment received: the contract, "received" amount and date."""
+    return _event(customer_id, EventKind.PAYMENT_RECEIVED, actor, data, None)
