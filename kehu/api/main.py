@@ -10,6 +10,7 @@ from kehu.api.auth import SessionAuth, TokenAuth
 from kehu.api.docs import KehuDocs
 from kehu.api.routers import (
     contacts,
+    contracts,
     customers,
     deals,
     fields,
@@ -68,3 +69,4 @@ api.add_router("", shares.router)
 api.add_router("", deals.router)
 api.add_router("", products.router)
 api.add_router("", quotes.router)
+api.add_router("", contracts.router)

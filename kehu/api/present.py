@@ -42,6 +42,28 @@ _DEAL_EVENTS = (
     EventKind.QUOTE_REVISED,
     EventKind.QUOTE_STATUS_CHANGED,
 )
+# Contract and payment events: the data keys the contract and payment field policy governs.
+_CONTRACT_EVENTS = (
+    EventKind.CONTRACT_CREATED,
+    EventKind.CONTRACT_VERSION_ADDED,
+    EventKind.CONTRACT_SUBMITTED,
+    EventKind.CONTRACT_APPROVED,
+    EventKind.CONTRACT_REJECTED,
+    EventKind.CONTRACT_RENEWED,
+    EventKind.PAYMENT_PLANS_SET,
+    EventKind.PAYMENT_RECEIVED,
+)
+_CONTRACT_EVENT_KEYS = {
+    "number": (FieldTarget.CONTRACT, "number"),
+    "renews": (FieldTarget.CONTRACT, "number"),
+    "title": (FieldTarget.CONTRACT, "title"),
+    "amount": (FieldTarget.CONTRACT, "amount"),
+    "signed_on": (FieldTarget.CONTRACT, "signed_on"),
+    "planned": (FieldTarget.PAYMENT, "plan_amount"),
+    "received": (FieldTarget.PAYMENT, "received"),
+    "received_on": (FieldTarget.PAYMENT, "received_on"),
+    "method": (FieldTarget.PAYMENT, "method"),
+}
 # FieldAccess values from most to least open.
 _OPENNESS = list(FieldAccess.values)
 
@@ -294,6 +316,14 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
             del data["amount"]
         else:
             data["amount"] = amount
+    if record.kind in _CONTRACT_EVENTS:
+        for key, (target, field_key) in _CONTRACT_EVENT_KEYS.items():
+            if key in data:
+                value = viewer.shown(target, field_key, data[key])
+                if value is MISSING:
+                    del data[key]
+                else:
+                    data[key] = value
     if record.kind == EventKind.OWNER_CHANGED:
         for key in ("from_name", "to_name"):
             if key in data:

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 
 from kehu.audit import services as audit
@@ -219,40 +219,46 @@ def collection(contract: Contract, today: dt.date | None = None) -> Collection:
     )
 
 
-def _sum_of(model: type[PaymentPlan] | type[Receipt], **filters: Any) -> Any:
-    field = DecimalField(max_digits=money.MONEY_DIGITS, decimal_places=money.MONEY_PLACES)
+def _fen_sum_of(model: type[PaymentPlan] | type[Receipt], **filters: Any) -> Any:
+    """Return a subquery summing the contract's amounts in whole fen.
+
+    SQLite stores decimal columns as floating point, so a plain SUM of 0.1 and 0.2 is not 0.3.
+    Each amount rounded to whole fen is an exact integer, and so is their sum, on both
+    databases.
+    """
     rows = (
         model.objects.filter(contract=OuterRef("pk"), **filters)
         .order_by()
         .values("contract")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(Round(F("amount") * 100), output_field=BigIntegerField()))
         .values("total")
     )
-    return Coalesce(Subquery(rows, output_field=field), Value(ZERO), output_field=field)
+    field = BigIntegerField()
+    return Coalesce(Subquery(rows, output_field=field), Value(0), output_field=field)
 
 
-def with_collection(
-    contracts: QuerySet[Contract], today: dt.date | None = None
-) -> QuerySet[Contract]:
-    """Annotate contracts with `collected` and `due_planned`, the instalments due before today.
+def _yuan(fen: Any) -> Decimal:
+    """Return whole fen, an int or SQLite's integral float, as yuan with two places."""
+    return Decimal(round(fen or 0)).scaleb(-money.MONEY_PLACES)
 
-    `overdue_amount` turns the two into the overdue part.
-    """
+
+def only_overdue(contracts: QuerySet[Contract], today: dt.date | None = None) -> QuerySet[Contract]:
+    """Return the contracts whose instalments due before today exceed what was collected."""
     today = today or clock.today()
     return contracts.annotate(
-        collected=_sum_of(Receipt), due_planned=_sum_of(PaymentPlan, due_on__lt=today)
-    )
+        collected_fen=_fen_sum_of(Receipt), due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today)
+    ).filter(due_fen__gt=F("collected_fen"))
 
 
 def collection_sums(
     contracts: QuerySet[Contract], today: dt.date | None = None
 ) -> dict[int, tuple[Decimal, Decimal]]:
-    """Return (collected, due so far) by contract id, for the contracts of the queryset."""
+    """Return (collected, due so far) in yuan by contract id, for the queryset's contracts."""
     today = today or clock.today()
     rows = contracts.annotate(
-        collected=_sum_of(Receipt), due_planned=_sum_of(PaymentPlan, due_on__lt=today)
-    ).values_list("pk", "collected", "due_planned")
-    return {pk: (collected, due) for pk, collected, due in rows}
+        collected_fen=_fen_sum_of(Receipt), due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today)
+    ).values_list("pk", "collected_fen", "due_fen")
+    return {pk: (_yuan(collected), _yuan(due)) for pk, collected, due in rows}
 
 
 def overdue_amount(due_planned: Decimal, collected: Decimal) -> Decimal:

@@ -188,7 +188,57 @@ def describe_event(
             return EventText(title, _deal_detail(policy, data))
         case EventKind.QUOTE_CREATED | EventKind.QUOTE_REVISED | EventKind.QUOTE_STATUS_CHANGED:
             return EventText(title, _quote_detail(policy, data))
+        case (
+            EventKind.CONTRACT_CREATED
+            | EventKind.CONTRACT_VERSION_ADDED
+            | EventKind.CONTRACT_SUBMITTED
+            | EventKind.CONTRACT_APPROVED
+            | EventKind.CONTRACT_REJECTED
+            | EventKind.CONTRACT_RENEWED
+            | EventKind.PAYMENT_PLANS_SET
+            | EventKind.PAYMENT_RECEIVED
+        ):
+            return EventText(title, _contract_detail(policy, data))
     return EventText(title)
+
+
+def _contract_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
+    """Return a contract or payment event's line, with the values the viewer may read."""
+    contract, payment = FieldTarget.CONTRACT, FieldTarget.PAYMENT
+    parts = [
+        text
+        for text in (
+            shown_value(policy, contract, "number", data.get("number")),
+            shown_value(policy, contract, "title", data.get("title")),
+        )
+        if text
+    ]
+    if data.get("version"):
+        parts.append(_("version %(version)s") % {"version": data["version"]})
+    renews = shown_value(policy, contract, "number", data.get("renews"))
+    if renews:
+        parts.append(_("renews %(number)s") % {"number": renews})
+    money = (
+        (contract, "amount", "amount", None),
+        (payment, "plan_amount", "planned", _("planned %(amount)s")),
+        (payment, "received", "received", _("received %(amount)s")),
+    )
+    for target, key, data_key, template in money:
+        if data.get(data_key) is None:
+            continue
+        text = shown_value(policy, target, key, Decimal(str(data[data_key])))
+        if text:
+            parts.append(template % {"amount": text} if template else text)
+    received_on = shown_value(policy, payment, "received_on", data.get("received_on"))
+    if received_on:
+        parts.append(received_on)
+    signed_on = shown_value(policy, contract, "signed_on", data.get("signed_on"))
+    if signed_on:
+        parts.append(_("signed on %(date)s") % {"date": signed_on})
+    for key in ("comment", "note"):
+        if data.get(key):
+            parts.append(str(data[key]))
+    return " · ".join(parts)
 
 
 def _quote_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:

@@ -5,6 +5,7 @@ import json
 import re
 from typing import Any
 
+from django.core.files import File
 from django.http import HttpResponseBase
 from django.test import Client
 
@@ -83,6 +84,10 @@ def call_api(
     headers = {"Accept-Language": "zh-hans"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
+    if isinstance(body, dict) and any(isinstance(value, File) for value in body.values()):
+        # A file upload goes as a multipart form.
+        response = Client().post(url, body, headers=headers, query_params=query)
+        return answer_of(response)
     response = Client().generic(
         method,
         url,

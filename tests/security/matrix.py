@@ -105,6 +105,11 @@ _RECORD_IDS = {
     "product_id": "product",
     "quote": "quote",
     "quote_id": "quote",
+    "contract": "contract",
+    "contract_id": "contract",
+    "contract_file": "contract_file",
+    "draft_contract": "draft_contract",
+    "pending_contract": "pending_contract",
 }
 
 
@@ -125,7 +130,8 @@ def build_call(entry: Entry, world: World, role: str, records: Records) -> Call:
             return entry.params[name]
         if name == "public_id" and entry.target in SETTINGS_TARGETS:
             return world.settings_id(entry.target)
-        key = entry.target if name == "public_id" else name
+        # An API entry may name the record its id stands for, like the draft contract.
+        key = entry.target if name == "public_id" or (entry.is_api and entry.target) else name
         return str(getattr(records, _RECORD_IDS[key]))
 
     path = entry.path or "/" + PARAMETER.sub(value, entry.route)

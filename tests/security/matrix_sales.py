@@ -10,6 +10,8 @@ a catalogue without scope: only the boss's role manages them.
 
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from kehu.sales.stages import default_pipeline
 from tests.security.matrix import Entry, every, expect
 from tests.security.world import Records, World
@@ -24,6 +26,11 @@ V1 = "api/v1/"
 DEAL = V1 + "deals/<deal_id>"
 PRODUCT = V1 + "products/<product_id>"
 QUOTE = V1 + "quotes/<quote_id>"
+CONTRACT = V1 + "contracts/<contract_id>"
+# Contract writes turn away roles that may not change deals before looking the contract up.
+API_CONTRACT_WRITE = expect("200", "200/404", "200/404", "403/403", "401")
+API_CONTRACT_CREATE = expect("201", "201/404", "201/404", "403/403", "401")
+API_APPROVE = expect("200", "200/404", "403/403", "403/403", "401")
 API_READ = expect("200", "200/404", "200/404", "200/404", "401")
 API_EDIT = expect("200", "200/404", "200/404", "403/404", "401")
 
@@ -90,6 +97,47 @@ def _api_new_quote(world: World, role: str, records: Records) -> dict[str, Any]:
 
 def _api_revision(world: World, role: str, records: Records) -> dict[str, Any]:
     return {"title": "接口报价（修订）", "lines": _api_quote_lines()}
+
+
+def _contract_form(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"title": "框架合同（修订）", "amount": "90000", "start_on": "2026-02-01"}
+
+
+def _renewal_form(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"title": "续签合同", "amount": "90000", "start_on": "2027-01-01"}
+
+
+def _plans_form(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"rows": "2", "due_on_1": "2026-02-28", "amount_1": "40000"}
+
+
+def _receipt_form(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"received_on": "2026-01-15", "amount": "1000", "method": "bank_transfer"}
+
+
+def _file_form(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"file": SimpleUploadedFile("盖章版.txt", b"stamped")}
+
+
+def _api_new_contract(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {
+        "customer": records.customer,
+        "title": "接口合同",
+        "amount": "5000.50",
+        "start_on": "2026-03-01",
+    }
+
+
+def _api_terms(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"title": "接口合同（修订）", "amount": "6000", "start_on": "2026-03-01"}
+
+
+def _api_plans(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"plans": [{"due_on": "2026-04-30", "amount": "6000"}]}
+
+
+def _api_receipt(world: World, role: str, records: Records) -> dict[str, Any]:
+    return {"received_on": "2026-01-15", "amount": "1000", "method": "cash"}
 
 
 def _constant(values: dict[str, Any]) -> Any:
@@ -235,6 +283,145 @@ SALES_PAGE_ENTRIES = [
         writes=True,
         reader="403",
     ),
+    Entry(
+        "contracts/", "web:contract_list", "GET", every("200", "302"), shows="name", reader="200"
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/",
+        "web:contract_detail",
+        "GET",
+        READ,
+        target="contract",
+        shows="name",
+        reader="200",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/edit/",
+        "web:contract_revise",
+        "GET",
+        EDIT_FORM,
+        target="draft_contract",
+        shows="name",
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/edit/",
+        "web:contract_revise",
+        "POST",
+        EDIT_POST,
+        target="draft_contract",
+        data=_contract_form,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/renew/",
+        "web:contract_renew",
+        "GET",
+        EDIT_FORM,
+        target="contract",
+        shows="name",
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/renew/",
+        "web:contract_renew",
+        "POST",
+        EDIT_POST,
+        target="contract",
+        data=_renewal_form,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/files/",
+        "web:contract_add_file",
+        "POST",
+        EDIT_POST,
+        target="contract",
+        data=_file_form,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/plans/",
+        "web:contract_plans",
+        "GET",
+        EDIT_FORM,
+        target="contract",
+        shows="name",
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/plans/",
+        "web:contract_plans",
+        "POST",
+        EDIT_POST,
+        target="contract",
+        data=_plans_form,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/submit/",
+        "web:contract_submit",
+        "POST",
+        EDIT_POST,
+        target="draft_contract",
+        data=_constant({"comment": "请审批"}),
+        writes=True,
+        reader="403",
+    ),
+    # Only roles that may assign approve; the rep submitted the in-scope contract.
+    Entry(
+        "contracts/<uuid:public_id>/decide/",
+        "web:contract_decide",
+        "POST",
+        expect("302", "302/404", "403/403", "403/403", "302"),
+        target="pending_contract",
+        data=_constant({"decision": "approve", "comment": "同意"}),
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        "contracts/<uuid:public_id>/receipts/",
+        "web:contract_receipt",
+        "POST",
+        EDIT_POST,
+        target="contract",
+        data=_receipt_form,
+        writes=True,
+        reader="403",
+    ),
+    # A contract's files show its amount, which the outside agent may not read.
+    Entry(
+        "contract-files/<uuid:public_id>/",
+        "web:contract_file",
+        "GET",
+        expect("200", "200/404", "200/404", "404/404", "302"),
+        target="contract_file",
+        shows="file",
+        reader="200",
+    ),
+    Entry(
+        "customers/<uuid:public_id>/contracts/new/",
+        "web:contract_create",
+        "GET",
+        EDIT_FORM,
+        target="customer",
+        shows="name",
+        reader="403",
+    ),
+    Entry(
+        "customers/<uuid:public_id>/contracts/new/",
+        "web:contract_create",
+        "POST",
+        EDIT_POST,
+        target="customer",
+        data=_contract_form,
+        writes=True,
+        reader="403",
+    ),
     Entry("settings/products/", "web:product_list", "GET", BOSS_ONLY),
     Entry("settings/products/new/", "web:product_create", "GET", BOSS_ONLY),
     Entry(
@@ -363,5 +550,117 @@ SALES_API_ENTRIES = [
         expect("200", "403", "403", "403", "401"),
         data=_constant({"list_price": "430.00"}),
         writes=True,
+    ),
+    Entry(
+        V1 + "contracts",
+        "api-v1:list_contracts",
+        "GET",
+        every("200", "401"),
+        shows="name",
+        reader="200",
+    ),
+    Entry(
+        V1 + "customers/<customer_id>/contracts",
+        "api-v1:customer_contracts",
+        "GET",
+        API_READ,
+        shows="name",
+        reader="200",
+    ),
+    Entry(
+        V1 + "contracts",
+        "api-v1:create_contract",
+        "POST",
+        API_CONTRACT_CREATE,
+        data=_api_new_contract,
+        writes=True,
+        reader="403",
+    ),
+    Entry(CONTRACT, "api-v1:contract_detail", "GET", API_READ, shows="name", reader="200"),
+    Entry(
+        CONTRACT + "/versions",
+        "api-v1:revise_contract",
+        "POST",
+        API_CONTRACT_CREATE,
+        target="draft_contract",
+        data=_api_terms,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/files",
+        "api-v1:add_contract_file",
+        "POST",
+        API_CONTRACT_CREATE,
+        data=_file_form,
+        writes=True,
+        reader="403",
+    ),
+    # A contract's files show its amount, which the outside agent may not read.
+    Entry(
+        V1 + "contract-files/<file_id>",
+        "api-v1:contract_file",
+        "GET",
+        expect("200", "200/404", "200/404", "404/404", "401"),
+        target="contract_file",
+        shows="file",
+        reader="200",
+    ),
+    Entry(
+        CONTRACT + "/submit",
+        "api-v1:submit_contract",
+        "POST",
+        API_CONTRACT_WRITE,
+        target="draft_contract",
+        data=_constant({"comment": "请审批"}),
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/approve",
+        "api-v1:approve_contract",
+        "POST",
+        API_APPROVE,
+        target="pending_contract",
+        data=_constant({"comment": "同意"}),
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/reject",
+        "api-v1:reject_contract",
+        "POST",
+        API_APPROVE,
+        target="pending_contract",
+        data=_constant({"comment": "金额不对"}),
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/renewal",
+        "api-v1:renew_contract",
+        "POST",
+        API_CONTRACT_CREATE,
+        data=_api_terms,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/plans",
+        "api-v1:set_plans",
+        "PUT",
+        API_CONTRACT_WRITE,
+        data=_api_plans,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/receipts",
+        "api-v1:record_receipt",
+        "POST",
+        API_CONTRACT_CREATE,
+        data=_api_receipt,
+        writes=True,
+        reader="403",
     ),
 ]

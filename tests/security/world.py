@@ -31,9 +31,9 @@ from kehu.imports import services as import_services
 from kehu.imports.models import ImportJob
 from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
-from kehu.sales import quotes
+from kehu.sales import contracts, payments, quotes
 from kehu.sales import services as sales_services
-from kehu.sales.models import Product
+from kehu.sales.models import ContractFile, ContractStatus, Product
 from kehu.timeline import services as timeline_services
 from kehu.web import services as web_services
 from kehu.web.models import SavedView
@@ -79,6 +79,11 @@ class Records:
     deal: str
     deal_name: str
     quote: str
+    # A signed contract with a file, a draft one and one awaiting approval.
+    contract: str
+    contract_file: str
+    draft_contract: str
+    pending_contract: str
     # The one product of the catalogue; products have no scope, so "in" and "out" share it.
     product: str
 
@@ -163,6 +168,15 @@ class World:
             deal=str(customer.deals.get().public_id),
             deal_name=texts["deal_name"],
             quote=str(customer.quotes.get().public_id),
+            contract=str(customer.contracts.get(status=ContractStatus.SIGNED).public_id),
+            contract_file=str(
+                ContractFile.objects.get(
+                    version__contract__customer=customer,
+                    version__contract__status=ContractStatus.SIGNED,
+                ).public_id
+            ),
+            draft_contract=str(customer.contracts.get(status=ContractStatus.DRAFT).public_id),
+            pending_contract=str(customer.contracts.get(status=ContractStatus.PENDING).public_id),
             product=str(self.product.public_id),
         )
 
@@ -187,6 +201,10 @@ def _missing_records() -> Records:
         deal=str(uuid.uuid4()),
         deal_name="无此商机",
         quote=str(uuid.uuid4()),
+        contract=str(uuid.uuid4()),
+        contract_file=str(uuid.uuid4()),
+        draft_contract=str(uuid.uuid4()),
+        pending_contract=str(uuid.uuid4()),
         product=str(uuid.uuid4()),
     )
 
@@ -233,6 +251,19 @@ def _customer(owner: User, texts: dict[str, str]) -> Customer:
     return customer
 
 
+def _contracts(owner: User, approver: User, customer: Customer, texts: dict[str, str]) -> None:
+    """Give the customer a signed contract with a file and a plan, a draft and a pending one."""
+    terms = {"title": texts["deal_name"], "amount": "86000.00", "start_on": "2026-01-01"}
+    scan = SimpleUploadedFile("合同.txt", texts["file_text"].encode())
+    signed = contracts.create_contract(owner, customer, terms, files=[scan])
+    contracts.submit_contract(owner, signed)
+    contracts.approve_contract(approver, signed, signed_on="2025-12-30")
+    payments.set_payment_plans(owner, signed, [{"due_on": "2026-03-31", "amount": "86000"}])
+    contracts.create_contract(owner, customer, terms)
+    pending = contracts.create_contract(owner, customer, terms)
+    contracts.submit_contract(owner, pending)
+
+
 def _import(user: User) -> ImportJob:
     content = "客户名称,手机\n宁波海曙五金有限公司,13700000001\n".encode()
     upload = SimpleUploadedFile(f"{user.username}-名单.csv", content)
@@ -243,6 +274,11 @@ def build_world(personas: Personas) -> World:
     """Create the world's records through the services, as the pages would."""
     inside = _customer(personas.rep, TEXTS["in"])
     outside = _customer(personas.other_rep, TEXTS["out"])
+    _contracts(personas.rep, personas.manager, inside, TEXTS["in"])
+    _contracts(personas.other_rep, personas.other_manager, outside, TEXTS["out"])
+    # The approvals moved both customers to the signed status.
+    inside.refresh_from_db()
+    outside.refresh_from_db()
     sharing.assign_agent(personas.boss, inside, personas.agent)
     sharing.share_customer(personas.rep, inside, personas.rep2, ShareAccess.READ, None)
     sharing.share_customer(

@@ -187,3 +187,19 @@ def test_outsiders_cannot_record_payments(personas: Personas, shop: Shop, writer
 
     assert not Receipt.objects.exists()
     assert not PaymentPlan.objects.exists()
+
+
+def test_sums_in_sql_are_exact(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, {**TERMS, "amount": "0.30"})
+    contracts.submit_contract(personas.rep, contract)
+    contracts.approve_contract(personas.manager, contract)
+    payments.set_payment_plans(personas.rep, contract, [{"due_on": "2026-01-01", "amount": "0.3"}])
+    receive(personas.rep, contract, "0.10")
+    receive(personas.rep, contract, "0.20")
+    others = Contract.objects.filter(pk=contract.pk)
+
+    collected, due = payments.collection_sums(others, dt.date(2026, 4, 1))[contract.pk]
+
+    # As binary floats 0.1 + 0.2 is 0.30000000000000004, not 0.3.
+    assert (str(collected), str(due)) == ("0.30", "0.30")
+    assert not payments.only_overdue(others, dt.date(2026, 4, 1)).exists()

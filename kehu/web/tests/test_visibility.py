@@ -13,9 +13,17 @@ from kehu.customers import sharing
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
 from kehu.org.models import Department, User
-from kehu.sales import quotes
+from kehu.sales import contracts, quotes
 from kehu.sales import services as sales_services
-from kehu.sales.models import Deal, Product, Quote
+from kehu.sales.models import (
+    Contract,
+    ContractFile,
+    Deal,
+    PaymentPlan,
+    Product,
+    Quote,
+    Receipt,
+)
 from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
@@ -59,6 +67,17 @@ OUTSIDER_STATUS = {
     "quote_status": 404,
     "quote_create": 404,
     "product_edit": 403,
+    "contract_detail": 404,
+    "contract_revise": 404,
+    "contract_renew": 404,
+    "contract_add_file": 404,
+    "contract_plans": 404,
+    "contract_submit": 404,
+    # Only roles that may assign approve: the rep is turned away before any record is read.
+    "contract_decide": 403,
+    "contract_receipt": 404,
+    "contract_file": 404,
+    "contract_create": 404,
 }
 
 
@@ -86,6 +105,10 @@ def _state() -> list[object]:
         list(Deal.objects.order_by("pk").values_list("name", "version")),
         list(Product.objects.order_by("pk").values_list("name", "list_price")),
         list(Quote.objects.order_by("pk").values_list("status", "current_version")),
+        list(Contract.objects.order_by("pk").values_list("status", "current_version")),
+        ContractFile.objects.count(),
+        PaymentPlan.objects.count(),
+        Receipt.objects.count(),
     ]
 
 
@@ -121,6 +144,12 @@ def test_outsider_gets_same_answer_as_missing(
         {"title": "海风报价"},
         [{"description": "闸阀", "quantity": "1", "unit_price": "10"}],
         deal=deal,
+    )
+    contract = contracts.create_contract(
+        personas.rep2,
+        customer,
+        {"title": "海风合同", "amount": "10", "start_on": "2026-01-01"},
+        files=[SimpleUploadedFile("海风合同.pdf", b"signed")],
     )
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
@@ -158,6 +187,16 @@ def test_outsider_gets_same_answer_as_missing(
         "quote_status": quote.public_id,
         "quote_create": customer.public_id,
         "product_edit": product.public_id,
+        "contract_detail": contract.public_id,
+        "contract_revise": contract.public_id,
+        "contract_renew": contract.public_id,
+        "contract_add_file": contract.public_id,
+        "contract_plans": contract.public_id,
+        "contract_submit": contract.public_id,
+        "contract_decide": contract.public_id,
+        "contract_receipt": contract.public_id,
+        "contract_file": ContractFile.objects.get().public_id,
+        "contract_create": customer.public_id,
     }
     client = client_for(personas.rep)
     before = _state()

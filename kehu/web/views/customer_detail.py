@@ -23,11 +23,15 @@ from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import Capability, FieldAccess, User
 from kehu.org.policy import FieldPolicy, masked_text, policy_for
 from kehu.org.visibility import can_edit_customers
-from kehu.sales.queries import may_edit_deals, visible_deals
+from kehu.sales.contracts import may_write_contracts
+from kehu.sales.models import ZERO, Contract
+from kehu.sales.payments import collection_sums
+from kehu.sales.queries import may_edit_deals, visible_contracts, visible_deals
 from kehu.timeline.events import CREATION_TIMES
 from kehu.timeline.models import EventKind, FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
 from kehu.timeline.services import can_edit_follow_up
+from kehu.web.contract_display import contract_row
 from kehu.web.deal_display import deal_rows, shown_value
 from kehu.web.display import record_name, shown_text
 from kehu.web.forms import Input
@@ -328,10 +332,22 @@ def _deal_context(
         .select_related("customer", "stage", "owner")
         .order_by("-created_at", "-pk")
     )
+    contracts = list(
+        visible_contracts(user)
+        .filter(customer=customer)
+        .select_related("customer", "owner")
+        .order_by("-created_at", "-pk")
+    )
+    sums = collection_sums(Contract.objects.filter(pk__in=[c.pk for c in contracts]))
     return {
         "deals": deal_rows(policy, deals),
         "can_add_deal": writable and may_edit_deals(user),
         "shows_deal_amount": shown_value(policy, FieldTarget.DEAL, "amount", 0) is not None,
+        "contracts": [
+            contract_row(policy, contract, *sums.get(contract.pk, (ZERO, ZERO)))
+            for contract in contracts
+        ],
+        "can_add_contract": writable and may_write_contracts(user, customer),
     }
 
 

@@ -17,10 +17,12 @@ from kehu.org.models import User
 from kehu.org.policy import FieldPolicy, policy_for
 from kehu.org.visibility import owners_in_reach
 from kehu.sales import quotes, services
+from kehu.sales.contracts import may_write_contracts
 from kehu.sales.listing import allowed_filters, allowed_sorts, list_deals, params_from_query
-from kehu.sales.models import Deal, Stage
+from kehu.sales.models import ZERO, Deal, Stage
 from kehu.sales.queries import may_edit_deals, visible_deals, writable_deals
 from kehu.sales.stages import default_pipeline
+from kehu.web.contract_display import contract_row
 from kehu.web.deal_display import deal_row, deal_rows, line_rows, shown_value
 from kehu.web.display import format_datetime
 from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
@@ -169,6 +171,13 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
         "move_errors": [],
         "quotes": _quote_rows(policy, deal),
         "can_quote": quotes.may_write_quotes(user, deal.customer),
+        "contracts": [
+            contract_row(policy, contract, ZERO, ZERO)
+            for contract in deal.contracts.select_related("customer", "owner").order_by(
+                "-created_at"
+            )
+        ],
+        "can_contract": may_write_contracts(user, deal.customer),
     }
 
 

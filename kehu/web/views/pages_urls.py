@@ -3,6 +3,8 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kehu.web.views import (
+    contract_forms,
+    contracts,
     custom_fields,
     customer_detail,
     customer_forms,
@@ -168,6 +170,29 @@ urlpatterns = [
     path("quotes/<uuid:public_id>/revise/", quotes.quote_revise, name="quote_revise"),
     path("quotes/<uuid:public_id>/status/", quotes.quote_status, name="quote_status"),
     path("customers/<uuid:public_id>/quotes/new/", quotes.quote_create, name="quote_create"),
+    path("contracts/", contracts.contract_list, name="contract_list"),
+    path("contracts/<uuid:public_id>/", contracts.contract_detail, name="contract_detail"),
+    path(
+        "contracts/<uuid:public_id>/edit/", contract_forms.contract_revise, name="contract_revise"
+    ),
+    path("contracts/<uuid:public_id>/renew/", contract_forms.contract_renew, name="contract_renew"),
+    path(
+        "contracts/<uuid:public_id>/files/",
+        contract_forms.contract_add_file,
+        name="contract_add_file",
+    ),
+    path("contracts/<uuid:public_id>/plans/", contract_forms.contract_plans, name="contract_plans"),
+    path("contracts/<uuid:public_id>/submit/", contracts.contract_submit, name="contract_submit"),
+    path("contracts/<uuid:public_id>/decide/", contracts.contract_decide, name="contract_decide"),
+    path(
+        "contracts/<uuid:public_id>/receipts/", contracts.contract_receipt, name="contract_receipt"
+    ),
+    path("contract-files/<uuid:public_id>/", contracts.contract_file, name="contract_file"),
+    path(
+        "customers/<uuid:public_id>/contracts/new/",
+        contract_forms.contract_create,
+        name="contract_create",
+    ),
     path(
         "customers/<uuid:public_id>/deals/new/",
         deal_forms.deal_create,

@@ -1,0 +1,186 @@
+"""The contract pages: create with a file, approve, plan, receive, list sums, and money policy."""
+
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from kehu.conftest import Personas
+from kehu.customers.choices import CustomerStatus
+from kehu.customers.models import Customer
+from kehu.org.models import User
+from kehu.sales import contracts, payments, services
+from kehu.sales.models import Contract, ContractFile, ContractStatus, PaymentPlan, Receipt
+from kehu.sales.tests.conftest import Shop
+
+TERMS = {"title": "阀门年度供货合同", "amount": "120000", "start_on": "2026-01-01"}
+
+
+def _client(user: User) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(user)
+    return client
+
+
+def _signed(personas: Personas, shop: Shop) -> Contract:
+    contract = contracts.create_contract(
+        personas.rep,
+        shop.customer,
+        TERMS,
+        files=[SimpleUploadedFile("合同.pdf", b"%PDF-1.4 scan")],
+    )
+    contracts.submit_contract(personas.rep, contract)
+    return contracts.approve_contract(personas.manager, contract, signed_on="2025-12-20")
+
+
+def test_rep_creates_contract_from_deal(personas: Personas, shop: Shop) -> None:
+    deal = services.create_deal(
+        personas.rep, shop.customer, {"name": "阀门改造", "amount": "88000"}
+    )
+    url = f"/customers/{shop.customer.public_id}/contracts/new/?deal={deal.public_id}"
+
+    form = _client(personas.rep).get(url)
+    response = _client(personas.rep).post(
+        url,
+        {**TERMS, "files": SimpleUploadedFile("草稿.docx", b"draft")},
+    )
+
+    assert form.status_code == 200
+    assert 'value="阀门改造"' in form.text
+    assert 'value="88000.00"' in form.text
+    contract = Contract.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == contract.get_absolute_url()
+    assert contract.deal == deal
+    assert ContractFile.objects.get().original_name == "草稿.docx"
+    deal_page = _client(personas.rep).get(deal.get_absolute_url())
+    assert contract.number in deal_page.text
+
+
+def test_form_errors_keep_values(personas: Personas, shop: Shop) -> None:
+    url = f"/customers/{shop.customer.public_id}/contracts/new/"
+
+    response = _client(personas.rep).post(url, {**TERMS, "end_on": "2025-01-01"})
+
+    assert response.status_code == 400
+    assert "结束日期 2025-01-01 早于开始日期 2026-01-01。" in response.text
+    assert 'value="阀门年度供货合同"' in response.text
+    assert not Contract.objects.exists()
+
+
+def test_submit_and_approve_through_pages(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+
+    _client(personas.rep).post(f"/contracts/{contract.public_id}/submit/", {"comment": "请审批"})
+    page = _client(personas.manager).get(contract.get_absolute_url())
+    _client(personas.manager).post(
+        f"/contracts/{contract.public_id}/decide/",
+        {"decision": "approve", "comment": "同意", "signed_on": "2026-01-05"},
+    )
+
+    assert "批准" in page.text
+    contract.refresh_from_db()
+    assert contract.status == ContractStatus.SIGNED
+    assert str(contract.signed_on) == "2026-01-05"
+    assert Customer.objects.get(pk=shop.customer.pk).status == CustomerStatus.WON
+    timeline = _client(personas.rep).get(shop.customer.get_absolute_url())
+    assert "合同审批通过并签订" in timeline.text
+
+
+def test_reject_without_comment_shows_error(personas: Personas, shop: Shop) -> None:
+    contract = contracts.submit_contract(
+        personas.rep, contracts.create_contract(personas.rep, shop.customer, TERMS)
+    )
+
+    response = _client(personas.manager).post(
+        f"/contracts/{contract.public_id}/decide/", {"decision": "reject"}, follow=True
+    )
+
+    assert "此字段为必填项。" in response.text
+    assert Contract.objects.get().status == ContractStatus.PENDING
+
+
+def test_plan_and_receipt_show_sums(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+    client = _client(personas.rep)
+
+    client.post(
+        f"/contracts/{contract.public_id}/plans/",
+        {
+            "rows": "3",
+            "due_on_1": "2026-01-31",
+            "amount_1": "40000",
+            "due_on_2": "2026-02-28",
+            "amount_2": "80000",
+        },
+    )
+    client.post(
+        f"/contracts/{contract.public_id}/receipts/",
+        {"received_on": "2026-01-20", "amount": "30000", "method": "bank_transfer"},
+    )
+
+    assert PaymentPlan.objects.count() == 2
+    assert Receipt.objects.get().amount == Decimal("30000.00")
+    listing = _client(personas.manager).get("/contracts/")
+    assert "¥30,000.00" in listing.text
+    assert "¥90,000.00" in listing.text
+    overdue = _client(personas.manager).get("/contracts/?overdue=1")
+    assert contract.number in overdue.text
+    detail = client.get(contract.get_absolute_url())
+    assert "¥10,000.00" in detail.text
+
+
+def test_plan_over_amount_names_the_sums(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/plans/",
+        {"rows": "1", "due_on_1": "2026-01-31", "amount_1": "120000.01"},
+    )
+
+    assert response.status_code == 400
+    assert "回款计划合计 120000.01，超过合同金额 120000.00。" in response.text
+    assert not PaymentPlan.objects.exists()
+
+
+def test_agent_sees_contract_without_money_or_files(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+    payments.record_receipt(
+        personas.rep,
+        contract,
+        {"received_on": "2026-01-20", "amount": "30000", "method": "cash"},
+    )
+    stored = ContractFile.objects.get()
+
+    page = _client(personas.agent).get(contract.get_absolute_url())
+    listing = _client(personas.agent).get("/contracts/")
+    download = _client(personas.agent).get(f"/contract-files/{stored.public_id}/")
+    timeline = _client(personas.agent).get(shop.customer.get_absolute_url())
+
+    assert page.status_code == 200
+    assert contract.number in page.text
+    for text in (page.text, listing.text, timeline.text):
+        assert "120,000" not in text
+        assert "30,000" not in text
+    assert "合同.pdf" not in page.text
+    assert download.status_code == 404
+    assert _client(personas.rep).get(f"/contract-files/{stored.public_id}/").status_code == 200
+
+
+def test_outsider_gets_404_and_changes_nothing(personas: Personas, shop: Shop) -> None:
+    contract = contracts.submit_contract(
+        personas.rep, contracts.create_contract(personas.rep, shop.customer, TERMS)
+    )
+    client = _client(personas.other_manager)
+
+    assert client.get(contract.get_absolute_url()).status_code == 404
+    decide = client.post(f"/contracts/{contract.public_id}/decide/", {"decision": "approve"})
+    plans = client.post(
+        f"/contracts/{contract.public_id}/plans/",
+        {"rows": "1", "due_on_1": "2026-01-31", "amount_1": "1"},
+    )
+
+    assert (decide.status_code, plans.status_code) == (404, 404)
+    assert Contract.objects.get().status == ContractStatus.PENDING
+    assert not PaymentPlan.objects.exists()
+    assert contract.number not in client.get("/contracts/").text
