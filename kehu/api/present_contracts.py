@@ -103,7 +103,6 @@ def contract(viewer: Viewer, record: Contract) -> schemas.ContractOut:
     shows_collected, shows_outstanding = _sums_shown(viewer)
     state = payments.collection(record)
 
-
     plan, received = (FieldTarget.PAYMENT, "plan_amount"), (FieldTarget.PAYMENT, "received")
     sums: dict[str, Any] = {}
     planned = viewer.shown(*plan, str(state.planned))

@@ -14,16 +14,18 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core import money
 from kehu.sales.models.deals import Deal
 
 
 class ContractStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PENDING = "pending", _("Awaiting approval")
-    REJECTED = "rejected", _("Rejected")
-    SIGNED = "signed", _("Signed")
+    # With a context: quotes and customers have statuses with the same English names.
+    DRAFT = "draft", pgettext_lazy("contract status", "Draft")
+    PENDING = "pending", pgettext_lazy("contract status", "Awaiting approval")
+    REJECTED = "rejected", pgettext_lazy("contract status", "Rejected")
+    SIGNED = "signed", pgettext_lazy("contract status", "Signed")
 
 
 class Contract(models.Model):
