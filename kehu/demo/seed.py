@@ -8,6 +8,7 @@ from kehu.core import clock
 from kehu.customers import services as customer_services
 from kehu.customers import sharing
 from kehu.customers.models import Customer
+from kehu.demo.contracts import seed_contracts
 from kehu.demo.plan import (
     DEFAULT_CUSTOMERS,
     DEFAULT_SEED,
@@ -47,7 +48,7 @@ def seed_company(
     seed: int = DEFAULT_SEED,
     count: int = DEFAULT_CUSTOMERS,
 ) -> SeedResult:
-    """Create the demo departments, users and customers; call it inside a transaction.
+    """Create the demo departments, users, customers and contracts; call it inside a transaction.
 
     Each customer's history is replayed in time order with the clock frozen at every step, so
     creation times, follow-ups and timeline events carry their planned dates. The clock is
@@ -74,6 +75,7 @@ def seed_company(
     try:
         for planned in plan:
             follow_ups += _write_customer(planned, users)
+        seed_contracts(start)
     finally:
         clock.freeze(None)
     return SeedResult(users=list(users.values()), customers=len(plan), follow_ups=follow_ups)

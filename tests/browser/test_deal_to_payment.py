@@ -1,7 +1,7 @@
 """A deal from its first stage to a signed contract with one payment received, in a browser.
 
 The rep opens a deal, moves it to won, drafts a contract from it with a scan attached and
-submits it; their manager approves it; the rep plans two instalments and records the first
+submits it. Their manager approves it. The rep then plans two instalments and records the first
 payment. Every step goes through the pages a user clicks.
 """
 

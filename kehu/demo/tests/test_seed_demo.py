@@ -18,6 +18,8 @@ from kehu.core import clock
 from kehu.customers.models import Contact, Customer
 from kehu.customers.normalize import normalize_credit_code
 from kehu.org.models import Department, User
+from kehu.sales import payments
+from kehu.sales.models import Contract
 from kehu.timeline.models import Event, FollowUp
 
 # 20:00 on Thursday 2025-03-06 in Shanghai; the demo history ends the day before.
@@ -84,8 +86,13 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
         "customers": 300,
         "contacts": 508,
         "follow_ups": 948,
-        "events": 402,
+        # 402 from the customers' histories, 22 from the contracts.
+        "events": 424,
     }
+    statuses = Counter(Contract.objects.values_list("status", flat=True))
+    assert statuses == {"signed": 4, "pending": 1}
+    overdue = payments.only_overdue(Contract.objects.all(), START.date())
+    assert [contract.title for contract in overdue] == ["维保服务合同"]
     assert Customer.objects.filter(owner__isnull=True).count() == 10
     assert Customer.objects.filter(agents__username="agent").count() == 15
     assert Event.objects.filter(kind="agent_assigned").count() == 15
