@@ -33,3 +33,15 @@ def test_catalog_fully_translated(catalog: Path) -> None:
     assert result.returncode == 0, result.stderr
     summary = result.stderr.strip().splitlines()[-1]
     assert re.fullmatch(r"\d+ translated messages?\.", summary), result.stderr
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: path.parts[-5])
+def test_catalog_addresses_users_politely(catalog: Path) -> None:
+    """Chinese messages address the user as 您 throughout, never as the familiar 你."""
+    translations = [
+        line
+        for line in catalog.read_text(encoding="utf-8").splitlines()
+        if not line.startswith(("msgid", "#", '"Project')) and "你" in line
+    ]
+
+    assert translations == []
