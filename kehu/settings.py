@@ -26,6 +26,8 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Before django.contrib.auth, so Kehu's changepassword command replaces Django's.
+    "kehu.org",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,7 +37,6 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "kehu.core",
-    "kehu.org",
     "kehu.audit",
     "kehu.fields",
     "kehu.customers",

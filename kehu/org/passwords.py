@@ -93,6 +93,33 @@ def set_user_password(actor: User, user: User, new_password: str) -> int:
     return ended
 
 
+def set_password_from_console(user: User, new_password: str) -> int:
+    """Give a user a new password from the server's console, as `kehu changepassword` does.
+
+    Whoever runs commands on the server administers Kehu, so no user is checked. Otherwise it
+    works as `set_user_password`: validators, every session ended, API tokens revoked, an audit
+    entry (without an actor, from the command) and the sign-in lockout lifted.
+    """
+    _check_new_password(user, new_password, "new_password")
+
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(new_password)
+        locked.save(update_fields=["password"])
+        ended = end_sessions(locked)
+        password_set_by_manager.send(sender=User, user=locked, actor=None)
+        record(
+            None,
+            AuditAction.PASSWORD_SET,
+            "user",
+            locked.public_id,
+            {"sessions_ended": ended, "source": "command"},
+        )
+    reset_login_failures(username=user.username)
+    logger.info("password of user %s set from the console; %d sessions ended", user.pk, ended)
+    return ended
+
+
 def check_password_setter(actor: User, user: User) -> None:
     """Raise PermissionDenied unless `actor` may set `user`'s password (see set_user_password)."""
     require_manage_users(actor)
