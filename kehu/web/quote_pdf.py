@@ -5,7 +5,6 @@ Chinese text on any reader. Why fpdf2 and this font: docs/decisions/0012-quote-p
 """
 
 import functools
-import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -17,11 +16,11 @@ from fpdf.enums import Align, TableBordersLayout, TableHeadingsDisplay, XPos, YP
 
 from kehu.web.quote_sheet import QuoteSheet
 
-logger = logging.getLogger(__name__)
-
 FONT_FAMILY = "kehu-cjk"
 # Characters a usable font must have: a quote's headings in Chinese and the yuan sign.
 REQUIRED_CHARACTERS = "报价单您¥"
+# The file name endings fpdf2 2.8 accepts for the font formats Kehu can read.
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 # Sizes in points; lengths in millimetres.
 LETTERHEAD_SIZE = 16
 HEADING_SIZE = 12
@@ -80,7 +79,7 @@ def _covers(font: TTFont) -> bool:
 def _is_simplified_chinese(font: TTFont) -> bool:
     """Return whether the face is a Simplified Chinese one, such as "Noto Sans CJK SC"."""
     family = font["name"].getBestFamilyName() or ""
-    return family.endswith((" SC", " SC Regular")) or "Simplified" in family
+    return bool(family.endswith(" SC"))
 
 
 @functools.lru_cache(maxsize=4)
@@ -94,24 +93,32 @@ def _face_number(path: Path, modified: float) -> int:
     with path.open("rb") as file:
         is_collection = file.read(4) == b"ttcf"
     faces = TTCollection(path, lazy=True).fonts if is_collection else [TTFont(path, lazy=True)]
-    covering = [number for number, face in enumerate(faces) if _covers(face)]
+    try:
+        covering = [number for number, face in enumerate(faces) if _covers(face)]
+        preferred = [number for number in covering if _is_simplified_chinese(faces[number])]
+    finally:
+        # Lazy faces read their tables from the open file until they are closed.
+        for face in faces:
+            face.close()
     if not covering:
         raise _not_chinese(path)
-    preferred = [number for number in covering if _is_simplified_chinese(faces[number])]
     return (preferred or covering)[0]
 
 
 def load_font(pdf: FPDF) -> None:
-    """Add the KEHU_PDF_FONT font to `pdf` as FONT_FAMILY; raise PdfFontError if unusable."""
+    """Add the KEHU_PDF_FONT font to `pdf` as FONT_FAMILY; raise PdfFontError if unusable.
+
+    The fontTools error, if any, is the PdfFontError's cause, for the caller's log.
+    """
     path = Path(settings.KEHU_PDF_FONT)
+    if path.suffix.lower() not in FONT_SUFFIXES:
+        raise _unreadable(path)
     try:
         number = _face_number(path, path.stat().st_mtime)
         pdf.add_font(FONT_FAMILY, fname=path, collection_font_number=number)
     except FileNotFoundError:
         raise _missing(path) from None
-    except (OSError, TTLibError, AssertionError, KeyError) as error:
-        # fontTools raises AssertionError and KeyError, too, on damaged or foreign files.
-        logger.error("Reading the PDF font %s failed: %r", path, error)
+    except (OSError, TTLibError) as error:
         raise _unreadable(path) from error
 
 

@@ -123,8 +123,8 @@ class QuoteSheet:
 
 def quote_version(quote: Quote, number: int | None) -> QuoteVersion:
     """Return the version `number` of `quote`, the current one for None; raise 404 if missing."""
-    wanted = quote.current_version if number is None else number
-    version = quote.versions.filter(number=wanted).first()
+    chosen = quote.current_version if number is None else number
+    version = quote.versions.filter(number=chosen).first()
     if version is None:
         raise Http404
     return version

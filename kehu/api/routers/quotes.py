@@ -1,5 +1,6 @@
 """Quotes: list a customer's, read one with every version or as PDF, create, revise, set status."""
 
+import logging
 import uuid
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +20,7 @@ from kehu.sales.queries import visible_deals, visible_quotes
 from kehu.web.quote_pdf import PdfFontError, pdf_response
 from kehu.web.quote_sheet import quote_sheet, quote_version
 
+logger = logging.getLogger(__name__)
 router = Router(tags=["quotes"])
 
 
@@ -122,6 +124,7 @@ def quote_pdf(
     try:
         return pdf_response(sheet)
     except PdfFontError as error:
+        logger.error("Quote PDF %s failed: %s", record.public_id, error, exc_info=True)
         raise HttpError(503, str(error)) from error
 
 

@@ -5,7 +5,6 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.test import Client, override_settings
 from fontTools import subset
@@ -111,7 +110,7 @@ def test_one_page_pdf_is_small(personas: Personas, shop: Shop) -> None:
 
     response = _client(personas.rep).get(f"/quotes/{quote.public_id}/pdf/")
 
-    # The whole Noto CJK collection is about 19 MB; the subset holds the glyphs used only.
+    # The whole Noto CJK collection is about 19 MB; the subset contains only the glyphs used.
     assert len(response.content) < 100_000
 
 
@@ -246,9 +245,7 @@ def test_pdf_in_english(personas: Personas, shop: Shop) -> None:
     assert "Page 1 of 1" in text
 
 
-def test_missing_font_is_503_with_message(
-    personas: Personas, shop: Shop, tmp_path: Path
-) -> None:
+def test_missing_font_is_503_with_message(personas: Personas, shop: Shop, tmp_path: Path) -> None:
     quote = _quote(personas, shop)
     path = tmp_path / "missing.ttc"
 
@@ -265,24 +262,29 @@ def test_missing_font_is_503_with_message(
 
 def test_unreadable_font_is_503(personas: Personas, shop: Shop, tmp_path: Path) -> None:
     quote = _quote(personas, shop)
-    path = tmp_path / "broken.ttf"
-    path.write_bytes(b"not a font")
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"not a font")
+    # fpdf2 reads fonts by their file name ending only.
+    unknown_ending = tmp_path / "noto.font"
+    unknown_ending.symlink_to(settings.KEHU_PDF_FONT)
 
-    with override_settings(KEHU_PDF_FONT=path):
-        page = _client(personas.rep).get(f"/quotes/{quote.public_id}/pdf/")
+    for path in (broken, unknown_ending):
+        with override_settings(KEHU_PDF_FONT=path):
+            page = _client(personas.rep).get(f"/quotes/{quote.public_id}/pdf/")
 
-    assert page.status_code == 503
-    assert "无法作为 TrueType 或 OpenType 字体读取" in page.text
+        assert page.status_code == 503, path
+        assert f"字体文件 {path} 无法作为 TrueType 或 OpenType 字体读取" in page.text
 
 
 def test_font_without_chinese_is_503(personas: Personas, shop: Shop, tmp_path: Path) -> None:
     quote = _quote(personas, shop)
-    latin = TTFont(settings.KEHU_PDF_FONT, fontNumber=2)
+    latin = TTFont(settings.KEHU_PDF_FONT, fontNumber=0)
     subsetter = subset.Subsetter()
     subsetter.populate(unicodes=range(0x20, 0x7F))
     subsetter.subset(latin)
     path = tmp_path / "latin.otf"
     latin.save(path)
+    latin.close()
 
     with override_settings(KEHU_PDF_FONT=path):
         page = _client(personas.rep).get(f"/quotes/{quote.public_id}/pdf/")

@@ -93,7 +93,7 @@ def quote_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         return pdf_response(sheet)
     except PdfFontError as error:
-        logger.error("Quote PDF %s failed: %s", quote.public_id, error)
+        logger.error("Quote PDF %s failed: %s", quote.public_id, error, exc_info=True)
         context = {"message": str(error), "back_url": quote.get_absolute_url()}
         return render(request, "web/quotes/pdf_failed.html", context, status=503)
 
