@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import pypdfium2
 import pytest
 
 from kehu.org.models import Department, Preset, User
@@ -51,3 +52,12 @@ def personas(db: None) -> Personas:
         other_manager=other_manager,
         other_rep=other_rep,
     )
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """Return the text of each page of a PDF as PDFium, Chromium's PDF engine, extracts it."""
+    document = pypdfium2.PdfDocument(content)
+    try:
+        return [page.get_textpage().get_text_bounded() for page in document]
+    finally:
+        document.close()

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.env import env_bool, env_int, env_list, secret_key
+from kehu.core.env import env_bool, env_int, env_list, env_path, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KEHU_VAR_DIR", BASE_DIR / "var"))
@@ -171,6 +171,11 @@ WHITENOISE_USE_FINDERS = True
 # Uploads: attachments and import files, in MiB.
 KEHU_MAX_ATTACHMENT_MB = env_int("MAX_ATTACHMENT_MB", 20, minimum=1)
 KEHU_MAX_IMPORT_MB = env_int("MAX_IMPORT_MB", 50, minimum=1)
+# The font that quote PDFs embed (a subset of it): TrueType or OpenType, or a collection of
+# them, covering Simplified Chinese. The default is Debian's fonts-noto-cjk, which ./run installs.
+KEHU_PDF_FONT = env_path(
+    "KEHU_PDF_FONT", Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -62,6 +62,10 @@ if [ "$installed" != "$digest $extras" ] && [ "$installed" != "$digest dev" ]; t
 fi
 
 command -v msgfmt >/dev/null 2>&1 || apt_install gettext
+# Quote PDFs embed Noto Sans CJK unless KEHU_PDF_FONT names another font (see README.md).
+if [ -z "${KEHU_PDF_FONT:-}" ] && [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+    apt_install fonts-noto-cjk
+fi
 
 export PATH="$VENV/bin:$PATH"
 # A developer machine: a generated secret key under var/ and open local hosts are fine.

@@ -46,6 +46,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_path(name: str, default: Path) -> Path:
+    """Return the absolute path in variable `name`, or `default` when it is unset or empty.
+
+    A relative path is rejected because it would depend on the directory Kehu starts in.
+    """
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    path = Path(raw.strip())
+    if not path.is_absolute():
+        raise ImproperlyConfigured(f"{name} must be an absolute path, got {raw!r}")
+    return path
+
+
 def secret_key(var_dir: Path, debug: bool) -> str:
     """Return SECRET_KEY from the environment, or in development a key kept under var/.
 

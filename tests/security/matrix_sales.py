@@ -236,6 +236,15 @@ SALES_PAGE_ENTRIES = [
         reader="200",
     ),
     Entry(
+        "quotes/<uuid:public_id>/pdf/",
+        "web:quote_pdf",
+        "GET",
+        READ,
+        target="quote",
+        shows="deal",
+        reader="200",
+    ),
+    Entry(
         "quotes/<uuid:public_id>/revise/",
         "web:quote_revise",
         "GET",
@@ -515,6 +524,7 @@ SALES_API_ENTRIES = [
         reader="403",
     ),
     Entry(QUOTE, "api-v1:quote_detail", "GET", API_READ, shows="deal", reader="200"),
+    Entry(QUOTE + "/pdf", "api-v1:quote_pdf", "GET", API_READ, shows="deal", reader="200"),
     Entry(
         QUOTE + "/versions",
         "api-v1:revise_quote",

@@ -1,20 +1,26 @@
-"""Quotes: list a customer's, read one with every version, create, revise and change status."""
+"""Quotes: list a customer's, read one with every version or as PDF, create, revise, set status."""
 
+import logging
 import uuid
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Status
+from ninja.errors import HttpError
 
 from kehu.api import present, present_sales
 from kehu.api import schemas_sales as schemas
 from kehu.api.auth import request_user
 from kehu.api.routers.common import ERRORS
+from kehu.api.schemas import ErrorOut
 from kehu.customers.queries import visible_customers
 from kehu.org.models import User
 from kehu.sales import quotes, services
 from kehu.sales.models import Quote
 from kehu.sales.queries import visible_deals, visible_quotes
+from kehu.web.quote_pdf import PdfFontError, pdf_response
+from kehu.web.quote_sheet import quote_sheet, quote_version
 
+logger = logging.getLogger(__name__)
 router = Router(tags=["quotes"])
 
 
@@ -88,6 +94,38 @@ def create_quote(request: HttpRequest, payload: schemas.QuoteIn) -> Status[schem
 def quote_detail(request: HttpRequest, quote_id: uuid.UUID) -> schemas.QuoteOut:
     user = request_user(request)
     return present_sales.quote(present.viewer_for(user), _quote(user, quote_id))
+
+
+@router.get(
+    "/quotes/{quote_id}/pdf",
+    response={**ERRORS, 503: ErrorOut},
+    summary="Download a quote as PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The quote version as a PDF document",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def quote_pdf(
+    request: HttpRequest, quote_id: uuid.UUID, version: int | None = None
+) -> HttpResponse:
+    """Return the current version, or the numbered one, as the quote page's PDF shows it.
+
+    Amounts follow the same field policy as the page. A server without a usable font is 503.
+    """
+    user = request_user(request)
+    record = _quote(user, quote_id)
+    chosen = quote_version(record, version)
+
+    sheet = quote_sheet(user, record, chosen)
+    try:
+        return pdf_response(sheet)
+    except PdfFontError as error:
+        logger.error("Quote PDF %s failed: %s", record.public_id, error, exc_info=True)
+        raise HttpError(503, str(error)) from error
 
 
 @router.post(

@@ -64,3 +64,22 @@ def test_short_secret_key_rejected(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
     with pytest.raises(ImproperlyConfigured, match="32 characters"):
         env.secret_key(tmp_path, debug=True)
+
+
+def test_env_path_rejects_relative_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEHU_TEST_PATH", "fonts/noto.ttc")
+
+    with pytest.raises(ImproperlyConfigured, match=r"absolute path, got 'fonts/noto\.ttc'"):
+        env.env_path("KEHU_TEST_PATH", Path("/default"))
+
+
+def test_env_path_takes_default_when_empty(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEHU_TEST_PATH", " ")
+
+    assert env.env_path("KEHU_TEST_PATH", Path("/default")) == Path("/default")
+
+
+def test_env_path_reads_absolute_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEHU_TEST_PATH", "/srv/fonts/noto.ttc")
+
+    assert env.env_path("KEHU_TEST_PATH", Path("/default")) == Path("/srv/fonts/noto.ttc")

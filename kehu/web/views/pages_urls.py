@@ -167,6 +167,7 @@ urlpatterns = [
     path("deals/<uuid:public_id>/lines/", deal_forms.deal_lines, name="deal_lines"),
     path("deals/<uuid:public_id>/move/", deals.deal_move, name="deal_move"),
     path("quotes/<uuid:public_id>/", quotes.quote_detail, name="quote_detail"),
+    path("quotes/<uuid:public_id>/pdf/", quotes.quote_pdf, name="quote_pdf"),
     path("quotes/<uuid:public_id>/revise/", quotes.quote_revise, name="quote_revise"),
     path("quotes/<uuid:public_id>/status/", quotes.quote_status, name="quote_status"),
     path("customers/<uuid:public_id>/quotes/new/", quotes.quote_create, name="quote_create"),

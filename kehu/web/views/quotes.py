@@ -1,9 +1,10 @@
-"""Quote pages: the printable quote with its versions, the create and revise forms, the status.
+"""Quote pages: the printable quote with its versions, its PDF, the create and revise forms.
 
-Money follows the deal field policy (kehu.sales.quotes): line amounts that of the unit price,
-version totals that of the deal amount, so the print shows no more than the page.
+The page, the print and the PDF show a `QuoteSheet` (kehu.web.quote_sheet), which applies the
+field policy once for all three.
 """
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,13 +18,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kehu.core.money import quantity_text
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldTarget
-from kehu.org.models import Department, User
-from kehu.org.policy import FieldPolicy, policy_for
+from kehu.org.models import User
+from kehu.org.policy import policy_for
 from kehu.sales import quotes, services
-from kehu.sales.models import Deal, Quote, QuoteStatus, QuoteVersion
+from kehu.sales.models import Deal, Quote, QuoteStatus
 from kehu.sales.queries import visible_deals, visible_products, visible_quotes
 from kehu.web.deal_display import customer_name, shown_value
+from kehu.web.quote_pdf import PdfFontError, pdf_response
+from kehu.web.quote_sheet import quote_sheet, quote_version, requested_version
 from kehu.web.views.common import error_dict, load_customer, signed_in_user
+
+logger = logging.getLogger(__name__)
 
 LINE_FIELDS = (
     "product",
@@ -43,68 +48,27 @@ def load_quote(user: User, public_id: uuid.UUID) -> Quote:
     return get_object_or_404(queryset, public_id=public_id)
 
 
-def _version_context(policy: FieldPolicy, version: QuoteVersion) -> dict[str, Any]:
-    line_rows = []
-    for line in version.lines.all():
-        amounts = line.amounts
-        price = FieldTarget.DEAL_LINE, "unit_price"
-        line_rows.append(
-            {
-                "description": line.description,
-                "quantity": quantity_text(line.quantity),
-                "unit_price": shown_value(policy, *price, line.unit_price),
-                "discount_percent": line.discount_percent,
-                "tax_percent": line.tax_percent,
-                "subtotal": shown_value(policy, *price, amounts.subtotal),
-                "discount": shown_value(policy, *price, amounts.discount),
-                "tax": shown_value(policy, *price, amounts.tax),
-                "total": shown_value(policy, *price, amounts.total),
-            }
-        )
-    totals = [
-        (label, shown_value(policy, FieldTarget.DEAL, "amount", value))
-        for label, value in (
-            (QuoteVersion._meta.get_field("subtotal").verbose_name, version.subtotal),
-            (QuoteVersion._meta.get_field("discount").verbose_name, version.discount),
-            (QuoteVersion._meta.get_field("tax").verbose_name, version.tax),
-            (QuoteVersion._meta.get_field("total").verbose_name, version.total),
-        )
-    ]
-    return {
-        "version": version,
-        "lines": line_rows,
-        "shows_prices": shown_value(policy, FieldTarget.DEAL_LINE, "unit_price", 0) is not None,
-        "totals": [(label, text) for label, text in totals if text is not None],
-    }
-
-
 @login_required
 @require_GET
 def quote_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Show a quote, its current version or the one named by ?version=, ready to print."""
     user = signed_in_user(request)
     quote = load_quote(user, public_id)
+    version = quote_version(quote, requested_version(request.GET.get("version", "")))
     policy = policy_for(user)
 
-    number = request.GET.get("version", "")
-    version_number = int(number) if number.isdigit() else quote.current_version
-    version = quote.versions.filter(number=version_number).first()
-    if version is None:
-        raise Http404
-
+    sheet = quote_sheet(user, quote, version)
     writable = quotes.may_write_quotes(user, quote.customer) and not quote.is_final
-    # The top department is the company, whose name heads the printed quote.
-    company = Department.objects.filter(parent=None).order_by("pk").first()
     deal_name = (
         shown_value(policy, FieldTarget.DEAL, "name", quote.deal.name) if quote.deal else None
     )
     context = {
         "quote": quote,
+        "sheet": sheet,
+        "version": version,
         "deal_name": deal_name,
-        "company_name": company.name if company else "",
-        "customer_name": customer_name(policy, quote.customer),
+        "customer_name": sheet.customer_name,
         "versions": list(quote.versions.values_list("number", flat=True)),
-        "is_current": version.number == quote.current_version,
         "can_write": writable,
         "next_statuses": [
             (status.value, status.label)
@@ -113,9 +77,25 @@ def quote_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if writable
         else [],
         "status_errors": request.session.pop("quote_status_errors", []),
-        **_version_context(policy, version),
     }
     return render(request, "web/quotes/detail.html", context)
+
+
+@login_required
+@require_GET
+def quote_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Download a quote version as PDF: the printable page's content, on A4 with a letterhead."""
+    user = signed_in_user(request)
+    quote = load_quote(user, public_id)
+    version = quote_version(quote, requested_version(request.GET.get("version", "")))
+
+    sheet = quote_sheet(user, quote, version)
+    try:
+        return pdf_response(sheet)
+    except PdfFontError as error:
+        logger.error("Quote PDF %s failed: %s", quote.public_id, error, exc_info=True)
+        context = {"message": str(error), "back_url": quote.get_absolute_url()}
+        return render(request, "web/quotes/pdf_failed.html", context, status=503)
 
 
 @login_required
