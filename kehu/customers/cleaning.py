@@ -15,7 +15,13 @@ from kehu.core import regions
 from kehu.customers import normalize
 from kehu.fields.models import FieldTarget, FieldType
 from kehu.fields.registry import FieldSpec, custom_fields, field_map
-from kehu.fields.values import clean_custom_value, parse_bool, parse_date, split_multi
+from kehu.fields.values import (
+    clean_characters,
+    clean_custom_value,
+    parse_bool,
+    parse_date,
+    split_multi,
+)
 
 CUSTOMER_TEXT_LIMITS = {"name": 200, "short_name": 60, "address": 300, "notes": 5000}
 CONTACT_TEXT_LIMITS = {"name": 60, "title": 60, "phone": 40, "wechat": 40, "notes": 2000}
@@ -123,7 +129,7 @@ def clean_customer(
             if spec.is_custom:
                 custom[key.removeprefix("cf_")] = clean_custom_value(spec, raw)
             elif key in CUSTOMER_TEXT_LIMITS:
-                text = _text(raw)
+                text = clean_characters(_text(raw), multiline=key == "notes")
                 if len(text) > CUSTOMER_TEXT_LIMITS[key]:
                     raise ValueError(
                         _("At most %(limit)d characters, got %(count)d.")
@@ -216,7 +222,7 @@ def clean_contact(values: Mapping[str, Any], *, partial: bool = False) -> dict[s
             elif key == "decision_role":
                 cleaned[key] = _choice(spec, raw)
             else:
-                text = _text(raw)
+                text = clean_characters(_text(raw), multiline=key == "notes")
                 limit = CONTACT_TEXT_LIMITS.get(key, 200)
                 if len(text) > limit:
                     raise ValueError(

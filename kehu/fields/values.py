@@ -7,6 +7,7 @@ not fit its type is an error.
 
 import datetime as dt
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,8 +29,33 @@ _DATE_PATTERNS = [
 # Numbers and money stay below 10^15 so every stored value keeps its cents exactly, even when a
 # database or a JSON reader turns it into a double.
 MAX_NUMBER = Decimal(10) ** 15
+# Line breaks and tabs, which a one-line field turns into spaces: spreadsheet cells often hold them.
+_LINE_SPACE = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
 _TRUE_WORDS = {"是", "有", "对", "√", "✓", "y", "yes", "true", "t", "1"}
 _FALSE_WORDS = {"否", "无", "不是", "×", "✗", "n", "no", "false", "f", "0"}
+
+
+def clean_characters(text: str, *, multiline: bool = False) -> str:
+    """Return `text` with the characters a stored value may not hold dealt with.
+
+    A one-line field gets a space for each run of line breaks and tabs; a multi-line one keeps
+    them. Any other control character (such as NUL) and any lone surrogate, which no text
+    encoding can store, is an error that names its position.
+    """
+    if not multiline:
+        text = _LINE_SPACE.sub(" ", text)
+    for position, character in enumerate(text, start=1):
+        if character in "\t\n\r" and multiline:
+            continue
+        if unicodedata.category(character) in ("Cc", "Cs"):
+            raise ValueError(
+                _(
+                    "The value holds an invisible control character (U+%(code)04X) at position "
+                    "%(position)d; remove it and try again."
+                )
+                % {"code": ord(character), "position": position}
+            )
+    return text
 
 
 def parse_date(raw: Any, *, allow_serial: bool = False) -> dt.date | None:

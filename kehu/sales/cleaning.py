@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
-from kehu.fields.values import parse_bool, parse_date, parse_decimal
+from kehu.fields.values import clean_characters, parse_bool, parse_date, parse_decimal
 from kehu.sales.models import PaymentMethod
 
 NAME_LIMIT = 200
@@ -32,8 +32,8 @@ def _text(raw: Any) -> str:
     return "" if raw is None else str(raw).strip()
 
 
-def _limited(raw: Any, limit: int) -> str:
-    text = _text(raw)
+def _limited(raw: Any, limit: int, *, multiline: bool = False) -> str:
+    text = clean_characters(_text(raw), multiline=multiline)
     if len(text) > limit:
         raise ValueError(
             _("Use at most %(limit)d characters; this has %(count)d.")
@@ -133,7 +133,7 @@ LINE_CLEANERS: dict[str, Callable[[Any], Any]] = {
 QUOTE_CLEANERS: dict[str, Callable[[Any], Any]] = {
     "title": lambda raw: _required(raw, NAME_LIMIT),
     "valid_until": parse_date,
-    "notes": lambda raw: _limited(raw, NOTES_LIMIT),
+    "notes": lambda raw: _limited(raw, NOTES_LIMIT, multiline=True),
 }
 
 QUOTE_LINE_CLEANERS: dict[str, Callable[[Any], Any]] = {
@@ -217,7 +217,7 @@ CONTRACT_CLEANERS: dict[str, Callable[[Any], Any]] = {
     "start_on": _required_date,
     "end_on": parse_date,
     "signed_on": parse_date,
-    "notes": lambda raw: _limited(raw, NOTES_LIMIT),
+    "notes": lambda raw: _limited(raw, NOTES_LIMIT, multiline=True),
 }
 CONTRACT_REQUIRED = ("title", "amount", "start_on")
 

@@ -21,7 +21,7 @@ from kehu.customers.models import Customer
 from kehu.customers.queries import in_role_reach, is_writable
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
-from kehu.fields.values import parse_date
+from kehu.fields.values import clean_characters, parse_date
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.timeline import events
@@ -49,7 +49,7 @@ def clean_follow_up(values: Mapping[str, Any], *, partial: bool = False) -> dict
             elif key == "next_follow_up_on":
                 cleaned[key] = parse_date(raw)
             else:
-                text = "" if raw is None else str(raw).strip()
+                text = clean_characters("" if raw is None else str(raw).strip(), multiline=True)
                 limit = CONTENT_LIMIT if key == "content" else 500
                 if len(text) > limit:
                     raise ValueError(
