@@ -486,7 +486,15 @@ def update_contact(
                 changes[key] = (old, new)
                 setattr(locked, key, new)
         if custom is not None:
-            locked.custom = {**locked.custom, **custom}
+            merged = {**locked.custom}
+            for key, new in custom.items():
+                if merged.get(key) != new:
+                    changes[f"cf_{key}"] = (merged.get(key), new)
+                if new is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = new
+            locked.custom = merged
         if cleaned.get("is_primary"):
             customer.contacts.exclude(pk=locked.pk).update(is_primary=False)
         locked.updated_at = clock.now()

@@ -1,12 +1,15 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 
 from kehu.conftest import Personas
 from kehu.customers import services
 from kehu.customers.models import Customer
 from kehu.customers.queries import visible_customers
 from kehu.customers.search import search
-from kehu.fields.models import CustomField
+from kehu.fields import services as field_services
+from kehu.fields.models import CustomField, FieldTarget
+from kehu.timeline.models import EventKind
 
 
 def _create(personas: Personas, name: str = "杭州星星科技有限公司", **extra: object) -> Customer:
@@ -210,3 +213,25 @@ def test_manager_assigns_within_department_only(personas: Personas) -> None:
 
     customer.refresh_from_db()
     assert customer.owner == personas.rep2
+
+
+def test_contact_custom_field_change_is_on_timeline(personas: Personas) -> None:
+    field_services.create_custom_field(
+        personas.boss,
+        FieldTarget.CONTACT,
+        {"key": "hobby", "field_type": "text", "label": "爱好"},
+    )
+    customer = _create(personas)
+    contact = customer.contacts.get()
+
+    services.update_contact(personas.rep, contact, {"cf_hobby": "钓鱼"})
+    services.update_contact(personas.rep, contact, {"cf_hobby": ""})
+
+    changes = [
+        event.data["changes"]
+        for event in customer.events.filter(kind=EventKind.CONTACT_CHANGED).order_by("id")
+    ]
+    assert changes == [{"cf_hobby": [None, "钓鱼"]}, {"cf_hobby": ["钓鱼", None]}]
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page.force_login(personas.rep)
+    assert "钓鱼" in page.get(customer.get_absolute_url()).text
