@@ -149,9 +149,14 @@ class FileIndex:
         self._placeholder = itertools.count(-1, -1)
 
     def find(self, keys: Iterable[tuple[str, str]]) -> int | None:
+        key = self.find_key(keys)
+        return None if key is None else self.by_key[key]
+
+    def find_key(self, keys: Iterable[tuple[str, str]]) -> tuple[str, str] | None:
+        """Return the first of `keys` that an earlier row has, such as ("mobile", "138...")."""
         for key in keys:
             if key in self.by_key:
-                return self.by_key[key]
+                return key
         return None
 
     def add(self, customer_id: int, keys: Iterable[tuple[str, str]]) -> None:
@@ -170,6 +175,12 @@ class FileIndex:
         self.keys_of.setdefault(new, []).extend(keys)
         if old in self.contact_keys:
             self.contact_keys[new] = self.contact_keys.pop(old)
+
+
+def key_field(key: tuple[str, str]) -> str:
+    """Return the field key of a duplicate-check key, as row errors and warnings name fields."""
+    kind = key[0]
+    return f"contact.{kind}" if kind in ("mobile", "email", "wechat") else kind
 
 
 def customer_keys(

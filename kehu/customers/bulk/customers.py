@@ -29,6 +29,7 @@ from kehu.customers.bulk.common import (
     contact_identity,
     customer_keys,
     errors_of,
+    key_field,
     load_stored_contacts,
 )
 from kehu.customers.bulk.writes import index_values_of, write_plan
@@ -170,7 +171,8 @@ def _decide(
 ) -> RowResult:
     cleaned, contacts, keys = item.cleaned, item.contacts, item.keys
     exact = [m for m in matches if m.exact]
-    earlier = index.find(keys)
+    earlier_key = index.find_key(keys)
+    earlier = None if earlier_key is None else index.by_key[earlier_key]
     if earlier is None:
         own = [m.customer_id for m in exact if m.customer_id in context.own_ids]
         earlier = own[0] if own else None
@@ -182,11 +184,16 @@ def _decide(
             return RowResult(item.row, CONTACT_ADDED, customer_id=earlier)
         if context.on_duplicate == UPDATE:
             return _plan_update(plan, earlier, item.row, cleaned, [])
+        message = _("The same customer appears on an earlier row of this file.")
+        # The warning points at the cell that matched the earlier row, or at the name when the
+        # match was with a customer this import stored in an earlier run.
+        field = key_field(earlier_key) if earlier_key is not None else "name"
         return RowResult(
             item.row,
             SKIPPED,
             customer_id=earlier,
-            warnings=[_("The same customer appears on an earlier row of this file.")],
+            warnings=[message],
+            warning_fields={message: field},
         )
 
     if context.on_duplicate == CREATE:
