@@ -24,6 +24,7 @@ from kehu.org.models import Capability, FieldAccess, User
 from kehu.org.policy import FieldPolicy, masked_text, policy_for
 from kehu.org.visibility import can_edit_customers
 from kehu.sales.queries import may_edit_deals, visible_deals
+from kehu.service.queries import may_write_tickets, visible_tickets
 from kehu.timeline.events import CREATION_TIMES
 from kehu.timeline.models import EventKind, FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
@@ -31,6 +32,7 @@ from kehu.timeline.services import can_edit_follow_up
 from kehu.web.deal_display import deal_rows, shown_value
 from kehu.web.display import record_name, shown_text
 from kehu.web.forms import Input
+from kehu.web.ticket_display import ticket_rows
 from kehu.web.timeline_display import describe_event, earlier_version, timeline_specs
 from kehu.web.views.common import (
     form_errors,
@@ -315,6 +317,7 @@ def detail_context(
         and not contact_form_refusal(user, adding=False, specs=contact_specs),
         "can_follow_up": can_follow_up,
         **_deal_context(user, policy, customer, writable),
+        **_ticket_context(user, policy, customer, writable),
         "today": clock.today(),
     }
 
@@ -332,6 +335,21 @@ def _deal_context(
         "deals": deal_rows(policy, deals),
         "can_add_deal": writable and may_edit_deals(user),
         "shows_deal_amount": shown_value(policy, FieldTarget.DEAL, "amount", 0) is not None,
+    }
+
+
+def _ticket_context(
+    user: User, policy: FieldPolicy, customer: Customer, writable: bool
+) -> dict[str, Any]:
+    tickets = (
+        visible_tickets(user)
+        .filter(customer=customer)
+        .select_related("customer", "assignee")
+        .order_by("-opened_at", "-pk")
+    )
+    return {
+        "tickets": ticket_rows(policy, tickets),
+        "can_add_ticket": writable and may_write_tickets(user),
     }
 
 
