@@ -16,6 +16,8 @@ from kehu.org.models import Department, User
 from kehu.sales import quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import Deal, Product, Quote
+from kehu.service import services as ticket_services
+from kehu.service.models import Ticket, TicketReply
 from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
@@ -59,6 +61,12 @@ OUTSIDER_STATUS = {
     "quote_status": 404,
     "quote_create": 404,
     "product_edit": 403,
+    "ticket_detail": 404,
+    "ticket_edit": 404,
+    "ticket_reply": 404,
+    "ticket_status": 404,
+    "ticket_assign": 404,
+    "ticket_create": 404,
 }
 
 
@@ -86,6 +94,8 @@ def _state() -> list[object]:
         list(Deal.objects.order_by("pk").values_list("name", "version")),
         list(Product.objects.order_by("pk").values_list("name", "list_price")),
         list(Quote.objects.order_by("pk").values_list("status", "current_version")),
+        list(Ticket.objects.order_by("pk").values_list("status", "version", "assignee_id")),
+        TicketReply.objects.count(),
     ]
 
 
@@ -121,6 +131,9 @@ def test_outsider_gets_same_answer_as_missing(
         {"title": "海风报价"},
         [{"description": "闸阀", "quantity": "1", "unit_price": "10"}],
         deal=deal,
+    )
+    ticket = ticket_services.open_ticket(
+        personas.rep2, customer, {"subject": "海风报修", "category": "repair"}
     )
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
@@ -158,6 +171,12 @@ def test_outsider_gets_same_answer_as_missing(
         "quote_status": quote.public_id,
         "quote_create": customer.public_id,
         "product_edit": product.public_id,
+        "ticket_detail": ticket.public_id,
+        "ticket_edit": ticket.public_id,
+        "ticket_reply": ticket.public_id,
+        "ticket_status": ticket.public_id,
+        "ticket_assign": ticket.public_id,
+        "ticket_create": customer.public_id,
     }
     client = client_for(personas.rep)
     before = _state()
