@@ -18,6 +18,8 @@ from kehu.core import clock
 from kehu.customers.models import Contact, Customer
 from kehu.customers.normalize import normalize_credit_code
 from kehu.org.models import Department, User
+from kehu.service.models import Ticket
+from kehu.service.queries import visible_tickets
 from kehu.timeline.models import Event, FollowUp
 
 # 20:00 on Thursday 2025-03-06 in Shanghai; the demo history ends the day before.
@@ -84,13 +86,23 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
         "customers": 300,
         "contacts": 508,
         "follow_ups": 948,
-        "events": 402,
+        "events": 419,
     }
     assert Customer.objects.filter(owner__isnull=True).count() == 10
     assert Customer.objects.filter(agents__username="agent").count() == 15
     assert Event.objects.filter(kind="agent_assigned").count() == 15
     assert Event.objects.filter(kind="owner_changed").count() == 12
     assert Event.objects.filter(kind="contact_added").count() == 75
+    tickets = Ticket.objects.order_by("opened_at")
+    assert [(t.category, t.status) for t in tickets] == [
+        ("complaint", "closed"),
+        ("repair", "in_progress"),
+        ("installation", "waiting"),
+        ("consultation", "resolved"),
+    ]
+    agent = User.objects.get(username="agent")
+    assert visible_tickets(agent).count() == 1
+    assert all(t.opened_at < START and t.assignee_id == t.customer.owner_id for t in tickets)
     assert re.fullmatch(r"已创建演示公司：300 个客户、948 条跟进记录，用时 \d+\.\d 秒。", output[0])
 
 
