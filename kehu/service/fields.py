@@ -1,8 +1,8 @@
 """Built-in ticket fields, as the field registry describes them.
 
-The field policy keys them "ticket.subject", "ticket.resolution" and so on. "replies" stands for
-the bodies of a ticket's replies and internal notes: a role that may not read it sees that
-replies exist, but not what they say.
+The field policy keys them "ticket.subject", "ticket.resolution" and so on. "replies" covers
+the text of a ticket's replies and internal notes. A role that may not read it is shown that
+replies exist, but not their text.
 """
 
 from django.utils.translation import gettext_lazy as _

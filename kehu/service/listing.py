@@ -102,7 +102,9 @@ def filtered_tickets(user: User, params: TicketParams) -> QuerySet[Ticket]:
             errors[key] = [str(error)]
     if errors:
         raise ValidationError(errors)
-    return queryset.select_related("customer", "contact", "assignee").order_by("-opened_at", "-pk")
+    return queryset.select_related("customer", "contact", "assignee", "created_by").order_by(
+        "-opened_at", "-pk"
+    )
 
 
 def list_tickets(user: User, params: TicketParams) -> Page[Ticket]:

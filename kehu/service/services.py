@@ -37,7 +37,7 @@ from kehu.service.models import (
 from kehu.service.queries import may_write_customer_tickets, may_write_tickets
 from kehu.timeline import events
 
-# The longest part of a reply that its timeline event keeps.
+# Maximum characters of a reply that its timeline event keeps.
 EXCERPT_LIMIT = 200
 
 
@@ -120,6 +120,8 @@ def find_assignee(customer: Customer, public_id: uuid.UUID | str) -> User:
 
 def assignee_choices(customer: Customer) -> list[User]:
     """Return the active users who may be given `customer`'s tickets, by name."""
+    # NOTE: this checks each active user's scope with its own queries, which suits companies of
+    # tens of users. A company of thousands needs the scope check turned into one query.
     users = User.objects.filter(is_active=True).select_related("role").order_by("display_name")
     return [user for user in users if may_write_customer_tickets(user, customer)]
 
@@ -284,7 +286,7 @@ def assign_ticket(
     with transaction.atomic():
         locked = _lock(actor, ticket, expected_version)
         old = locked.assignee
-        if (old.pk if old else None) == (assignee.pk if assignee else None):
+        if old == assignee:
             return locked
         locked.assignee = assignee
         locked.updated_at = clock.now()

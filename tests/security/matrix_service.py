@@ -3,8 +3,8 @@
 Statuses read boss, manager, rep, outside agent, signed out. A ticket is in a persona's scope
 when its customer is: the in-scope ticket belongs to the east rep's customer, which is assigned
 to the outside agent and shared read-only with the second rep (the reader). Outside agents read
-tickets but never write them. The pages reject their writes with 403 before loading any record;
-the API looks the ticket up first, so there an outside ticket is a 404.
+tickets but never write them. The pages reject their writes with 403 before loading any record.
+The API looks the ticket up first, so there an outside ticket is a 404.
 """
 
 from typing import Any

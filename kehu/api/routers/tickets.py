@@ -2,7 +2,7 @@
 
 The endpoints call the services the pages call (kehu.service.services), so the permission and
 field policy checks are the same. Roles that may not write tickets get 403 before any record is
-looked up; a ticket or customer outside the caller's scope is a 404 like a missing one.
+looked up. A ticket or customer outside the caller's scope is a 404 like a missing one.
 """
 
 import uuid

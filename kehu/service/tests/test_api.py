@@ -1,5 +1,8 @@
 """The ticket API: the same services as the pages, scope, field policy and the timeline."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from kehu.api.main import api
 from kehu.conftest import Personas
 from kehu.org.models import FieldAccess, User
@@ -173,7 +176,8 @@ def test_field_policy_in_api_and_timeline(personas: Personas, desk: Desk) -> Non
     timeline = call_api(personas.manager, "GET", f"/customers/{desk.customer.public_id}/timeline")
 
     assert detail["subject"] == "****"
-    assert "description" not in detail and "assignee" not in detail
+    assert "description" not in detail
+    assert "assignee" not in detail
     assert "resolution" not in detail
     assert "body" not in replies[0]
     text = str(timeline[1])
@@ -206,3 +210,22 @@ def test_openapi_describes_ticket_bodies() -> None:
     assert {"TicketOut", "TicketIn", "TicketPatch", "ReplyOut", "TicketPage"} <= set(components)
     assert "status" in components["TicketOut"]["properties"]
     assert "/api/v1/tickets/{ticket_id}/replies" in schema["paths"]
+
+
+def test_list_query_count_is_fixed(personas: Personas, desk: Desk) -> None:
+    for number in range(3):
+        open_leak(personas, desk, subject=f"渗漏{number}")
+    few = _count_queries(personas.rep, "/tickets")
+    for number in range(3, 30):
+        open_leak(personas, desk, subject=f"渗漏{number}")
+
+    many = _count_queries(personas.rep, "/tickets")
+
+    assert many == few
+
+
+def _count_queries(user: User, path: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        status, _body = call_api(user, "GET", path)
+    assert status == 200
+    return len(queries.captured_queries)
