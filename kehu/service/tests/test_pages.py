@@ -220,10 +220,13 @@ def test_agent_reads_but_gets_no_forms(personas: Personas, desk: Desk) -> None:
         f"/tickets/{ticket.public_id}/status/", {"status": "closed", "resolution": "x"}
     )
     new = client.get(f"/customers/{desk.customer.public_id}/tickets/new/")
+    customer_page = client.get(f"/customers/{desk.customer.public_id}/").content.decode()
 
     assert "阀门漏水" in page
     assert "/replies/" not in page
     assert "/status/" not in page
+    assert "阀门漏水" in customer_page
+    assert "/tickets/new/" not in customer_page
     assert (reply.status_code, status.status_code, new.status_code) == (403, 403, 403)
     after = (Ticket.objects.get().version, TicketReply.objects.count(), Event.objects.count())
     assert after == before
