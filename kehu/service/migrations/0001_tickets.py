@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('customers', '0008_owner_without_own_index'),
+        ('customers', '0006_list_indexes_with_filters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
