@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "kehu.customers",
     "kehu.timeline",
     "kehu.sales",
+    "kehu.service",
     "kehu.imports",
     "kehu.api",
     "kehu.web",

@@ -17,6 +17,7 @@ from kehu.api.routers import (
     products,
     quotes,
     shares,
+    tickets,
     timeline,
 )
 
@@ -50,8 +51,9 @@ api = KehuAPI(
     version="1",
     # The schema is for developers and stays in English. Response messages follow the request.
     description=(
-        "Customers, contacts, follow-ups, products and deals of Kehu CRM. Authenticate with "
-        "`Authorization: Bearer <token>` (create a token with `kehu create_api_token`) or, "
+        "Customers, contacts, follow-ups, products, deals, quotes and tickets of Kehu CRM. "
+        "Authenticate with `Authorization: Bearer <token>` (create a token with "
+        "`kehu create_api_token`) or, "
         "from Kehu's own pages, with the session and the X-CSRFToken header. Messages follow "
         "Accept-Language: Simplified Chinese (zh-hans, the default) or English (en)."
     ),
@@ -70,3 +72,4 @@ api.add_router("", deals.router)
 api.add_router("", products.router)
 api.add_router("", quotes.router)
 api.add_router("", contracts.router)
+api.add_router("", tickets.router)

@@ -64,6 +64,30 @@ _CONTRACT_EVENT_KEYS = {
     "received_on": (FieldTarget.PAYMENT, "received_on"),
     "method": (FieldTarget.PAYMENT, "method"),
 }
+# Ticket events name ticket fields by these data keys; each follows its "ticket" field's policy.
+_TICKET_EVENT_FIELDS = {
+    "number": "number",
+    "subject": "subject",
+    "category": "category",
+    "priority": "priority",
+    "status": "status",
+    "previous": "status",
+    "resolution": "resolution",
+    "from_name": "assignee",
+    "to_name": "assignee",
+    "excerpt": "replies",
+}
+_TICKET_EVENTS = (
+    EventKind.TICKET_OPENED,
+    EventKind.TICKET_REPLIED,
+    EventKind.TICKET_ASSIGNED,
+    EventKind.TICKET_STATUS_CHANGED,
+)
+# Ticket events about one field, left out when the viewer may not read that field.
+_TICKET_EVENT_SUBJECTS = {
+    EventKind.TICKET_ASSIGNED: "assignee",
+    EventKind.TICKET_STATUS_CHANGED: "status",
+}
 # FieldAccess values from most to least open.
 _OPENNESS = list(FieldAccess.values)
 
@@ -324,6 +348,8 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
                     del data[key]
                 else:
                     data[key] = value
+    if record.kind in _TICKET_EVENTS:
+        return _ticket_event_data(viewer, EventKind(record.kind), data)
     if record.kind == EventKind.OWNER_CHANGED:
         for key in ("from_name", "to_name"):
             if key in data:
@@ -333,6 +359,25 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
                 else:
                     data[key] = value
     return data
+
+
+def _ticket_event_data(
+    viewer: Viewer, kind: EventKind, data: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Return a ticket event's data with each ticket field governed, or None to leave it out."""
+    subject = _TICKET_EVENT_SUBJECTS.get(kind)
+    if subject is not None and viewer.access(FieldTarget.TICKET, subject) == FieldAccess.HIDDEN:
+        return None
+    shown_data = {}
+    for key, value in data.items():
+        field_key = _TICKET_EVENT_FIELDS.get(key)
+        if field_key is None:
+            shown_data[key] = value
+            continue
+        result = viewer.shown(FieldTarget.TICKET, field_key, value)
+        if result is not MISSING:
+            shown_data[key] = result
+    return shown_data
 
 
 def event(viewer: Viewer, record: Event) -> schemas.EventOut | None:

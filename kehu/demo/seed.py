@@ -20,6 +20,7 @@ from kehu.demo.plan import (
     OwnerStep,
     plan_company,
 )
+from kehu.demo.tickets import seed_tickets
 from kehu.org.models import Department, User
 from kehu.org.presets import preset_role
 from kehu.timeline import services as timeline_services
@@ -48,7 +49,8 @@ def seed_company(
     seed: int = DEFAULT_SEED,
     count: int = DEFAULT_CUSTOMERS,
 ) -> SeedResult:
-    """Create the demo departments, users, customers and contracts; call it inside a transaction.
+    """Create the demo departments, users, customers, contracts and tickets; call it inside a
+    transaction.
 
     Each customer's history is replayed in time order with the clock frozen at every step, so
     creation times, follow-ups and timeline events carry their planned dates. The clock is
@@ -76,6 +78,7 @@ def seed_company(
         for planned in plan:
             follow_ups += _write_customer(planned, users)
         seed_contracts(start)
+        seed_tickets(start)
     finally:
         clock.freeze(None)
     return SeedResult(users=list(users.values()), customers=len(plan), follow_ups=follow_ups)

@@ -191,3 +191,25 @@ def payment_plans_set(customer_id: int, actor: User | None, data: dict[str, Any]
 def payment_received(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a payment received: the contract, "received" amount and date."""
     return _event(customer_id, EventKind.PAYMENT_RECEIVED, actor, data, None)
+
+
+def ticket_opened(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a new ticket; `data` has its id, number, subject, category, priority
+    and status."""
+    return _event(customer_id, EventKind.TICKET_OPENED, actor, data, None)
+
+
+def ticket_replied(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a ticket reply, with the reply's start ("excerpt") and "internal"."""
+    return _event(customer_id, EventKind.TICKET_REPLIED, actor, data, None)
+
+
+def ticket_assigned(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a ticket given to "to_name" from "from_name" ("" for nobody)."""
+    return _event(customer_id, EventKind.TICKET_ASSIGNED, actor, data, None)
+
+
+def ticket_status_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a ticket's new status, with "status", "previous" and, for a resolved
+    or closed ticket, its "resolution"."""
+    return _event(customer_id, EventKind.TICKET_STATUS_CHANGED, actor, data, None)

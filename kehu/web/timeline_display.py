@@ -20,6 +20,7 @@ from kehu.org.models import FieldAccess
 from kehu.org.policy import FieldPolicy
 from kehu.sales.models import QuoteStatus
 from kehu.timeline.models import Event, EventKind, FollowUpKind, FollowUpRevision
+from kehu.web import ticket_display
 from kehu.web.deal_display import shown_value
 from kehu.web.display import display_custom, format_datetime, masked_display
 
@@ -199,6 +200,14 @@ def describe_event(
             | EventKind.PAYMENT_RECEIVED
         ):
             return EventText(title, _contract_detail(policy, data))
+        case (
+            EventKind.TICKET_OPENED
+            | EventKind.TICKET_REPLIED
+            | EventKind.TICKET_ASSIGNED
+            | EventKind.TICKET_STATUS_CHANGED
+        ):
+            ticket_line = ticket_display.event_detail(policy, event.kind, data)
+            return None if ticket_line is None else EventText(title, ticket_line)
     return EventText(title)
 
 

@@ -35,7 +35,8 @@ class Entry:
     (customer, contact, follow_up, attachment, share, import, view) or a settings record (field,
     user, department, role). API routes name theirs (<customer_id>, <contact_id>...).
     `shows` names the text an in-scope success must contain: "name", "contact", "follow_up",
-    "file", "import" or "deal". `writes` marks routes whose success must change the database.
+    "file", "import", "deal" or "ticket". `writes` marks routes whose success must change the
+    database.
     `reader` is the status for the colleague who holds a read-only share of the in-scope
     customer (see world.READER); every route that names a customer's record sets it.
     """
@@ -110,6 +111,8 @@ _RECORD_IDS = {
     "contract_file": "contract_file",
     "draft_contract": "draft_contract",
     "pending_contract": "pending_contract",
+    "ticket": "ticket",
+    "ticket_id": "ticket",
 }
 
 

@@ -1,7 +1,7 @@
 """Every route against every preset role, for records inside and outside the role's scope.
 
 The routes come from the URL configuration and the API's OpenAPI schema, so a new route without
-an entry in matrix_pages, matrix_settings, matrix_api or matrix_sales fails
+an entry in matrix_pages, matrix_settings, matrix_api, matrix_sales or matrix_service fails
 `test_every_route_has_an_entry`.
 The colleague who has a read-only share of the in-scope customer is checked on the routes that
 name a customer's records. Each case checks the status, that the response shows no record
@@ -27,6 +27,7 @@ from tests.security.matrix import (
 from tests.security.matrix_api import API_ENTRIES
 from tests.security.matrix_pages import PAGE_ENTRIES
 from tests.security.matrix_sales import SALES_API_ENTRIES, SALES_PAGE_ENTRIES
+from tests.security.matrix_service import SERVICE_API_ENTRIES, SERVICE_PAGE_ENTRIES
 from tests.security.matrix_settings import SETTINGS_ENTRIES
 from tests.security.world import (
     ANONYMOUS,
@@ -44,10 +45,12 @@ ENTRIES = [
     *API_ENTRIES,
     *SALES_PAGE_ENTRIES,
     *SALES_API_ENTRIES,
+    *SERVICE_PAGE_ENTRIES,
+    *SERVICE_API_ENTRIES,
 ]
 PERSONAS = (*ROLES, ANONYMOUS)
 # Web route targets that are a customer or one of its records.
-CUSTOMER_TARGETS = ("customer", "contact", "follow_up", "attachment", "share", "deal")
+CUSTOMER_TARGETS = ("customer", "contact", "follow_up", "attachment", "share", "deal", "ticket")
 # Statuses that refuse the caller: no text of the requested records may appear in the body.
 DENIED = (401, 403, 404, 405)
 LOGIN = "/login/"
@@ -121,6 +124,7 @@ def _shown_text(entry: Entry, records: Records) -> str:
         "file": records.file_text,
         "import": records.import_name,
         "deal": records.deal_name,
+        "ticket": records.ticket_subject,
     }[entry.shows]
 
 

@@ -3,7 +3,8 @@
 The world has one customer inside the scope of the rep, the manager and the outside agent (owned
 by the rep of the east department, assigned to the agent and shared read-only with the second
 rep) and one outside it (owned by the south department's rep). Each has a contact, a follow-up,
-an attachment, a share and a deal. One product, outside any scope, is in the catalogue. Imports
+an attachment, a share, a deal, a quote and a ticket with a reply. One product, outside any
+scope, is in the catalogue. Imports
 and saved views are personal, so each persona gets its own, and the south rep's are the ones
 outside everyone else's reach. The boss reaches the whole
 company, so the boss has no outside records.
@@ -34,6 +35,7 @@ from kehu.org.presets import preset_role
 from kehu.sales import contracts, payments, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import ContractFile, ContractStatus, Product
+from kehu.service import services as ticket_services
 from kehu.timeline import services as timeline_services
 from kehu.web import services as web_services
 from kehu.web.models import SavedView
@@ -84,6 +86,8 @@ class Records:
     contract_file: str
     draft_contract: str
     pending_contract: str
+    ticket: str
+    ticket_subject: str
     # The one product of the catalogue; products have no scope, so "in" and "out" share it.
     product: str
 
@@ -99,6 +103,7 @@ class Records:
             self.import_name,
             self.view_name,
             self.deal_name,
+            self.ticket_subject,
         )
 
 
@@ -177,6 +182,8 @@ class World:
             ),
             draft_contract=str(customer.contracts.get(status=ContractStatus.DRAFT).public_id),
             pending_contract=str(customer.contracts.get(status=ContractStatus.PENDING).public_id),
+            ticket=str(customer.tickets.get().public_id),
+            ticket_subject=texts["ticket_subject"],
             product=str(self.product.public_id),
         )
 
@@ -205,6 +212,8 @@ def _missing_records() -> Records:
         contract_file=str(uuid.uuid4()),
         draft_contract=str(uuid.uuid4()),
         pending_contract=str(uuid.uuid4()),
+        ticket=str(uuid.uuid4()),
+        ticket_subject="无此工单",
         product=str(uuid.uuid4()),
     )
 
@@ -218,6 +227,7 @@ TEXTS = {
         "follow_up_text": "确认瓯江报价单",
         "file_text": "ouj-quote-2024",
         "deal_name": "瓯江阀门年度框架采购",
+        "ticket_subject": "瓯江球阀接口渗漏",
     },
     "out": {
         "name": "广州珠江电缆有限公司",
@@ -227,6 +237,7 @@ TEXTS = {
         "follow_up_text": "珠江年度采购意向",
         "file_text": "zhujiang-contract-2024",
         "deal_name": "珠江电缆二期扩产",
+        "ticket_subject": "珠江电缆护套破损",
     },
 }
 
@@ -248,6 +259,13 @@ def _customer(owner: User, texts: dict[str, str]) -> Customer:
     )
     line = {"description": "阀门", "quantity": "2", "unit_price": "43000"}
     quotes.create_quote(owner, customer, {"title": texts["deal_name"]}, [line], deal=deal)
+    ticket = ticket_services.open_ticket(
+        owner,
+        customer,
+        {"subject": texts["ticket_subject"], "category": "repair"},
+        contact=customer.contacts.get(),
+    )
+    ticket_services.reply_to_ticket(owner, ticket, "已安排工程师上门")
     return customer
 
 

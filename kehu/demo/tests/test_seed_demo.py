@@ -20,6 +20,8 @@ from kehu.customers.normalize import normalize_credit_code
 from kehu.org.models import Department, User
 from kehu.sales import payments
 from kehu.sales.models import Contract
+from kehu.service.models import Ticket
+from kehu.service.queries import visible_tickets
 from kehu.timeline.models import Event, FollowUp
 
 # 20:00 on Thursday 2025-03-06 in Shanghai; the demo history ends the day before.
@@ -86,8 +88,8 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
         "customers": 300,
         "contacts": 508,
         "follow_ups": 948,
-        # 402 from the customers' histories, 22 from the contracts.
-        "events": 424,
+        # 402 from the customers' histories, 22 from the contracts, 17 from the tickets.
+        "events": 441,
     }
     statuses = Counter(Contract.objects.values_list("status", flat=True))
     assert statuses == {"signed": 4, "pending": 1}
@@ -98,6 +100,16 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
     assert Event.objects.filter(kind="agent_assigned").count() == 15
     assert Event.objects.filter(kind="owner_changed").count() == 12
     assert Event.objects.filter(kind="contact_added").count() == 75
+    tickets = Ticket.objects.order_by("opened_at")
+    assert [(t.category, t.status) for t in tickets] == [
+        ("complaint", "closed"),
+        ("repair", "in_progress"),
+        ("installation", "waiting"),
+        ("consultation", "resolved"),
+    ]
+    agent = User.objects.get(username="agent")
+    assert visible_tickets(agent).count() == 1
+    assert all(t.opened_at < START and t.assignee_id == t.customer.owner_id for t in tickets)
     assert re.fullmatch(r"已创建演示公司：300 个客户、948 条跟进记录，用时 \d+\.\d 秒。", output[0])
 
 

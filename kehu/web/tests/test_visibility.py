@@ -24,6 +24,8 @@ from kehu.sales.models import (
     Quote,
     Receipt,
 )
+from kehu.service import services as ticket_services
+from kehu.service.models import Ticket, TicketReply
 from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
@@ -79,6 +81,12 @@ OUTSIDER_STATUS = {
     "contract_receipt": 404,
     "contract_file": 404,
     "contract_create": 404,
+    "ticket_detail": 404,
+    "ticket_edit": 404,
+    "ticket_reply": 404,
+    "ticket_status": 404,
+    "ticket_assign": 404,
+    "ticket_create": 404,
 }
 
 
@@ -110,6 +118,8 @@ def _state() -> list[object]:
         ContractFile.objects.count(),
         PaymentPlan.objects.count(),
         Receipt.objects.count(),
+        list(Ticket.objects.order_by("pk").values_list("status", "version", "assignee_id")),
+        TicketReply.objects.count(),
     ]
 
 
@@ -151,6 +161,9 @@ def test_outsider_gets_same_answer_as_missing(
         customer,
         {"title": "海风合同", "amount": "10", "start_on": "2026-01-01"},
         files=[SimpleUploadedFile("海风合同.pdf", b"signed")],
+    )
+    ticket = ticket_services.open_ticket(
+        personas.rep2, customer, {"subject": "海风报修", "category": "repair"}
     )
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
@@ -199,6 +212,12 @@ def test_outsider_gets_same_answer_as_missing(
         "contract_receipt": contract.public_id,
         "contract_file": ContractFile.objects.get().public_id,
         "contract_create": customer.public_id,
+        "ticket_detail": ticket.public_id,
+        "ticket_edit": ticket.public_id,
+        "ticket_reply": ticket.public_id,
+        "ticket_status": ticket.public_id,
+        "ticket_assign": ticket.public_id,
+        "ticket_create": customer.public_id,
     }
     client = client_for(personas.rep)
     before = _state()

@@ -27,6 +27,7 @@ from kehu.sales.contracts import may_write_contracts
 from kehu.sales.models import ZERO, Contract
 from kehu.sales.payments import collection_sums
 from kehu.sales.queries import may_edit_deals, visible_contracts, visible_deals
+from kehu.service.queries import may_write_tickets, visible_tickets
 from kehu.timeline.events import CREATION_TIMES
 from kehu.timeline.models import EventKind, FollowUpKind, FollowUpRevision
 from kehu.timeline.queries import TimelineEntry, timeline
@@ -35,6 +36,7 @@ from kehu.web.contract_display import contract_row
 from kehu.web.deal_display import deal_rows, shown_value
 from kehu.web.display import record_name, shown_text
 from kehu.web.forms import Input
+from kehu.web.ticket_display import ticket_rows
 from kehu.web.timeline_display import describe_event, earlier_version, timeline_specs
 from kehu.web.views.common import (
     form_errors,
@@ -319,6 +321,7 @@ def detail_context(
         and not contact_form_refusal(user, adding=False, specs=contact_specs),
         "can_follow_up": can_follow_up,
         **_deal_context(user, policy, customer, writable),
+        **_ticket_context(user, policy, customer, writable),
         "today": clock.today(),
     }
 
@@ -348,6 +351,21 @@ def _deal_context(
             for contract in contracts
         ],
         "can_add_contract": writable and may_write_contracts(user, customer),
+    }
+
+
+def _ticket_context(
+    user: User, policy: FieldPolicy, customer: Customer, writable: bool
+) -> dict[str, Any]:
+    tickets = (
+        visible_tickets(user)
+        .filter(customer=customer)
+        .select_related("customer", "assignee")
+        .order_by("-opened_at", "-pk")
+    )
+    return {
+        "tickets": ticket_rows(policy, tickets),
+        "can_add_ticket": writable and may_write_tickets(user),
     }
 
 

@@ -20,6 +20,8 @@ from kehu.web.views import (
     settings_roles,
     settings_users,
     sharing,
+    ticket_forms,
+    tickets,
 )
 
 urlpatterns = [
@@ -198,6 +200,17 @@ urlpatterns = [
         "customers/<uuid:public_id>/deals/new/",
         deal_forms.deal_create,
         name="deal_create",
+    ),
+    path("tickets/", tickets.ticket_list, name="ticket_list"),
+    path("tickets/<uuid:public_id>/", tickets.ticket_detail, name="ticket_detail"),
+    path("tickets/<uuid:public_id>/edit/", ticket_forms.ticket_edit, name="ticket_edit"),
+    path("tickets/<uuid:public_id>/replies/", tickets.ticket_reply, name="ticket_reply"),
+    path("tickets/<uuid:public_id>/status/", tickets.ticket_status, name="ticket_status"),
+    path("tickets/<uuid:public_id>/assign/", tickets.ticket_assign, name="ticket_assign"),
+    path(
+        "customers/<uuid:public_id>/tickets/new/",
+        ticket_forms.ticket_create,
+        name="ticket_create",
     ),
     path("settings/products/", products.product_list, name="product_list"),
     path("settings/products/new/", products.product_create, name="product_create"),
