@@ -11,23 +11,11 @@ from pydantic import MISSING
 
 from kehu.api import schemas_contracts as schemas
 from kehu.api.present import Viewer, user_ref
+from kehu.api.present_sales import governed
 from kehu.api.schemas_sales import CustomerRef
 from kehu.fields.models import FieldTarget
 from kehu.sales import payments
 from kehu.sales.models import Contract, ContractVersion, Receipt
-
-
-def _text(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
-
-
-def _governed(viewer: Viewer, target: str, values: dict[str, Any]) -> dict[str, Any]:
-    shown = {}
-    for key, value in values.items():
-        result = viewer.shown(target, key, _text(value))
-        if result is not MISSING:
-            shown[key] = result
-    return shown
 
 
 def _sums_shown(viewer: Viewer) -> tuple[bool, bool]:
@@ -45,11 +33,11 @@ def _terms(viewer: Viewer, record: Contract | ContractVersion) -> dict[str, Any]
         "signed_on": record.signed_on,
         "notes": record.notes,
     }
-    return _governed(viewer, FieldTarget.CONTRACT, values)
+    return governed(viewer, FieldTarget.CONTRACT, values)
 
 
 def _customer(viewer: Viewer, contract: Contract) -> CustomerRef:
-    values = _governed(viewer, FieldTarget.CUSTOMER, {"name": contract.customer.name})
+    values = governed(viewer, FieldTarget.CUSTOMER, {"name": contract.customer.name})
     return CustomerRef(id=contract.customer.public_id, **values)
 
 
@@ -77,7 +65,7 @@ def _version(viewer: Viewer, version: ContractVersion) -> schemas.ContractVersio
 
 
 def _receipt(viewer: Viewer, receipt: Receipt) -> schemas.ReceiptOut:
-    values = _governed(
+    values = governed(
         viewer,
         FieldTarget.PAYMENT,
         {
@@ -115,7 +103,7 @@ def contract(viewer: Viewer, record: Contract) -> schemas.ContractOut:
         sums["overdue"] = viewer.shown(FieldTarget.CONTRACT, "amount", str(state.overdue))
     instalments = []
     for item in state.instalments:
-        values = _governed(
+        values = governed(
             viewer,
             FieldTarget.PAYMENT,
             {"due_on": item.plan.due_on, "plan_amount": item.plan.amount},
@@ -132,7 +120,7 @@ def contract(viewer: Viewer, record: Contract) -> schemas.ContractOut:
 
     values = _terms(viewer, record)
     values.update(
-        _governed(
+        governed(
             viewer,
             FieldTarget.CONTRACT,
             {"number": record.number, "status": record.status},
@@ -169,7 +157,7 @@ def summary(
 ) -> schemas.ContractSummaryOut:
     """Return a list row of a contract with its collected, outstanding and overdue sums."""
     shows_collected, shows_outstanding = _sums_shown(viewer)
-    values = _governed(
+    values = governed(
         viewer,
         FieldTarget.CONTRACT,
         {

@@ -20,7 +20,7 @@ def _text(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _governed(viewer: Viewer, target: str, values: dict[str, Any]) -> dict[str, Any]:
+def governed(viewer: Viewer, target: str, values: dict[str, Any]) -> dict[str, Any]:
     """Return `values` as the viewer may see them, hidden fields left out."""
     shown = {}
     for key, value in values.items():
@@ -39,11 +39,11 @@ def product(viewer: Viewer, record: Product) -> schemas.ProductOut:
         "cost": record.cost,
         "is_active": record.is_active,
     }
-    return schemas.ProductOut(id=record.public_id, **_governed(viewer, FieldTarget.PRODUCT, values))
+    return schemas.ProductOut(id=record.public_id, **governed(viewer, FieldTarget.PRODUCT, values))
 
 
 def _line(viewer: Viewer, line: DealLine) -> schemas.DealLineOut:
-    values = _governed(
+    values = governed(
         viewer,
         FieldTarget.DEAL_LINE,
         {"quantity": quantity_text(line.quantity), "unit_price": line.unit_price},
@@ -62,14 +62,14 @@ def _line(viewer: Viewer, line: DealLine) -> schemas.DealLineOut:
 
 
 def deal(viewer: Viewer, record: Deal) -> schemas.DealOut:
-    customer_values = _governed(viewer, FieldTarget.CUSTOMER, {"name": record.customer.name})
+    customer_values = governed(viewer, FieldTarget.CUSTOMER, {"name": record.customer.name})
     stage = schemas.StageOut(
         id=record.stage.public_id,
         name=record.stage.name,
         kind=record.stage.kind,
         win_probability=record.stage.win_probability,
     )
-    values = _governed(
+    values = governed(
         viewer,
         FieldTarget.DEAL,
         {
@@ -142,7 +142,7 @@ def _quote_version(viewer: Viewer, version: QuoteVersion) -> schemas.QuoteVersio
 
 def quote(viewer: Viewer, record: Quote) -> schemas.QuoteOut:
     """Return a quote with every version; callers prefetch versions__lines__product."""
-    customer_values = _governed(viewer, FieldTarget.CUSTOMER, {"name": record.customer.name})
+    customer_values = governed(viewer, FieldTarget.CUSTOMER, {"name": record.customer.name})
     return schemas.QuoteOut(
         id=record.public_id,
         number=record.number,

@@ -8,9 +8,11 @@ import dataclasses
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
-# Up to 999,999,999,999,999.99 yuan, the largest number custom fields accept.
 MONEY_DIGITS = 17
 MONEY_PLACES = 2
+# Amounts stay below 10^13 yuan: with two decimal places that is at most 15 significant digits,
+# what SQLite's floating-point storage keeps exactly (kehu.fields.values.MAX_NUMBER).
+MAX_AMOUNT = Decimal(10) ** 13
 
 
 def quantize(amount: Decimal) -> Decimal:
@@ -21,6 +23,12 @@ def quantize(amount: Decimal) -> Decimal:
 def line_total(quantity: Decimal, unit_price: Decimal) -> Decimal:
     """Return quantity x unit price, rounded once at the end to whole fen."""
     return quantize(quantity * unit_price)
+
+
+def too_large(amounts: list[Decimal]) -> bool:
+    """Return whether any amount, or their sum, reaches MAX_AMOUNT."""
+    whole = sum(amounts, Decimal(0))
+    return any(abs(amount) >= MAX_AMOUNT for amount in amounts) or abs(whole) >= MAX_AMOUNT
 
 
 def total(amounts: list[Decimal]) -> Decimal:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kehu.core.money import MAX_AMOUNT
 from kehu.fields.models import FieldType
 from kehu.fields.registry import FieldSpec
 
@@ -26,9 +27,10 @@ _DATE_PATTERNS = [
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 ]
-# Numbers and money stay below 10^15 so every stored value keeps its cents exactly, even when a
-# database or a JSON reader turns it into a double.
-MAX_NUMBER = Decimal(10) ** 15
+# Numbers and money stay below 10^13, so a value with two decimal places has at most 15
+# significant digits. SQLite stores decimal columns as doubles and Django reads them back with
+# 15 digits, so larger values came back rounded or failed to load.
+MAX_NUMBER = MAX_AMOUNT
 # Line breaks and tabs, which a one-line field turns into spaces: spreadsheet cells often hold them.
 _LINE_SPACE = re.compile(r"[\t\n\r\v\f\x85\u2028\u2029]+")
 _TRUE_WORDS = {"是", "有", "对", "√", "✓", "y", "yes", "true", "t", "1"}
@@ -102,7 +104,7 @@ def parse_decimal(raw: Any, *, places: int | None = None) -> Decimal | None:
         raise ValueError(_("“%(value)s” is not a number.") % {"value": raw})
     if abs(value) >= MAX_NUMBER:
         raise ValueError(
-            _("“%(value)s” is too large; the largest allowed number is 999,999,999,999,999.99.")
+            _("“%(value)s” is too large; the largest allowed number is 9,999,999,999,999.99.")
             % {"value": raw}
         )
     if places is not None:

@@ -37,8 +37,9 @@ def list_contracts(user: User, query: Mapping[str, str]) -> QuerySet[Contract]:
     """Return the user's visible contracts that match `query`, newest first.
 
     Keys: status (a ContractStatus value), mine (own contracts), q (a fragment of the number or
-    title), ending (signed, not renewed, ending within ENDING_DAYS), overdue (instalments due
-    before today not covered by receipts). Unknown or empty values are ignored.
+    title), ending (signed, without a signed renewal, ending within ENDING_DAYS), overdue
+    (signed, with instalments due before today not covered by receipts). Unknown or empty
+    values are ignored.
     """
     contracts = visible_contracts(user).select_related("customer", "owner")
     status = query.get("status", "")
@@ -57,12 +58,12 @@ def list_contracts(user: User, query: Mapping[str, str]) -> QuerySet[Contract]:
         contracts = contracts.filter(condition) if condition else contracts.none()
     today = clock.today()
     if query.get("ending"):
+        # A renewal still in draft or awaiting approval does not count yet.
         contracts = contracts.filter(
             status=ContractStatus.SIGNED,
             end_on__gte=today,
             end_on__lte=today + dt.timedelta(days=ENDING_DAYS),
-            renewal__isnull=True,
-        )
+        ).exclude(renewal__status=ContractStatus.SIGNED)
     if query.get("overdue") and may_filter_overdue(user):
         contracts = payments.only_overdue(contracts, today)
     return contracts.order_by("-created_at", "-id")

@@ -400,6 +400,9 @@ def approve_contract(
         signed = parse_date(signed_on)
     except ValueError as error:
         raise ValidationError({"signed_on": [str(error)]}) from None
+    if signed is not None and signed > clock.today():
+        message = _("The date %(date)s is in the future.") % {"date": signed.isoformat()}
+        raise ValidationError({"signed_on": [message]})
     return _decide(actor, contract, note, approve=True, signed_on=signed)
 
 

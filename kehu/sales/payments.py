@@ -201,11 +201,13 @@ def collection(contract: Contract, today: dt.date | None = None) -> Collection:
     left = collected
     instalments = []
     overdue = ZERO
+    # Only a signed contract collects payments, so only its instalments fall overdue.
+    signed = contract.status == ContractStatus.SIGNED
     for plan in plans:
         paid = min(plan.amount, left)
         left -= paid
         remaining = plan.amount - paid
-        late = remaining > 0 and plan.due_on < today
+        late = signed and remaining > 0 and plan.due_on < today
         if late:
             overdue += remaining
         instalments.append(Instalment(plan, paid, remaining, late))
@@ -243,11 +245,15 @@ def _yuan(fen: Any) -> Decimal:
 
 
 def only_overdue(contracts: QuerySet[Contract], today: dt.date | None = None) -> QuerySet[Contract]:
-    """Return the contracts whose instalments due before today exceed what was collected."""
+    """Return the signed contracts whose instalments due before today exceed what was collected."""
     today = today or clock.today()
-    return contracts.annotate(
-        collected_fen=_fen_sum_of(Receipt), due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today)
-    ).filter(due_fen__gt=F("collected_fen"))
+    return (
+        contracts.filter(status=ContractStatus.SIGNED)
+        .annotate(
+            collected_fen=_fen_sum_of(Receipt), due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today)
+        )
+        .filter(due_fen__gt=F("collected_fen"))
+    )
 
 
 def collection_sums(

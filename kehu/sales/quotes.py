@@ -8,6 +8,7 @@ the deal field policy: line prices that of "deal_line.unit_price", and totals th
 
 import uuid
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +26,7 @@ from kehu.org.policy import policy_for
 from kehu.sales import cleaning
 from kehu.sales.models import Deal, Quote, QuoteLine, QuoteStatus, QuoteVersion
 from kehu.sales.queries import visible_deals, visible_products
-from kehu.sales.services import check_deal_creator
+from kehu.sales.services import check_deal_creator, too_large_message
 from kehu.timeline import events
 
 MAX_LINES = 200
@@ -73,6 +74,16 @@ def clean_lines(actor: User, lines: Sequence[Mapping[str, Any]]) -> list[dict[st
         cleaned.append({**line, "product": product, "position": number})
     if errors:
         raise ValidationError(errors)
+    totals = [
+        money.quote_line(
+            line["quantity"], line["unit_price"], line["discount_percent"], line["tax_percent"]
+        ).subtotal
+        for line in cleaned
+    ]
+    # The subtotals are the largest amounts of a quote: a discount lowers them, and a tax of
+    # up to 100 % at most doubles them, which the doubled sum covers.
+    if money.too_large([*totals, sum(totals, Decimal(0)) * 2]):
+        raise ValidationError({"lines": [too_large_message()]})
     return cleaned
 
 

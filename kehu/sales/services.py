@@ -104,6 +104,13 @@ def _duplicate_code(code: str) -> ValidationError:
 # Deals
 
 
+def too_large_message() -> str:
+    return _(
+        "The lines add up to more than the largest amount Kehu keeps exactly, "
+        "9,999,999,999,999.99 yuan. Check the quantities and prices."
+    )
+
+
 def check_deal_role(actor: User) -> None:
     """Raise PermissionDenied unless the actor's role may create and change deals at all."""
     if not may_edit_deals(actor):
@@ -326,6 +333,10 @@ def set_deal_lines(
                 errors[prefix + key] = list(messages)
     if errors:
         raise ValidationError(errors)
+    if money.too_large(
+        [money.line_total(v["quantity"], v["unit_price"]) for _p, v in cleaned_lines]
+    ):
+        raise ValidationError({"lines": [too_large_message()]})
     if cleaned_lines:
         _check_deal_fields(actor, {"amount": None})
 

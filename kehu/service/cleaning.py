@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
+from kehu.fields.values import clean_characters
 
 SUBJECT_LIMIT = 200
 TEXT_LIMIT = 10000
@@ -37,8 +38,12 @@ def _text(raw: Any) -> str:
 
 
 def limited_text(raw: Any, limit: int) -> str:
-    """Return `raw` stripped; raise ValueError when it is longer than `limit` characters."""
-    text = _text(raw)
+    """Return `raw` stripped; raise ValueError when it is longer than `limit` characters.
+
+    A subject (up to SUBJECT_LIMIT) is one line, longer texts may hold line breaks; control
+    characters are handled by `clean_characters` either way.
+    """
+    text = clean_characters(_text(raw), multiline=limit > SUBJECT_LIMIT)
     if len(text) > limit:
         raise ValueError(
             _("Use at most %(limit)d characters; this has %(count)d.")

@@ -68,5 +68,5 @@ def test_every_record_route_hides_other_reps_records(
             )
             checked.append((method, template))
 
-    assert len(checked) == 17
+    assert len(checked) == 18
     assert snapshot() == before

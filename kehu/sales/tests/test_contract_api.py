@@ -9,7 +9,7 @@ from kehu.api import services as api_services
 from kehu.conftest import Personas
 from kehu.customers.choices import CustomerStatus
 from kehu.customers.models import Customer
-from kehu.sales.models import Contract, ContractStatus, PaymentPlan, Receipt
+from kehu.sales.models import Contract, ContractStatus, PaymentPlan, Quote, Receipt
 from kehu.sales.tests.conftest import Shop, call_api
 
 
@@ -195,3 +195,63 @@ def test_outsider_gets_404(personas: Personas, shop: Shop) -> None:
     assert (status, approve_status) == (404, 404)
     assert Contract.objects.get().status == ContractStatus.SIGNED
     assert call_api(personas.other_rep, "GET", "/contracts")[1]["items"] == []
+
+
+def test_largest_amount_reads_back_exactly(personas: Personas, shop: Shop) -> None:
+    body = {"customer": str(shop.customer.public_id), "title": "大额", "start_on": "2026-01-01"}
+
+    too_large = call_api(personas.rep, "POST", "/contracts", {**body, "amount": "1e13"})
+    largest = call_api(personas.rep, "POST", "/contracts", {**body, "amount": "9999999999999.99"})
+    listed = call_api(personas.rep, "GET", "/contracts")
+
+    assert too_large[0] == 422
+    assert too_large[1]["errors"]["amount"] == [
+        "“1e13”太大，允许的最大数值为 9,999,999,999,999.99。"
+    ]
+    assert largest[0] == 201
+    assert largest[1]["amount"] == "9999999999999.99"
+    assert [item["amount"] for item in listed[1]["items"]] == ["9999999999999.99"]
+
+
+def test_quote_and_deal_lines_past_the_largest_amount(personas: Personas, shop: Shop) -> None:
+    line = {"description": "球阀", "quantity": "99999999999", "unit_price": "999999"}
+    quote = call_api(
+        personas.rep,
+        "POST",
+        "/quotes",
+        {"customer": str(shop.customer.public_id), "title": "大额报价", "lines": [line]},
+    )
+    deal = call_api(
+        personas.rep, "POST", "/deals", {"customer": str(shop.customer.public_id), "name": "大"}
+    )[1]
+    lines = call_api(
+        personas.rep,
+        "PUT",
+        f"/deals/{deal['id']}/lines",
+        {
+            "lines": [
+                {
+                    "product": str(shop.valve.public_id),
+                    "quantity": "99999999999",
+                    "unit_price": "999999",
+                }
+            ]
+        },
+    )
+
+    assert (quote[0], lines[0]) == (422, 422)
+    assert "lines" in quote[1]["errors"]
+    assert not Quote.objects.exists()
+
+
+def test_signing_date_in_future_is_rejected(personas: Personas, shop: Shop) -> None:
+    contract_id = str(_create(personas, shop)["id"])
+    call_api(personas.rep, "POST", f"/contracts/{contract_id}/submit", {})
+
+    status, body = call_api(
+        personas.manager, "POST", f"/contracts/{contract_id}/approve", {"signed_on": "2999-01-01"}
+    )
+
+    assert status == 422
+    assert body["errors"] == {"signed_on": ["日期 2999-01-01 晚于今天。"]}
+    assert Contract.objects.get().status == ContractStatus.PENDING

@@ -12,7 +12,7 @@ from kehu.conftest import Personas
 from kehu.core import clock
 from kehu.customers.choices import CustomerStatus
 from kehu.customers.models import Customer
-from kehu.sales import contracts
+from kehu.sales import contract_listing, contracts
 from kehu.sales.models import Contract, ContractStatus
 from kehu.sales.queries import visible_contracts
 from kehu.sales.tests.conftest import Shop
@@ -243,3 +243,19 @@ def test_contracts_visible_with_their_customer(personas: Personas, shop: Shop) -
     assert list(visible_contracts(personas.agent)) == [contract]
     assert not visible_contracts(personas.other_rep).exists()
     assert not visible_contracts(personas.rep2).exists()
+
+
+def test_draft_renewal_keeps_contract_ending(personas: Personas, shop: Shop) -> None:
+    today = clock.today()
+    ending = {
+        **TERMS,
+        "start_on": str(today.replace(year=today.year - 1)),
+        "end_on": str(today + dt.timedelta(days=10)),
+    }
+    old = contracts.create_contract(personas.rep, shop.customer, ending)
+    contracts.submit_contract(personas.rep, old)
+    contracts.approve_contract(personas.manager, old)
+
+    contracts.renew_contract(personas.rep, old, {**TERMS, "start_on": "2999-01-01"})
+
+    assert list(contract_listing.list_contracts(personas.rep, {"ending": "1"})) == [old]

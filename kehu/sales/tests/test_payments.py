@@ -203,3 +203,15 @@ def test_sums_in_sql_are_exact(personas: Personas, shop: Shop) -> None:
     # As binary floats 0.1 + 0.2 is 0.30000000000000004, not 0.3.
     assert (str(collected), str(due)) == ("0.30", "0.30")
     assert not payments.only_overdue(others, dt.date(2026, 4, 1)).exists()
+
+
+def test_unsigned_contract_is_never_overdue(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+    payments.set_payment_plans(personas.rep, contract, PLANS)
+
+    state = payments.collection(contract, today=dt.date(2026, 12, 1))
+
+    assert state.overdue == D("0.00")
+    assert not any(item.overdue for item in state.instalments)
+    drafts = Contract.objects.filter(pk=contract.pk)
+    assert not payments.only_overdue(drafts, dt.date(2026, 12, 1)).exists()

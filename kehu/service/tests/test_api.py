@@ -229,3 +229,18 @@ def _count_queries(user: User, path: str) -> int:
         status, _body = call_api(user, "GET", path)
     assert status == 200
     return len(queries.captured_queries)
+
+
+def test_control_characters_in_ticket_text(personas: Personas, desk: Desk) -> None:
+    before = _state()
+    base = {"customer": str(desk.customer.public_id), "category": "repair"}
+
+    nul = call_api(personas.rep, "POST", "/tickets", {**base, "subject": "a\u0000b"})
+    surrogate = call_api(personas.rep, "POST", "/tickets", {**base, "subject": "a\ud800b"})
+    broken_line = call_api(personas.rep, "POST", "/tickets", {**base, "subject": "漏水\n严重"})
+
+    assert (nul[0], surrogate[0]) == (422, 422)
+    assert "U+0000" in nul[1]["errors"]["subject"][0]
+    assert broken_line[0] == 201
+    assert broken_line[1]["subject"] == "漏水 严重"
+    assert _state()[0] == before[0] + 1
