@@ -340,6 +340,10 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
             del data["amount"]
         else:
             data["amount"] = amount
+    contract_file = record.kind == EventKind.ATTACHMENT_ADDED and "contract" in data
+    if contract_file and viewer.shown(FieldTarget.CONTRACT, "amount", "0") is MISSING:
+        # A contract's file shows its amount; the viewer sees only that a file was added.
+        data = {key: value for key, value in data.items() if key not in ("name", "size")}
     if record.kind in _CONTRACT_EVENTS:
         for key, (target, field_key) in _CONTRACT_EVENT_KEYS.items():
             if key in data:

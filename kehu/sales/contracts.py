@@ -306,7 +306,13 @@ def add_file(actor: User, contract: Contract, upload: UploadedFile[Any]) -> Cont
             }
             raise ValidationError({"files": [message]})
         stored = store_file(version, actor, upload)
-        events.attachment_added(locked.customer_id, actor, stored.original_name, stored.size).save()
+        events.attachment_added(
+            locked.customer_id,
+            actor,
+            stored.original_name,
+            stored.size,
+            contract=str(locked.public_id),
+        ).save()
         audit.record(
             actor,
             AuditAction.CONTRACT_CHANGED,

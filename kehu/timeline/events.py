@@ -87,10 +87,17 @@ def follow_up_edited(
     return _event(customer_id, EventKind.FOLLOW_UP_EDITED, actor, data, None)
 
 
-def attachment_added(customer_id: int, actor: User | None, file_name: str, size: int) -> Event:
-    return _event(
-        customer_id, EventKind.ATTACHMENT_ADDED, actor, {"name": file_name, "size": size}, None
-    )
+def attachment_added(
+    customer_id: int, actor: User | None, file_name: str, size: int, contract: str = ""
+) -> Event:
+    """Return the event of an uploaded file; `contract` is the public id of its contract, if any.
+
+    A contract's file shows its amount, so its name follows the "contract.amount" field policy.
+    """
+    data: dict[str, Any] = {"name": file_name, "size": size}
+    if contract:
+        data["contract"] = contract
+    return _event(customer_id, EventKind.ATTACHMENT_ADDED, actor, data, None)
 
 
 def customer_shared(

@@ -166,6 +166,9 @@ def describe_event(
                 title, _("Now version %(version)s") % {"version": data.get("version", "")}
             )
         case EventKind.ATTACHMENT_ADDED:
+            hidden_amount = shown_value(policy, FieldTarget.CONTRACT, "amount", 0) is None
+            if data.get("contract") and hidden_amount:
+                return EventText(title)
             size = int(data.get("size") or 0)
             detail = _("%(name)s (%(size)s KB)") % {
                 "name": data.get("name", ""),

@@ -1,5 +1,6 @@
 """The contract pages: create with a file, approve, plan, receive, list sums, and money policy."""
 
+import json
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +12,7 @@ from kehu.customers.models import Customer
 from kehu.org.models import User
 from kehu.sales import contracts, payments, services
 from kehu.sales.models import Contract, ContractFile, ContractStatus, PaymentPlan, Receipt
-from kehu.sales.tests.conftest import Shop
+from kehu.sales.tests.conftest import Shop, call_api
 
 TERMS = {"title": "阀门年度供货合同", "amount": "120000", "start_on": "2026-01-01"}
 
@@ -184,3 +185,23 @@ def test_outsider_gets_404_and_changes_nothing(personas: Personas, shop: Shop) -
     assert Contract.objects.get().status == ContractStatus.PENDING
     assert not PaymentPlan.objects.exists()
     assert contract.number not in client.get("/contracts/").text
+
+
+def test_contract_file_name_hidden_from_agent_timeline(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+    contracts.add_file(
+        personas.rep, contract, SimpleUploadedFile("盖章版 77777.77元.pdf", b"%PDF-1.4")
+    )
+    page = shop.customer.get_absolute_url()
+    api_path = f"/customers/{shop.customer.public_id}/timeline"
+
+    agent_page = _client(personas.agent).get(page).text
+    rep_page = _client(personas.rep).get(page).text
+    agent_api = call_api(personas.agent, "GET", api_path)
+    rep_api = call_api(personas.rep, "GET", api_path)
+
+    assert "77777.77" not in agent_page
+    assert "77777.77" in rep_page
+    assert agent_api[0] == 200
+    assert "77777.77" not in json.dumps(agent_api[1], ensure_ascii=False)
+    assert "77777.77" in json.dumps(rep_api[1], ensure_ascii=False)
