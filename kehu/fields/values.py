@@ -108,13 +108,14 @@ def parse_decimal(raw: Any, *, places: int | None = None) -> Decimal | None:
             % {"value": raw}
         )
     if places is not None:
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > places:
+        rounded = value.quantize(Decimal(1).scaleb(-places))
+        # Trailing zeros are not places: 0.10000 is 0.10.
+        if rounded != value:
             raise ValueError(
                 _("“%(value)s” has more than %(places)d decimal places.")
                 % {"value": raw, "places": places}
             )
-        value = value.quantize(Decimal(1).scaleb(-places))
+        value = rounded
     return value
 
 

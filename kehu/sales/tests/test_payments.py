@@ -215,3 +215,14 @@ def test_unsigned_contract_is_never_overdue(personas: Personas, shop: Shop) -> N
     assert not any(item.overdue for item in state.instalments)
     drafts = Contract.objects.filter(pk=contract.pk)
     assert not payments.only_overdue(drafts, dt.date(2026, 12, 1)).exists()
+
+
+def test_trailing_zeros_are_not_decimal_places(personas: Personas, shop: Shop) -> None:
+    contract = signed(personas, shop)
+
+    receive(personas.rep, contract, "0.10000")
+    with pytest.raises(ValidationError) as raised:
+        receive(personas.rep, contract, "0.001")
+
+    assert Receipt.objects.get().amount == D("0.10")
+    assert raised.value.message_dict == {"amount": ["“0.001”的小数超过 2 位。"]}
