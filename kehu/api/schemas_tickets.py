@@ -87,7 +87,7 @@ class TicketStatusIn(InputSchema):
 
 
 class TicketAssignIn(InputSchema):
-    assignee: uuid.UUID | None = Field(description="The new assignee, or null for nobody.")
+    assignee: uuid.UUID | None = Field(description="The new assignee, or null to unassign.")
     expected_version: int | None = None
 
 

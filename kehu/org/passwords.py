@@ -96,7 +96,7 @@ def set_user_password(actor: User, user: User, new_password: str) -> int:
 def set_password_from_console(user: User, new_password: str) -> int:
     """Give a user a new password from the server's console, as `kehu changepassword` does.
 
-    Whoever runs commands on the server administers Kehu, so no user is checked. Otherwise it
+    A person with a shell on the server administers Kehu anyway, so no user is checked. Otherwise it
     works as `set_user_password`: validators, every session ended, API tokens revoked, an audit
     entry (without an actor, from the command) and the sign-in lockout lifted.
     """

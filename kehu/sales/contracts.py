@@ -3,9 +3,9 @@
 A user who may change a customer's deals and set contract amounts writes its contracts
 (`check_contract_writer`). A contract counts as signed only when a manager approves it: a user
 whose role may assign customers, who may change the customer and who did not submit it. A role
-that sees the whole company (the boss) may approve its own submission, since no role is above
-it. Approving moves the customer to the "signed" status. Each write records a timeline event and
-an audit entry (docs/decisions/0014-contracts-and-payments.md).
+whose scope is the whole company (the boss) may approve its own submission, since no role is
+above it. Approving moves the customer to the "signed" status. Each write records a timeline
+event and an audit entry (docs/decisions/0014-contracts-and-payments.md).
 """
 
 import datetime as dt

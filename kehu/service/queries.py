@@ -33,9 +33,9 @@ def visible_replies(user: User, ticket: Ticket) -> QuerySet[TicketReply]:
 
 
 def may_write_tickets(user: User) -> bool:
-    """Return whether `user`'s role may open, answer and change tickets at all.
+    """Return whether `user`'s role may open, reply to and change tickets at all.
 
-    Answering a customer is an interaction with them, so the capability is the one for adding
+    Replying to a customer is an interaction with them, so the capability is the one for adding
     follow-ups. Outside agents (roles that only see assigned customers) never write tickets, even
     though their preset adds follow-ups.
     """

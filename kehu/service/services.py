@@ -90,7 +90,7 @@ def check_assignee(customer: Customer, assignee: User) -> None:
     """Raise ValidationError unless `assignee` may work on `customer`'s tickets.
 
     An assignee must be active and able to write the customer's tickets, or they could not
-    answer the ticket given to them.
+    reply to the ticket assigned to them.
     """
     if not assignee.is_active or not may_write_customer_tickets(assignee, customer):
         raise ValidationError(
@@ -273,7 +273,7 @@ def change_ticket(
 def assign_ticket(
     actor: User, ticket: Ticket, assignee: User | None, *, expected_version: int | None = None
 ) -> Ticket:
-    """Give a ticket to `assignee`, or to nobody with None.
+    """Assign a ticket to `assignee`, or unassign it with None.
 
     The assignee must be an active user who may work on the customer's tickets. Records
     "ticket assigned" on the customer's timeline and an audit entry.

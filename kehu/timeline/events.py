@@ -212,7 +212,7 @@ def ticket_replied(customer_id: int, actor: User | None, data: dict[str, Any]) -
 
 
 def ticket_assigned(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
-    """Return the event of a ticket given to "to_name" from "from_name" ("" for nobody)."""
+    """Return the event of a ticket given to "to_name" from "from_name" ("" when unassigned)."""
     return _event(customer_id, EventKind.TICKET_ASSIGNED, actor, data, None)
 
 

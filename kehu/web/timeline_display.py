@@ -225,6 +225,7 @@ def _contract_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
         )
         if text
     ]
+
     if data.get("version"):
         parts.append(_("version %(version)s") % {"version": data["version"]})
     renews = shown_value(policy, contract, "number", data.get("renews"))
@@ -241,6 +242,7 @@ def _contract_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
         text = shown_value(policy, target, key, Decimal(str(data[data_key])))
         if text:
             parts.append(template % {"amount": text} if template else text)
+
     received_on = shown_value(policy, payment, "received_on", data.get("received_on"))
     if received_on:
         parts.append(received_on)

@@ -8,6 +8,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Status
@@ -29,16 +30,19 @@ router = Router(tags=["contracts"])
 PAGE_SIZE = 50
 
 
-def _contract(user: User, public_id: uuid.UUID) -> Contract:
-    found = (
+def _loaded(user: User) -> QuerySet[Contract]:
+    """Return the user's visible contracts with what a full contract body reads."""
+    return (
         visible_contracts(user)
         .select_related(
             "customer", "deal", "owner", "renewal_of", "submitted_by", "decided_by", "creator"
         )
         .prefetch_related("versions__files", "versions__author", "receipts__recorded_by")
-        .filter(public_id=public_id)
-        .first()
     )
+
+
+def _contract(user: User, public_id: uuid.UUID) -> Contract:
+    found = _loaded(user).filter(public_id=public_id).first()
     if found is None:
         raise Http404
     return found
@@ -61,9 +65,9 @@ def list_contracts(
     """List the contracts of the customers you can see, newest first, 50 per page.
 
     `status` is draft, pending, rejected or signed. `ending` keeps signed contracts that end
-    within 30 days without a renewal. `overdue` keeps those with instalments due before today
-    that the receipts do not cover; it is ignored when your role does not read amounts and
-    receipts.
+    within 30 days without a signed renewal. `overdue` keeps signed contracts with instalments
+    due before today that the receipts do not cover. A role that does not read amounts and
+    receipts gets `overdue` ignored.
     """
     user = request_user(request)
     query = {
@@ -97,8 +101,9 @@ def customer_contracts(request: HttpRequest, customer_id: uuid.UUID) -> list[sch
     customer = visible_customers(user).filter(public_id=customer_id).first()
     if customer is None:
         raise Http404
-    records = visible_contracts(user).filter(customer=customer).order_by("-created_at", "-pk")
-    return [_out(user, record) for record in records]
+    records = _loaded(user).filter(customer=customer).order_by("-created_at", "-pk")
+    viewer = present.viewer_for(user)
+    return [present_contracts.contract(viewer, record) for record in records]
 
 
 @router.post(

@@ -179,7 +179,7 @@ def ticket_status(
 def assign_ticket(
     request: HttpRequest, ticket_id: uuid.UUID, payload: schemas.TicketAssignIn
 ) -> schemas.TicketOut:
-    """Give the ticket to an active user who may work on the customer's tickets, or to nobody."""
+    """Assign the ticket to an active user who may work on its customer, or unassign it."""
     user = request_user(request)
     record = _ticket(user, ticket_id)
     services.check_ticket_writer(user, record.customer)

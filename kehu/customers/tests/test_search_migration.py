@@ -25,8 +25,8 @@ def _migrate(target: tuple[str, str]) -> None:
 def at_latest() -> Iterator[None]:
     """Migrate every app forward again afterwards.
 
-    Going back to 0006 also unapplies the later migrations of other apps that depend on the
-    customers app (the sales app's contracts, the tickets); the tests after this one need them.
+    Going back to 0006 also unapplies the later migrations of apps that depend on the customers
+    app, such as the sales app's contracts. The tests after this one need those tables.
     """
     yield
     executor = MigrationExecutor(connection)

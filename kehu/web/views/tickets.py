@@ -205,7 +205,7 @@ def ticket_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def ticket_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Give the ticket to the posted user, or to nobody when none is chosen."""
+    """Assign the ticket to the posted user, or unassign it when none is chosen."""
     user = signed_in_user(request)
     services.check_ticket_role(user)
     ticket = load_ticket(user, public_id)
