@@ -29,6 +29,7 @@ from kehu.imports.rows import (
     prefixed_values,
 )
 from kehu.org.models import User
+from kehu.sales import bulk as sales_bulk
 
 # Rows per batch: the unit of the duplicate check and of the bulk inserts. The commit writes
 # several batches per transaction (kehu.imports.engine.TRANSACTION_SECONDS).
@@ -62,6 +63,8 @@ class Prepared:
     followers: dict[int, int] = dataclasses.field(default_factory=dict)
     contact_rows: list[bulk.IncomingContactRow] = dataclasses.field(default_factory=list)
     follow_ups: list[IncomingFollowUp] = dataclasses.field(default_factory=list)
+    products: list[sales_bulk.IncomingProduct] = dataclasses.field(default_factory=list)
+    deals: list[sales_bulk.IncomingDeal] = dataclasses.field(default_factory=list)
 
 
 class Preparer:
@@ -160,6 +163,10 @@ class Preparer:
             self._contact_rows(batch, prepared, "customer.name")
         elif self.kind == ImportKind.FOLLOW_UPS:
             self._follow_ups(batch, prepared)
+        elif self.kind == ImportKind.PRODUCTS:
+            self._products(batch, prepared)
+        elif self.kind == ImportKind.DEALS:
+            self._deals(batch, prepared)
         elif batch.phase == 1:
             self._contact_rows(batch, prepared, PARENT)
         else:
@@ -227,6 +234,39 @@ class Preparer:
             prepared.follow_ups.append(
                 IncomingFollowUp(
                     row.number, str(row.values.get("customer.name", "")), values, author
+                )
+            )
+
+    def _accepted(self, batch: Batch, prepared: Prepared) -> Iterator[ParsedRow]:
+        """Yield the batch's rows without reading problems; reject the others."""
+        for row in batch.rows:
+            if row.problems:
+                prepared.problems.extend(row.problems)
+                self._reject(row, prepared)
+                continue
+            yield row
+
+    def _products(self, batch: Batch, prepared: Prepared) -> None:
+        for row in self._accepted(batch, prepared):
+            values = prefixed_values(row, "product.")
+            prepared.products.append(sales_bulk.IncomingProduct(row.number, values))
+
+    def _deals(self, batch: Batch, prepared: Prepared) -> None:
+        for row in self._accepted(batch, prepared):
+            values = prefixed_values(row, "deal.")
+            line = prefixed_values(row, "deal_line.")
+            owner = values.pop("owner", None)
+            created_at = values.pop("created_at", None)
+            prepared.deals.append(
+                sales_bulk.IncomingDeal(
+                    row.number,
+                    values,
+                    customer_name=str(row.values.get("customer.name", "")),
+                    credit_code=str(row.values.get("customer.credit_code", "")),
+                    product=str(line.pop("product", "")),
+                    line=line,
+                    owner=owner,
+                    created_at=created_at,
                 )
             )
 

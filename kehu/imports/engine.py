@@ -29,6 +29,7 @@ from kehu.imports.mapping import PARENT
 from kehu.imports.models import ImportJob, ImportKind, ImportProblem, ImportRecord, ImportStatus
 from kehu.imports.readers import Sheet, is_empty, open_book, read_header
 from kehu.imports.rows import Problem, shown
+from kehu.sales import bulk as sales_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,8 @@ class Run:
         )
         self.index = bulk.FileIndex()
         self.seen_follow_ups: set[FollowUpKey] = set()
+        # Product codes and deal IDs of earlier rows, to find repeats within the file.
+        self.seen_keys: set[str] = set()
 
     @property
     def phases(self) -> list[int]:
@@ -108,7 +111,7 @@ class Run:
         warnings = []
         for column in self.parser.ignored:
             message = _(
-                "Not imported: your role imports customers as created by you at the time of the "
+                "Not imported: your role imports records as created by you at the time of the "
                 "import. A role that may assign customers keeps the file's creators and times."
             )
             warnings.append(Problem(0, column.title, "", message, is_warning=True))
@@ -138,6 +141,12 @@ class Run:
         elif self.job.kind == ImportKind.FOLLOW_UPS:
             if batch.follow_ups:
                 result = import_follow_ups(self.context, batch.follow_ups, self.seen_follow_ups)
+        elif self.job.kind == ImportKind.PRODUCTS:
+            if batch.products:
+                result = sales_bulk.import_products(self.context, batch.products, self.seen_keys)
+        elif self.job.kind == ImportKind.DEALS:
+            if batch.deals:
+                result = sales_bulk.import_deals(self.context, batch.deals, self.seen_keys)
         elif batch.phase == 1:
             if batch.contact_rows:
                 result = bulk.import_contacts(self.context, batch.contact_rows, self.index)
@@ -178,7 +187,9 @@ class Run:
     def _cell_for(self, row: int, field: str) -> tuple[str, str]:
         """Return the column title and cell text behind a field key of a bulk error."""
         if field == "customer":
-            candidates = [PARENT, "customer.name"]
+            candidates = [PARENT, "customer.name", "customer.credit_code"]
+        elif field.startswith(("product.", "deal.", "deal_line.", "customer.")):
+            candidates = [field]
         elif field.startswith(("contact.", "follow_up.")):
             candidates = [field, "customer.name"] if field == "contact.name" else [field]
         elif field in ("province", "city", "district"):

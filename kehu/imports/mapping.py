@@ -111,6 +111,77 @@ def _follow_up_targets() -> list[Target]:
     ]
 
 
+# Extra titles of product, deal and deal-line fields, as other CRMs and spreadsheets write them.
+SALES_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "product.name": ("产品名称", "产品", "商品名称", "商品", "product", "product name"),
+    "product.code": ("产品编号", "产品编码", "商品编码", "编码", "编号", "货号", "sku", "code"),
+    "product.unit": ("单位", "计量单位", "unit"),
+    "product.list_price": (
+        "标准价", "价格", "售价", "单价", "list price", "price", "sales price", "unit price",
+    ),
+    "product.cost": ("成本", "成本价", "cost"),
+    "product.is_active": ("启用", "在售", "状态", "active"),
+    "deal.name": ("商机名称", "商机", "机会名称", "deal", "deal name", "opportunity"),
+    "deal.amount": (
+        "金额", "商机金额", "预计金额", "成交金额", "amount", "value", "deal value", "close value",
+    ),
+    "deal.expected_close_on": ("预计成交日期", "预计签单日期", "expected close date"),
+    "deal.stage": ("阶段", "销售阶段", "商机阶段", "stage", "deal stage"),
+    "deal.owner": ("负责人", "销售", "销售员", "业务员", "owner", "sales agent", "sales rep"),
+    "deal.lost_reason": ("输单原因", "丢单原因", "lost reason"),
+    "deal.created_at": ("创建时间", "创建日期", "开始日期", "engage date", "created at"),
+    "deal.closed_at": ("关闭日期", "成交日期", "结单日期", "close date", "closed at"),
+    "deal_line.product": ("产品", "产品名称", "产品编号", "product"),
+    "deal_line.quantity": ("数量", "quantity", "qty"),
+    "deal_line.unit_price": ("单价", "成交单价", "unit price", "price"),
+}  # fmt: skip
+
+
+def _sales_targets(record: str) -> list[Target]:
+    targets = []
+    for spec in fields_for(record):
+        if spec.is_custom:
+            continue
+        key = f"{record}.{spec.key}"
+        target = _from_spec(record, spec)
+        targets.append(dataclasses.replace(target, synonyms=SALES_SYNONYMS.get(key, ())))
+    return targets
+
+
+def _product_targets() -> list[Target]:
+    targets = _sales_targets(FieldTarget.PRODUCT)
+    # The code is optional in a file: a product without one is known by its name.
+    return [dataclasses.replace(t, required=t.key == "product.name") for t in targets]
+
+
+def _deal_targets() -> list[Target]:
+    customer_specs = field_map(FieldTarget.CUSTOMER)
+    generic = {"name", "名称", "公司", "company"}
+    name_spec = customer_specs["name"]
+    customer = Target(
+        "customer.name",
+        name_spec.label,
+        FieldType.TEXT,
+        (*(s for s in name_spec.synonyms if s not in generic), "所属客户"),
+        name_spec,
+        lookup=True,
+    )
+    code_spec = customer_specs["credit_code"]
+    credit_code = dataclasses.replace(_from_spec("customer", code_spec), lookup=True)
+    deals = _sales_targets(FieldTarget.DEAL)
+    pipeline = Target(
+        "deal.pipeline", _("Pipeline"), FieldType.TEXT, ("销售流程", "流程", "pipeline")
+    )
+    external_ref = Target(
+        "deal.external_ref",
+        _("ID in the previous system"),
+        FieldType.TEXT,
+        ("商机编号", "商机id", "原系统编号", "原编号", "opportunity id", "deal id", "id"),
+    )
+    lines = _sales_targets(FieldTarget.DEAL_LINE)
+    return [*deals, pipeline, external_ref, *lines, customer, credit_code]
+
+
 def target_map(kind: str) -> dict[str, Target]:
     """Return every target of this kind of import by key, whatever the importing user's role.
 
@@ -139,6 +210,10 @@ def _all_targets(kind: str) -> list[Target]:
             lookup=True,
         )
         return [*contacts, customer]
+    if kind == ImportKind.PRODUCTS:
+        return _product_targets()
+    if kind == ImportKind.DEALS:
+        return _deal_targets()
     if kind == ImportKind.FOLLOW_UPS:
         customer = dataclasses.replace(
             _from_spec("customer", customer_name), required=True, lookup=True
@@ -168,6 +243,10 @@ def may_import_into(policy: FieldPolicy, target: Target) -> bool:
         assert target.spec is not None
         return policy.reads_whole(FieldTarget.CUSTOMER, target.spec)
     record = target.key.partition(".")[0]
+    if target.spec is None and record == FieldTarget.DEAL:
+        # The pipeline goes with the stage; the previous system's ID is the import's own.
+        stage = field_map(FieldTarget.DEAL)["stage"]
+        return target.key != "deal.pipeline" or policy.can_write(FieldTarget.DEAL, stage)
     if record == "follow_up":
         customer_field = CUSTOMER_FIELD_OF.get(target.key)
         if customer_field is None:

@@ -10,6 +10,8 @@ class ImportKind(models.TextChoices):
     CUSTOMERS = "customers", _("Customers and their contacts")
     CONTACTS = "contacts", _("Contacts of existing customers")
     FOLLOW_UPS = "follow_ups", _("Follow-up history of existing customers")
+    PRODUCTS = "products", _("Products")
+    DEALS = "deals", _("Deals of existing customers")
 
 
 class OnDuplicate(models.TextChoices):
@@ -143,6 +145,10 @@ class RecordKind(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
     CONTACT = "contact", _("Contact")
     FOLLOW_UP = "follow_up", _("Follow-up")
+    PRODUCT = "product", _("Product")
+    DEAL = "deal", _("Deal")
+    # A timeline entry an import added for a record other than a customer, such as a deal.
+    EVENT = "event", _("Timeline entry")
 
 
 class RecordAction(models.TextChoices):

@@ -59,7 +59,7 @@ def shown(value: CellValue) -> str:
 
 
 # Targets that keep a customer's history from the file: who created it, and when.
-HISTORY_TARGETS = frozenset({"customer.creator", "customer.created_at"})
+HISTORY_TARGETS = frozenset({"customer.creator", "customer.created_at", "deal.created_at"})
 
 
 class UserLookup:

@@ -35,6 +35,7 @@ from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
+from kehu.sales.queries import may_edit_deals, may_manage_products
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ logger = logging.getLogger(__name__)
 # dead, so its user may resume it. A transaction takes about a second (engine.TRANSACTION_SECONDS),
 # and the margin covers slow disks.
 STALLED_AFTER = dt.timedelta(minutes=2)
-REQUIRED_TARGETS = {
+# The columns each kind of import needs; a tuple needs one of its targets.
+REQUIRED_TARGETS: dict[str, list[str | tuple[str, ...]]] = {
     ImportKind.CUSTOMERS: ["customer.name"],
     ImportKind.CONTACTS: ["customer.name", "contact.name"],
     ImportKind.FOLLOW_UPS: [
@@ -51,6 +53,8 @@ REQUIRED_TARGETS = {
         "follow_up.occurred_at",
         "follow_up.content",
     ],
+    ImportKind.PRODUCTS: ["product.name"],
+    ImportKind.DEALS: [("customer.name", "customer.credit_code")],
 }
 
 
@@ -80,6 +84,21 @@ def _missing_capability(actor: User, kind: str, on_duplicate: str) -> str:
             )
     elif kind == ImportKind.FOLLOW_UPS and not actor.has_capability(Capability.FOLLOW_UP):
         return _("Your role may not add follow-ups, so it may not import follow-up history.")
+    elif kind == ImportKind.PRODUCTS:
+        if not may_manage_products(actor):
+            return _("Your role may not manage products, so it may not import them.")
+        if on_duplicate == OnDuplicate.CREATE:
+            return _(
+                "A product is known by its code, so an import cannot add a second product with "
+                "the same code. Choose to skip or to update it."
+            )
+    elif kind == ImportKind.DEALS:
+        if not may_edit_deals(actor):
+            return _("Your role may not create deals, so it may not import them.")
+        if on_duplicate == OnDuplicate.UPDATE:
+            return _(
+                "An import does not change stored deals. Choose to skip them or to add them again."
+            )
     return ""
 
 
@@ -299,13 +318,14 @@ def _checked_mapping(
         elif target:
             seen[target] = str(entry["title"])
     for required in REQUIRED_TARGETS[ImportKind(job.kind)]:
-        if required not in available:
+        choices = (required,) if isinstance(required, str) else required
+        usable = [key for key in choices if key in available]
+        if not usable:
             # Naming the field could reveal a hidden one.
             errors.append(_("Your role may not write a field this kind of import needs."))
-        elif required not in seen:
-            errors.append(
-                _("Choose the column for %(field)s.") % {"field": available[required].label_text}
-            )
+        elif not any(key in seen for key in usable):
+            fields = _(" or ").join(available[key].label_text for key in usable)
+            errors.append(_("Choose the column for %(field)s.") % {"field": fields})
     if errors:
         raise ValidationError({"mapping": errors})
     return [{**entry, "target": target} for entry, target in zip(entries, targets, strict=True)]

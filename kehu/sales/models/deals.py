@@ -152,6 +152,9 @@ class Deal(models.Model):
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The deal's id in the system it was imported from, such as an opportunity id of another
+    # CRM; importing the same file again finds deals by it instead of adding them twice.
+    external_ref = models.CharField(_("ID in the previous system"), max_length=100, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -162,6 +165,11 @@ class Deal(models.Model):
             models.Index(fields=["customer", "-created_at"], name="sales_deal_customer"),
             models.Index(fields=["stage", "-id"], name="sales_deal_stage"),
             models.Index(fields=["expected_close_on", "id"], name="sales_deal_close"),
+            models.Index(
+                fields=["external_ref"],
+                name="sales_deal_external_ref",
+                condition=~models.Q(external_ref=""),
+            ),
         ]
 
     def __str__(self) -> str:
