@@ -146,7 +146,9 @@ class Run:
                 result = sales_bulk.import_products(self.context, batch.products, self.seen_keys)
         elif self.job.kind == ImportKind.DEALS:
             if batch.deals:
-                result = sales_bulk.import_deals(self.context, batch.deals, self.seen_keys)
+                result = sales_bulk.import_deals(
+                    self.context, batch.deals, self.seen_keys, self.job.pipeline
+                )
         elif batch.phase == 1:
             if batch.contact_rows:
                 result = bulk.import_contacts(self.context, batch.contact_rows, self.index)

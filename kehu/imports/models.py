@@ -73,6 +73,15 @@ class ImportJob(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The pipeline of a deal import's deals unless a column names one; None: the default one.
+    pipeline = models.ForeignKey(
+        "sales.Pipeline",
+        verbose_name=_("pipeline"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     on_duplicate = models.CharField(
         _("duplicates"), max_length=10, choices=OnDuplicate.choices, default=OnDuplicate.SKIP
     )

@@ -35,6 +35,7 @@ from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
+from kehu.sales.models import Pipeline
 from kehu.sales.queries import may_edit_deals, may_manage_products
 
 logger = logging.getLogger(__name__)
@@ -244,8 +245,11 @@ def set_mapping(
     assign_owner: bool = True,
     owner: User | None = None,
     on_duplicate: str = OnDuplicate.SKIP,
+    pipeline: Pipeline | None = None,
 ) -> ImportJob:
-    """Set the target of every column, the owner of new customers and the duplicate handling.
+    """Set the target of every column, the owner of new records and the duplicate handling.
+
+    A deal import also takes the pipeline of its deals (None: the default pipeline).
 
     Raises PermissionDenied when the actor may not import into that owner (reps import into
     themselves) or may not handle duplicates that way, ValidationError for an unknown,
@@ -265,6 +269,7 @@ def set_mapping(
         locked.assign_owner = assign_owner
         locked.owner = owner if assign_owner else None
         locked.on_duplicate = on_duplicate
+        locked.pipeline = pipeline if locked.kind == ImportKind.DEALS else None
         locked.status = ImportStatus.UPLOADED
         locked.save()
     return locked

@@ -184,7 +184,7 @@ def _loose(text: str) -> str:
     return re.sub(r"[\s\-_]+", "", text).casefold()
 
 
-def _lookups(actor: User, items: Sequence[IncomingDeal]) -> _Lookups:
+def _lookups(actor: User, items: Sequence[IncomingDeal], pipeline: Pipeline | None) -> _Lookups:
     names = {name_key(item.customer_name) for item in items if item.customer_name}
     codes = {item.credit_code.strip().upper() for item in items if item.credit_code}
     by_name: dict[str, list[int]] = {}
@@ -196,7 +196,7 @@ def _lookups(actor: User, items: Sequence[IncomingDeal]) -> _Lookups:
     for pk, code in writable.filter(credit_code__in=codes).values_list("pk", "credit_code"):
         by_code.setdefault(code, []).append(pk)
 
-    default = default_pipeline()
+    default = pipeline or default_pipeline()
     pipelines = {pipeline.name.casefold(): pipeline for pipeline in Pipeline.objects.all()}
     stages: dict[int, list[Stage]] = {}
     for stage in Stage.objects.order_by("pipeline_id", "position"):
@@ -221,10 +221,14 @@ def _lookups(actor: User, items: Sequence[IncomingDeal]) -> _Lookups:
 
 
 def import_deals(
-    context: ImportContext, items: Sequence[IncomingDeal], seen: set[str]
+    context: ImportContext,
+    items: Sequence[IncomingDeal],
+    seen: set[str],
+    pipeline: Pipeline | None = None,
 ) -> BatchResult:
     """Clean, check and (unless a dry run) write historical deals of existing customers.
 
+    Deals go to `pipeline` (None: the default pipeline) unless a row names another one.
     A deal with the ID of a stored deal or of an earlier row (`external_ref`) is a duplicate:
     skipped, unless duplicates are to be created. Each deal gets its stage history and a
     "deal created" entry on its customer's timeline at its creation time, and a closed deal
@@ -234,7 +238,7 @@ def import_deals(
     actor = context.actor
     if not (actor.has_capability(Capability.IMPORT) and may_edit_deals(actor)):
         raise PermissionDenied(_("Your role may not import deals."))
-    lookups = _lookups(actor, items)
+    lookups = _lookups(actor, items, pipeline)
     refs = {str(item.values.get("external_ref", "")).strip() for item in items}
     refs.discard("")
     stored_refs = set(
@@ -413,6 +417,11 @@ def _find_stage(
     stage_name = str(values.get("stage", "")).strip()
     if not stage_name:
         first_open = next((s for s in stages if s.kind == StageKind.OPEN), None)
+        if first_open is None:
+            message = _("The pipeline “%(pipeline)s” has no open stage for new deals.") % {
+                "pipeline": pipeline.name
+            }
+            errors.append(("deal.stage", message))
         return pipeline, first_open
     for stage in stages:
         if stage.name.casefold() == stage_name.casefold():

@@ -12,6 +12,7 @@ from django.core.files import File
 from kehu.imports import services, tasks
 from kehu.imports.models import ImportJob, ImportKind, OnDuplicate
 from kehu.org.models import User
+from kehu.sales.models import Pipeline
 
 
 def write_xlsx(
@@ -59,6 +60,7 @@ def prepare(
     sheet: str = "",
     header_row: int | None = None,
     header_rows: int | None = None,
+    pipeline: Pipeline | None = None,
 ) -> ImportJob:
     """Upload a file and map it: suggested targets, overridden by {title: target}."""
     with path.open("rb") as handle:
@@ -76,6 +78,7 @@ def prepare(
         assign_owner=not unassigned,
         owner=None if unassigned else owner or actor,
         on_duplicate=on_duplicate,
+        pipeline=pipeline,
     )
 
 

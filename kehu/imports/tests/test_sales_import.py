@@ -20,7 +20,7 @@ from kehu.imports.models import ImportJob, ImportKind, ImportStatus, OnDuplicate
 from kehu.imports.tests.helpers import check, counts, prepare, problems, run, write_csv, write_xlsx
 from kehu.imports.undo import undo_import
 from kehu.sales import services as sales_services
-from kehu.sales.models import Deal, Product, StageKind
+from kehu.sales.models import Deal, Pipeline, Product, StageKind
 from kehu.sales.stages import default_pipeline
 from kehu.timeline.models import Event, EventKind
 
@@ -390,6 +390,8 @@ def test_the_import_pages_offer_deals_and_products_by_role(
     job = ImportJob.objects.get()
     page = client.get(reverse("web:import_mapping", args=[job.public_id])).content.decode()
     assert "Owner of the deals" in page
+    assert "默认销售流程" in page
+    second = Pipeline.objects.create(name="渠道销售")
     assert 'value="unassigned"' not in page
     assert 'value="update"' not in page
 
@@ -400,10 +402,16 @@ def test_the_import_pages_offer_deals_and_products_by_role(
             "column_1": "deal.name",
             "owner": str(personas.rep.public_id),
             "on_duplicate": "skip",
+            "pipeline": str(second.public_id),
             "action": "check",
         },
     )
     assert response.status_code == 302
     tasks.check_import.call(job.pk)
     job.refresh_from_db()
-    assert (job.status, job.created, job.owner) == (ImportStatus.CHECKED, 1, personas.rep)
+    assert (job.status, job.owner, job.pipeline) == (ImportStatus.CHECKED, personas.rep, second)
+    # The new pipeline has no stages, so its deals have no stage to start in.
+    assert (job.created, job.rejected) == (0, 1)
+    assert problems(job) == [
+        (2, "", "", "The pipeline “渠道销售” has no open stage for new deals.")
+    ]

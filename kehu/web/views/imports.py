@@ -21,6 +21,7 @@ from kehu.imports.rows import shown
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.org.visibility import owners_in_reach
+from kehu.sales.models import Pipeline
 from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
 
 PREVIEW_ROWS = 15
@@ -166,6 +167,15 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
         owner = owners_in_reach(user).filter(public_id=owner_value).first() if owner_value else user
         if owner is None:
             raise ValidationError({"owner": [_("Choose the owner of the imported customers.")]})
+    pipeline = None
+    if request.POST.get("pipeline"):
+        try:
+            pipeline_id = uuid.UUID(request.POST["pipeline"])
+        except ValueError:
+            pipeline_id = None
+        pipeline = Pipeline.objects.filter(public_id=pipeline_id).first() if pipeline_id else None
+        if pipeline is None:
+            raise ValidationError({"pipeline": [_("Choose the pipeline of the deals.")]})
     job = services.set_mapping(
         user,
         job,
@@ -173,6 +183,7 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
         assign_owner=assign_owner,
         owner=owner,
         on_duplicate=request.POST.get("on_duplicate", OnDuplicate.SKIP),
+        pipeline=pipeline,
     )
     if action == "save_template":
         services.save_template(user, job, request.POST.get("template_name", ""))
@@ -209,6 +220,9 @@ def _mapping_context(user: User, job: ImportJob, errors: list[str]) -> dict[str,
         "columns": columns,
         "targets": targets,
         "owners": _owner_choices(user),
+        "pipelines": Pipeline.objects.order_by("-is_default", "name")
+        if job.kind == ImportKind.DEALS
+        else [],
         "may_unassign": user.has_capability(Capability.ASSIGN),
         "duplicate_choices": [
             (value, label) for value, label in OnDuplicate.choices if value in allowed_duplicates

@@ -14,11 +14,13 @@ from kehu.imports import mapping, services, tasks
 from kehu.imports.models import ImportJob, ImportKind, ImportProblem, OnDuplicate
 from kehu.imports.queries import visible_templates
 from kehu.org.models import Preset, User
+from kehu.sales.models import Pipeline
 
 
 class Command(BaseCommand):
     help = (
-        "Import customers, contacts or follow-up history from an xlsx, xls or csv file. Prints the "
+        "Import customers, contacts, follow-up history, products or deals from an xlsx, xls or csv "
+        "file. Prints the "
         "counts created, updated, skipped as duplicates and rejected, and every problem."
     )
 
@@ -61,6 +63,10 @@ class Command(BaseCommand):
             choices=OnDuplicate.values,
             default=OnDuplicate.SKIP,
             help="What to do with a row that matches a stored record (default: skip).",
+        )
+        parser.add_argument(
+            "--pipeline",
+            help="Name of the pipeline of imported deals (default: the default pipeline).",
         )
         parser.add_argument("--template", help="Name of a saved mapping template to apply.")
         parser.add_argument(
@@ -174,7 +180,16 @@ class Command(BaseCommand):
             assign_owner=owner is not None,
             owner=owner,
             on_duplicate=options["on_duplicate"],
+            pipeline=self._pipeline(options["pipeline"]),
         )
+
+    def _pipeline(self, name: str | None) -> Pipeline | None:
+        if not name:
+            return None
+        found = Pipeline.objects.filter(name=name).first()
+        if found is None:
+            raise CommandError(_("No pipeline is named “%(name)s”.") % {"name": name})
+        return found
 
     def _report(self, job: ImportJob, as_json: bool, *, dry_run: bool) -> None:
         problems = list(ImportProblem.objects.filter(job=job).order_by("row", "id"))
