@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from kehu.conftest import Personas
-from kehu.customers import services as customer_services
 from kehu.customers.choices import CustomerStatus
 from kehu.customers.models import Customer
 from kehu.imports import mapping, services, tasks
@@ -24,21 +23,10 @@ from kehu.sales import services as sales_services
 from kehu.sales.models import Contract, ContractStatus, ContractVersion, Receipt
 from kehu.timeline.models import Event, EventKind
 
-HEADER = ["合同编号", "客户名称", "统一社会信用代码", "合同金额", "开始日期", "签订日期", "已回款",
-          "回款日期"]  # fmt: skip
-
-
-@pytest.fixture
-def customers(personas: Personas) -> dict[str, Customer]:
-    def customer(name: str, owner_name: str, **values: str) -> Customer:
-        owner = getattr(personas, owner_name)
-        return customer_services.create_customer(owner, {"name": name, **values}, owner=owner)
-
-    return {
-        "star": customer("杭州星星科技有限公司", "rep", credit_code="91330100799655058B"),
-        "moon": customer("宁波月亮贸易有限公司", "rep"),
-        "foreign": customer("广州南方实业有限公司", "other_rep"),
-    }
+HEADER: list[object] = [
+    "合同编号", "客户名称", "统一社会信用代码", "合同金额", "开始日期", "签订日期", "已回款",
+    "回款日期",
+]  # fmt: skip
 
 
 def _timeline(customer: Customer) -> list[tuple[str, dt.date]]:
