@@ -55,6 +55,9 @@ from kehu.timeline.models import Event
 
 # Contract.number's max_length.
 NUMBER_LIMIT = 40
+# NOTE: a file's number of the form HT<current year><six digits> can equal the number that
+# kehu.sales.contracts.create_contract later gives a new contract, whose insert then fails on
+# the unique number. Numbers of other forms and of past years cannot collide.
 # The statuses a file may give; a contract awaiting approval or rejected is submitted or
 # decided in Kehu after the import.
 IMPORTED_STATUSES = (ContractStatus.DRAFT, ContractStatus.SIGNED)
