@@ -23,3 +23,24 @@ def record(
         target_id=str(target_id),
         detail=detail or {},
     )
+
+
+def record_many(
+    actor: User | None, action: str, target_type: str, entries: list[tuple[object, dict[str, Any]]]
+) -> None:
+    """Add one entry per (target id, detail) pair with one insert, for batch writers."""
+    now = clock.now()
+    AuditEntry.objects.bulk_create(
+        (
+            AuditEntry(
+                occurred_at=now,
+                actor=actor,
+                action=action,
+                target_type=target_type,
+                target_id=str(target_id),
+                detail=detail,
+            )
+            for target_id, detail in entries
+        ),
+        batch_size=500,
+    )

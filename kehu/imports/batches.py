@@ -30,6 +30,7 @@ from kehu.imports.rows import (
 )
 from kehu.org.models import User
 from kehu.sales import bulk as sales_bulk
+from kehu.sales.contract_import import IncomingContract
 
 # Rows per batch: the unit of the duplicate check and of the bulk inserts. The commit writes
 # several batches per transaction (kehu.imports.engine.TRANSACTION_SECONDS).
@@ -65,6 +66,7 @@ class Prepared:
     follow_ups: list[IncomingFollowUp] = dataclasses.field(default_factory=list)
     products: list[sales_bulk.IncomingProduct] = dataclasses.field(default_factory=list)
     deals: list[sales_bulk.IncomingDeal] = dataclasses.field(default_factory=list)
+    contracts: list[IncomingContract] = dataclasses.field(default_factory=list)
 
 
 class Preparer:
@@ -167,6 +169,8 @@ class Preparer:
             self._products(batch, prepared)
         elif self.kind == ImportKind.DEALS:
             self._deals(batch, prepared)
+        elif self.kind == ImportKind.CONTRACTS:
+            self._contracts(batch, prepared)
         elif batch.phase == 1:
             self._contact_rows(batch, prepared, PARENT)
         else:
@@ -267,6 +271,21 @@ class Preparer:
                     line=line,
                     owner=owner,
                     created_at=created_at,
+                )
+            )
+
+    def _contracts(self, batch: Batch, prepared: Prepared) -> None:
+        for row in self._accepted(batch, prepared):
+            values = prefixed_values(row, "contract.")
+            prepared.contracts.append(
+                IncomingContract(
+                    row.number,
+                    values,
+                    customer_name=str(row.values.get("customer.name", "")),
+                    credit_code=str(row.values.get("customer.credit_code", "")),
+                    deal=str(values.pop("deal", "")),
+                    owner=values.pop("owner", None),
+                    payment=prefixed_values(row, "payment."),
                 )
             )
 

@@ -30,6 +30,7 @@ from kehu.imports.models import ImportJob, ImportKind, ImportProblem, ImportReco
 from kehu.imports.readers import Sheet, is_empty, open_book, read_header
 from kehu.imports.rows import Problem, shown
 from kehu.sales import bulk as sales_bulk
+from kehu.sales.contract_import import import_contracts
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class Run:
         )
         self.index = bulk.FileIndex()
         self.seen_follow_ups: set[FollowUpKey] = set()
-        # Product codes and deal IDs of earlier rows, to find repeats within the file.
+        # Product codes, deal IDs and contract numbers of earlier rows, to find repeats within
+        # the file.
         self.seen_keys: set[str] = set()
 
     @property
@@ -149,6 +151,9 @@ class Run:
                 result = sales_bulk.import_deals(
                     self.context, batch.deals, self.seen_keys, self.job.pipeline
                 )
+        elif self.job.kind == ImportKind.CONTRACTS:
+            if batch.contracts:
+                result = import_contracts(self.context, batch.contracts, self.seen_keys)
         elif batch.phase == 1:
             if batch.contact_rows:
                 result = bulk.import_contacts(self.context, batch.contact_rows, self.index)
@@ -190,7 +195,9 @@ class Run:
         """Return the column title and cell text behind a field key of a bulk error."""
         if field == "customer":
             candidates = [PARENT, "customer.name", "customer.credit_code"]
-        elif field.startswith(("product.", "deal.", "deal_line.", "customer.")):
+        elif field.startswith(
+            ("product.", "deal.", "deal_line.", "customer.", "contract.", "payment.")
+        ):
             candidates = [field]
         elif field.startswith(("contact.", "follow_up.")):
             candidates = [field, "customer.name"] if field == "contact.name" else [field]

@@ -134,7 +134,22 @@ SALES_SYNONYMS: dict[str, tuple[str, ...]] = {
     "deal_line.product": ("产品", "产品名称", "产品编号", "product"),
     "deal_line.quantity": ("数量", "quantity", "qty"),
     "deal_line.unit_price": ("单价", "成交单价", "unit price", "price"),
+    "contract.number": ("合同编号", "合同号", "contract number", "contract no", "contract id"),
+    "contract.title": ("合同名称", "合同标题", "contract title", "contract name"),
+    "contract.amount": ("合同金额", "签约金额", "金额", "contract amount", "amount", "value"),
+    "contract.start_on": ("开始日期", "合同开始日期", "生效日期", "start date"),
+    "contract.end_on": ("结束日期", "合同结束日期", "到期日期", "end date"),
+    "contract.signed_on": ("签订日期", "签约日期", "签署日期", "signing date", "date signed"),
+    "contract.status": ("合同状态", "状态", "status"),
+    "contract.owner": ("负责人", "签约人", "销售", "业务员", "owner", "sales rep"),
+    "contract.notes": ("备注", "notes", "note", "remarks"),
+    "payment.received": ("已回款", "回款金额", "已收款", "收款金额", "amount received"),
+    "payment.received_on": ("回款日期", "收款日期", "到账日期", "date received"),
+    "payment.method": ("付款方式", "收款方式", "回款方式", "payment method"),
+    "payment.reference": ("流水号", "交易流水号", "payment reference"),
 }  # fmt: skip
+# Payment fields a contract row may fill: one payment received, not the instalment plan.
+CONTRACT_PAYMENT_FIELDS = ("received", "received_on", "method", "reference")
 
 
 def _sales_targets(record: str) -> list[Target]:
@@ -154,7 +169,8 @@ def _product_targets() -> list[Target]:
     return [dataclasses.replace(t, required=t.key == "product.name") for t in targets]
 
 
-def _deal_targets() -> list[Target]:
+def _customer_lookup_targets() -> list[Target]:
+    """Return the columns that find a deal's or contract's customer: name and credit code."""
     customer_specs = field_map(FieldTarget.CUSTOMER)
     generic = {"name", "名称", "公司", "company"}
     name_spec = customer_specs["name"]
@@ -168,6 +184,10 @@ def _deal_targets() -> list[Target]:
     )
     code_spec = customer_specs["credit_code"]
     credit_code = dataclasses.replace(_from_spec("customer", code_spec), lookup=True)
+    return [customer, credit_code]
+
+
+def _deal_targets() -> list[Target]:
     deals = _sales_targets(FieldTarget.DEAL)
     pipeline = Target(
         "deal.pipeline", _("Pipeline"), FieldType.TEXT, ("销售流程", "流程", "pipeline")
@@ -179,7 +199,27 @@ def _deal_targets() -> list[Target]:
         ("商机编号", "商机id", "原系统编号", "原编号", "opportunity id", "deal id", "id"),
     )
     lines = _sales_targets(FieldTarget.DEAL_LINE)
-    return [*deals, pipeline, external_ref, *lines, customer, credit_code]
+    return [*deals, pipeline, external_ref, *lines, *_customer_lookup_targets()]
+
+
+def _contract_targets() -> list[Target]:
+    required = {"contract.number", "contract.amount", "contract.start_on"}
+    contracts = [
+        dataclasses.replace(target, required=target.key in required)
+        for target in _sales_targets(FieldTarget.CONTRACT)
+    ]
+    deal = Target(
+        "contract.deal",
+        _("Deal (its ID in the previous system or its name)"),
+        FieldType.TEXT,
+        ("商机", "关联商机", "商机编号", "商机名称", "deal", "deal id", "opportunity"),
+    )
+    payments = [
+        target
+        for target in _sales_targets(FieldTarget.PAYMENT)
+        if target.field_key in CONTRACT_PAYMENT_FIELDS
+    ]
+    return [*contracts, deal, *payments, *_customer_lookup_targets()]
 
 
 def target_map(kind: str) -> dict[str, Target]:
@@ -214,6 +254,8 @@ def _all_targets(kind: str) -> list[Target]:
         return _product_targets()
     if kind == ImportKind.DEALS:
         return _deal_targets()
+    if kind == ImportKind.CONTRACTS:
+        return _contract_targets()
     if kind == ImportKind.FOLLOW_UPS:
         customer = dataclasses.replace(
             _from_spec("customer", customer_name), required=True, lookup=True
@@ -247,6 +289,9 @@ def may_import_into(policy: FieldPolicy, target: Target) -> bool:
         # The pipeline goes with the stage; the previous system's ID is the import's own.
         stage = field_map(FieldTarget.DEAL)["stage"]
         return target.key != "deal.pipeline" or policy.can_write(FieldTarget.DEAL, stage)
+    if target.key == "contract.deal":
+        # The column finds a deal by its name, which must then be readable as a whole.
+        return policy.reads_whole(FieldTarget.DEAL, field_map(FieldTarget.DEAL)["name"])
     if record == "follow_up":
         customer_field = CUSTOMER_FIELD_OF.get(target.key)
         if customer_field is None:

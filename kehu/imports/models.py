@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
     FOLLOW_UPS = "follow_ups", _("Follow-up history of existing customers")
     PRODUCTS = "products", _("Products")
     DEALS = "deals", _("Deals of existing customers")
+    CONTRACTS = "contracts", _("Contracts of existing customers")
 
 
 class OnDuplicate(models.TextChoices):
@@ -156,6 +157,8 @@ class RecordKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     PRODUCT = "product", _("Product")
     DEAL = "deal", _("Deal")
+    CONTRACT = "contract", _("Contract")
+    RECEIPT = "receipt", _("Payment received")
     # A timeline entry an import added for a record other than a customer, such as a deal.
     EVENT = "event", _("Timeline entry")
 

@@ -35,6 +35,7 @@ from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
+from kehu.sales.contract_import import may_import_contracts
 from kehu.sales.models import Pipeline
 from kehu.sales.queries import may_edit_deals, may_manage_products
 
@@ -56,6 +57,12 @@ REQUIRED_TARGETS: dict[str, list[str | tuple[str, ...]]] = {
     ],
     ImportKind.PRODUCTS: ["product.name"],
     ImportKind.DEALS: [("customer.name", "customer.credit_code")],
+    ImportKind.CONTRACTS: [
+        ("customer.name", "customer.credit_code"),
+        "contract.number",
+        "contract.amount",
+        "contract.start_on",
+    ],
 }
 
 
@@ -99,6 +106,14 @@ def _missing_capability(actor: User, kind: str, on_duplicate: str) -> str:
         if on_duplicate == OnDuplicate.UPDATE:
             return _(
                 "An import does not change stored deals. Choose to skip them or to add them again."
+            )
+    elif kind == ImportKind.CONTRACTS:
+        if not may_import_contracts(actor):
+            return _("Your role may not write contracts, so it may not import them.")
+        if on_duplicate in (OnDuplicate.UPDATE, OnDuplicate.CREATE):
+            return _(
+                "A contract is known by its number, so an import skips the contracts whose "
+                "number is already stored. Choose to skip them."
             )
     return ""
 

@@ -35,10 +35,9 @@ from kehu.customers.bulk import (
     ImportContext,
     RowResult,
 )
-from kehu.customers.normalize import name_key
-from kehu.customers.queries import writable_customers
 from kehu.org.models import Capability, User
 from kehu.sales import cleaning
+from kehu.sales.bulk_customers import CustomerLookup, keyed_errors
 from kehu.sales.models import Deal, DealLine, Pipeline, Product, Stage, StageChange, StageKind
 from kehu.sales.queries import may_edit_deals, may_manage_products
 from kehu.sales.services import check_deal_owner, too_large_message
@@ -95,7 +94,7 @@ def import_products(
         try:
             cleaned = cleaning.clean_product(values)
         except ValidationError as error:
-            errors = _keyed("product", error)
+            errors = keyed_errors("product", error)
             if "code" not in item.values:
                 # The code would be the name, so the name's error is enough.
                 errors = [(key, text) for key, text in errors if key != "product.code"]
@@ -154,14 +153,6 @@ def _json_value(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal) else value
 
 
-def _keyed(record: str, error: ValidationError) -> list[tuple[str, str]]:
-    return [
-        (f"{record}.{key}", message)
-        for key, messages in error.message_dict.items()
-        for message in messages
-    ]
-
-
 # Deals
 
 
@@ -169,8 +160,7 @@ def _keyed(record: str, error: ValidationError) -> list[tuple[str, str]]:
 class _Lookups:
     """The customers, pipelines, stages and products a batch of deal rows names."""
 
-    customers_by_name: dict[str, list[int]]
-    customers_by_code: dict[str, list[int]]
+    customers: CustomerLookup
     pipelines: dict[str, Pipeline]
     default: Pipeline
     stages: dict[int, list[Stage]]
@@ -185,17 +175,9 @@ def _loose(text: str) -> str:
 
 
 def _lookups(actor: User, items: Sequence[IncomingDeal], pipeline: Pipeline | None) -> _Lookups:
-    names = {name_key(item.customer_name) for item in items if item.customer_name}
-    codes = {item.credit_code.strip().upper() for item in items if item.credit_code}
-    by_name: dict[str, list[int]] = {}
-    by_code: dict[str, list[int]] = {}
-
-    writable = writable_customers(actor)
-    for pk, key in writable.filter(name_key__in=names).values_list("pk", "name_key"):
-        by_name.setdefault(key, []).append(pk)
-    for pk, code in writable.filter(credit_code__in=codes).values_list("pk", "credit_code"):
-        by_code.setdefault(code, []).append(pk)
-
+    customers = CustomerLookup.load(
+        actor, (item.customer_name for item in items), (item.credit_code for item in items)
+    )
     default = pipeline or default_pipeline()
     pipelines = {pipeline.name.casefold(): pipeline for pipeline in Pipeline.objects.all()}
     stages: dict[int, list[Stage]] = {}
@@ -209,8 +191,7 @@ def _lookups(actor: User, items: Sequence[IncomingDeal], pipeline: Pipeline | No
         products_by_name.setdefault(product.name.strip().casefold(), []).append(product)
         loose.setdefault(_loose(product.name), []).append(product)
     return _Lookups(
-        by_name,
-        by_code,
+        customers,
         pipelines,
         default,
         stages,
@@ -286,7 +267,12 @@ def _build_deal(
     errors: list[tuple[str, str]],
 ) -> tuple[Deal, DealLine | None] | None:
     """Return the unsaved deal a row describes and its line, or None with `errors` filled."""
-    customer_id = _find_customer(item, lookups, errors)
+    customer_id = lookups.customers.find(
+        item.customer_name,
+        item.credit_code,
+        errors,
+        _("The row names no customer; a deal needs one."),
+    )
 
     values = item.values
     pipeline, stage = _find_stage(values, lookups, errors)
@@ -302,7 +288,7 @@ def _build_deal(
     try:
         cleaned = cleaning.clean_deal(own, partial=True)
     except ValidationError as error:
-        errors.extend(_keyed("deal", error))
+        errors.extend(keyed_errors("deal", error))
         cleaned = {}
 
     reason = ""
@@ -310,7 +296,7 @@ def _build_deal(
         try:
             reason = cleaning.clean_reason(values["lost_reason"])
         except ValidationError as error:
-            errors.extend(_keyed("deal", error))
+            errors.extend(keyed_errors("deal", error))
     ref = str(values.get("external_ref", "")).strip()
     if len(ref) > EXTERNAL_REF_LIMIT:
         errors.append(
@@ -349,50 +335,6 @@ def _build_deal(
         external_ref=ref,
     )
     return deal, line
-
-
-def _find_customer(
-    item: IncomingDeal, lookups: _Lookups, errors: list[tuple[str, str]]
-) -> int | None:
-    found: list[int] = []
-    if item.credit_code:
-        found = lookups.customers_by_code.get(item.credit_code.strip().upper(), [])
-        if not found:
-            errors.append(
-                (
-                    "customer.credit_code",
-                    _("No customer with the credit code “%(code)s” is among those you may change.")
-                    % {"code": item.credit_code},
-                )
-            )
-            return None
-    elif item.customer_name:
-        found = lookups.customers_by_name.get(name_key(item.customer_name), [])
-        if len(found) > 1:
-            errors.append(
-                (
-                    "customer",
-                    _(
-                        "%(count)d customers are named “%(name)s”; add a credit code column to "
-                        "tell them apart."
-                    )
-                    % {"count": len(found), "name": item.customer_name},
-                )
-            )
-            return None
-        if not found:
-            errors.append(
-                (
-                    "customer",
-                    _("No customer named “%(name)s” is among those you may change.")
-                    % {"name": item.customer_name},
-                )
-            )
-            return None
-    else:
-        errors.append(("customer", _("The row names no customer; a deal needs one.")))
-        return None
-    return found[0]
 
 
 def _find_stage(

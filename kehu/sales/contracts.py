@@ -8,6 +8,7 @@ above it. Approving moves the customer to the "signed" status. Each write record
 event and an audit entry (docs/decisions/0014-contracts-and-payments.md).
 """
 
+import dataclasses
 import datetime as dt
 import mimetypes
 import uuid
@@ -44,6 +45,7 @@ from kehu.sales.models.contracts import ZERO
 from kehu.sales.queries import visible_deals
 from kehu.sales.services import check_deal_creator, check_deal_owner
 from kehu.timeline import events
+from kehu.timeline.models import Event
 
 MAX_FILES_PER_VERSION = 20
 TERMS = ("title", "amount", "start_on", "end_on", "signed_on", "notes")
@@ -71,12 +73,19 @@ def may_write_contracts(actor: User, customer: Customer) -> bool:
     return True
 
 
+def has_approver_role(actor: User) -> bool:
+    """Return whether `actor`'s role approves contracts: it may assign customers and is not
+    limited to the customers assigned to it. The importer reads this for signed contracts."""
+    if not actor.is_active or not actor.has_capability(Capability.ASSIGN):
+        return False
+    role = actor.role
+    return actor.is_superuser or (role is not None and role.data_scope != DataScope.ASSIGNED)
+
+
 def check_contract_approver(actor: User, contract: Contract) -> None:
     """Raise PermissionDenied unless `actor` may approve or reject `contract`."""
     role = actor.role
-    if not actor.is_active or not actor.has_capability(Capability.ASSIGN):
-        raise PermissionDenied(_("Only a manager may approve or reject contracts."))
-    if not actor.is_superuser and (role is None or role.data_scope == DataScope.ASSIGNED):
+    if not has_approver_role(actor):
         raise PermissionDenied(_("Only a manager may approve or reject contracts."))
     if not is_writable(actor, contract.customer):
         raise PermissionDenied(_("You may not change this customer's contracts."))
@@ -166,6 +175,19 @@ def _check_deal(actor: User, customer: Customer, deal: Deal | None) -> None:
         raise ValidationError({"deal": [_("The deal must be one of this customer's deals.")]})
 
 
+def _free_number(number: str) -> str:
+    """Return `number`, or it with the first free suffix "-2", "-3"... when an imported
+    contract already has it."""
+    taken = set(
+        Contract.objects.filter(number__startswith=number).values_list("number", flat=True)
+    )
+    candidate, suffix = number, 1
+    while candidate in taken:
+        suffix += 1
+        candidate = f"{number}-{suffix}"
+    return candidate
+
+
 def create_contract(
     actor: User,
     customer: Customer,
@@ -200,7 +222,7 @@ def create_contract(
             updated_at=now,
             **cleaned,
         )
-        contract.number = f"HT{now.year}{contract.pk:06d}"
+        contract.number = _free_number(f"HT{now.year}{contract.pk:06d}")
         contract.save(update_fields=["number"])
         _add_version(contract, actor, "", files)
         events.contract_created(customer.pk, actor, event_data(contract)).save()
@@ -373,7 +395,7 @@ def _decide(
         if approve:
             data["signed_on"] = locked.signed_on.isoformat() if locked.signed_on else None
             events.contract_approved(locked.customer_id, actor, data).save()
-            _mark_customer_signed(actor, locked.customer)
+            mark_customer_signed(actor, locked.customer_id)
         else:
             events.contract_rejected(locked.customer_id, actor, data).save()
         action = AuditAction.CONTRACT_APPROVED if approve else AuditAction.CONTRACT_REJECTED
@@ -381,16 +403,31 @@ def _decide(
     return locked
 
 
-def _mark_customer_signed(actor: User, customer: Customer) -> None:
-    """Move the customer to the "signed" status, with a fields-changed event when it moves."""
-    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+@dataclasses.dataclass(frozen=True)
+class StatusMove:
+    """A customer's move to the "signed" status: the status before, the customer's version
+    after, and the saved fields-changed event."""
+
+    previous: str
+    version: int
+    event: Event
+
+
+def mark_customer_signed(actor: User, customer_id: int) -> StatusMove | None:
+    """Move the customer to the "signed" status, with a fields-changed event when it moves.
+
+    Locks the customer row. Returns None when the customer already had the status.
+    """
+    locked = Customer.objects.select_for_update().get(pk=customer_id)
     if locked.status == CustomerStatus.WON:
-        return
+        return None
     old = locked.status
     Customer.objects.filter(pk=locked.pk).update(
         status=CustomerStatus.WON, updated_at=clock.now(), version=F("version") + 1
     )
-    events.fields_changed(locked.pk, actor, {"status": (old, CustomerStatus.WON.value)}).save()
+    event = events.fields_changed(locked.pk, actor, {"status": (old, CustomerStatus.WON.value)})
+    event.save()
+    return StatusMove(old, locked.version + 1, event)
 
 
 def approve_contract(

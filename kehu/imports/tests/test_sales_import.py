@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kehu.conftest import Personas
-from kehu.customers import services as customer_services
 from kehu.customers.models import Customer
 from kehu.imports import services, tasks
 from kehu.imports.models import ImportJob, ImportKind, ImportStatus, OnDuplicate
@@ -36,19 +35,6 @@ def catalogue(personas: Personas) -> dict[str, Product]:
         "pro": sales_services.create_product(
             personas.boss, {"name": "GTX Pro", "code": "GTX-P", "list_price": "4821"}
         ),
-    }
-
-
-@pytest.fixture
-def customers(personas: Personas) -> dict[str, Customer]:
-    def customer(name: str, owner_name: str, **values: str) -> Customer:
-        owner = getattr(personas, owner_name)
-        return customer_services.create_customer(owner, {"name": name, **values}, owner=owner)
-
-    return {
-        "star": customer("杭州星星科技有限公司", "rep", credit_code="91330100799655058B"),
-        "moon": customer("宁波月亮贸易有限公司", "rep"),
-        "foreign": customer("广州南方实业有限公司", "other_rep"),
     }
 
 

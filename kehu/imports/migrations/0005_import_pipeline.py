@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0003_deal_and_product_imports'),
+        ('imports', '0004_contract_imports'),
         ('sales', '0005_deal_external_ref'),
     ]
 
