@@ -28,6 +28,7 @@ from kehu.imports.rows import (
     customer_values,
     prefixed_values,
 )
+from kehu.org import bulk as org_bulk
 from kehu.org.models import User
 from kehu.sales import bulk as sales_bulk
 
@@ -65,6 +66,7 @@ class Prepared:
     follow_ups: list[IncomingFollowUp] = dataclasses.field(default_factory=list)
     products: list[sales_bulk.IncomingProduct] = dataclasses.field(default_factory=list)
     deals: list[sales_bulk.IncomingDeal] = dataclasses.field(default_factory=list)
+    users: list[org_bulk.IncomingUser] = dataclasses.field(default_factory=list)
 
 
 class Preparer:
@@ -90,6 +92,10 @@ class Preparer:
         self.sheet = sheet
         self.parser = RowParser(kind, sheet, header, targets, actor)
         self.dry_run = dry_run
+        # A team roster is one batch, so a row may name as manager the user of any row, and
+        # the dry run sees every user the import adds. Rosters run to hundreds of rows, not
+        # the hundreds of thousands of a customer file.
+        self.batch_rows = len(sheet.rows) + 1 if kind == ImportKind.USERS else BATCH_ROWS
 
     @property
     def phases(self) -> list[int]:
@@ -130,7 +136,7 @@ class Preparer:
         while index < total:
             row = self.parser.parse(index)
             continues = self._continues(row)
-            if len(rows) + blank >= BATCH_ROWS and not continues:
+            if len(rows) + blank >= self.batch_rows and not continues:
                 yield Batch(phase, index, rows, blank)
                 rows, blank = [], 0
             index += 1
@@ -167,6 +173,8 @@ class Preparer:
             self._products(batch, prepared)
         elif self.kind == ImportKind.DEALS:
             self._deals(batch, prepared)
+        elif self.kind == ImportKind.USERS:
+            self._users(batch, prepared)
         elif batch.phase == 1:
             self._contact_rows(batch, prepared, PARENT)
         else:
@@ -269,6 +277,11 @@ class Preparer:
                     created_at=created_at,
                 )
             )
+
+    def _users(self, batch: Batch, prepared: Prepared) -> None:
+        for row in self._accepted(batch, prepared):
+            values = {key: str(value) for key, value in prefixed_values(row, "user.").items()}
+            prepared.users.append(org_bulk.IncomingUser(row.number, values))
 
 
 def _incoming_customer(row: ParsedRow) -> bulk.IncomingCustomer:

@@ -29,6 +29,7 @@ from kehu.imports.mapping import PARENT
 from kehu.imports.models import ImportJob, ImportKind, ImportProblem, ImportRecord, ImportStatus
 from kehu.imports.readers import Sheet, is_empty, open_book, read_header
 from kehu.imports.rows import Problem, shown
+from kehu.imports.team import import_users
 from kehu.sales import bulk as sales_bulk
 
 logger = logging.getLogger(__name__)
@@ -115,6 +116,11 @@ class Run:
                 "import. A role that may assign customers keeps the file's creators and times."
             )
             warnings.append(Problem(0, column.title, "", message, is_warning=True))
+        if self.job.kind == ImportKind.USERS:
+            name_column = self.parser.by_target.get("user.display_name")
+            title = name_column.title if name_column else ""
+            message = _("Imported users cannot sign in until a password is set on the users page.")
+            warnings.append(Problem(0, title, "", message, is_warning=True))
         mapped = {column.index for column in self.parser.columns}
         mapped.update(column.index for column in self.parser.ignored)
         header = self.parser.header
@@ -147,6 +153,9 @@ class Run:
         elif self.job.kind == ImportKind.DEALS:
             if batch.deals:
                 result = sales_bulk.import_deals(self.context, batch.deals, self.seen_keys)
+        elif self.job.kind == ImportKind.USERS:
+            if batch.users:
+                result = import_users(self.context, batch.users)
         elif batch.phase == 1:
             if batch.contact_rows:
                 result = bulk.import_contacts(self.context, batch.contact_rows, self.index)
@@ -188,7 +197,7 @@ class Run:
         """Return the column title and cell text behind a field key of a bulk error."""
         if field == "customer":
             candidates = [PARENT, "customer.name", "customer.credit_code"]
-        elif field.startswith(("product.", "deal.", "deal_line.", "customer.")):
+        elif field.startswith(("product.", "deal.", "deal_line.", "customer.", "user.")):
             candidates = [field]
         elif field.startswith(("contact.", "follow_up.")):
             candidates = [field, "customer.name"] if field == "contact.name" else [field]

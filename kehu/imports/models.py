@@ -12,6 +12,7 @@ class ImportKind(models.TextChoices):
     FOLLOW_UPS = "follow_ups", _("Follow-up history of existing customers")
     PRODUCTS = "products", _("Products")
     DEALS = "deals", _("Deals of existing customers")
+    USERS = "users", _("Sales team: users, managers and departments")
 
 
 class OnDuplicate(models.TextChoices):
@@ -149,6 +150,8 @@ class RecordKind(models.TextChoices):
     DEAL = "deal", _("Deal")
     # A timeline entry an import added for a record other than a customer, such as a deal.
     EVENT = "event", _("Timeline entry")
+    USER = "user", _("User")
+    DEPARTMENT = "department", _("Department")
 
 
 class RecordAction(models.TextChoices):

@@ -33,6 +33,7 @@ from kehu.imports.models import (
 )
 from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
+from kehu.org.guards import can_manage_users
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.sales.queries import may_edit_deals, may_manage_products
@@ -55,6 +56,7 @@ REQUIRED_TARGETS: dict[str, list[str | tuple[str, ...]]] = {
     ],
     ImportKind.PRODUCTS: ["product.name"],
     ImportKind.DEALS: [("customer.name", "customer.credit_code")],
+    ImportKind.USERS: ["user.display_name"],
 }
 
 
@@ -98,6 +100,14 @@ def _missing_capability(actor: User, kind: str, on_duplicate: str) -> str:
         if on_duplicate == OnDuplicate.UPDATE:
             return _(
                 "An import does not change stored deals. Choose to skip them or to add them again."
+            )
+    elif kind == ImportKind.USERS:
+        if not can_manage_users(actor):
+            return _("Your role may not manage users, so it may not import a sales team.")
+        if on_duplicate == OnDuplicate.CREATE:
+            return _(
+                "A username or name belongs to one user, so an import cannot add a second user "
+                "with it. Choose to skip or to update the user."
             )
     return ""
 
