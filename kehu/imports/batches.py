@@ -93,7 +93,7 @@ class Preparer:
         self.parser = RowParser(kind, sheet, header, targets, actor)
         self.dry_run = dry_run
         # A team roster is one batch, so a row may name as manager the user of any row, and
-        # the dry run sees every user the import adds. Rosters run to hundreds of rows, not
+        # the dry run checks every user the import adds. Rosters run to hundreds of rows, not
         # the hundreds of thousands of a customer file.
         self.batch_rows = len(sheet.rows) + 1 if kind == ImportKind.USERS else BATCH_ROWS
 

@@ -1,7 +1,7 @@
 """Run a sales team roster through kehu.org.bulk and report it as the other imports report.
 
-kehu.org sits below the customer records, so its batch writer returns its own result types;
-this module turns them into the importer's row results and undo records.
+kehu.org sits below the customer records and may not import them. So its batch writer
+returns its own result types, which this module turns into the importer's row results.
 """
 
 from collections.abc import Sequence

@@ -1,9 +1,9 @@
 """Undo the users and departments a sales team import wrote; kehu.imports.undo calls these.
 
-A created user is deleted only while nothing refers to them: they never signed in, and no
-record (a customer they own, a follow-up they wrote, an import, an audit entry they made, a
-user who reports to them) points at them. Otherwise the undo is blocked, because deleting
-them would take that history with them. A department the import created is deleted when it
+A created user is deleted only if they never signed in and no record points at them. Such
+records are customers they own, follow-ups they wrote, imports, audit entries they made and
+users who report to them. Otherwise the undo is blocked, because deleting the user would take
+that history with them. A department the import created is deleted when it
 is empty after the users are gone, and kept otherwise.
 """
 
@@ -45,7 +45,7 @@ def changed_team_records(records: list[ImportRecord]) -> list[str]:
         name = relation.field.name
         referring = model._base_manager.filter(**{f"{name}__in": list(created)})
         if model is User and not isinstance(relation, ManyToManyRel):
-            # Users the import created or updated report to each other as the file says.
+            # Users the import created or updated report to each other as the file lists them.
             referring = referring.exclude(pk__in=[*created, *updated])
         for pk in referring.values_list(name, flat=True).distinct():
             uses.setdefault(pk, set()).add(str(model._meta.verbose_name_plural))
