@@ -11,6 +11,8 @@ class AuditAction(models.TextChoices):
     USER_CHANGED = "user_changed", _("Changed a user")
     USER_DEACTIVATED = "user_deactivated", _("Deactivated a user")
     USER_REACTIVATED = "user_reactivated", _("Reactivated a user")
+    # Only the undo of an import deletes users, and only users nothing refers to.
+    USER_DELETED = "user_deleted", _("Deleted a user")
     PASSWORD_CHANGED = "password_changed", _("Changed own password")
     PASSWORD_SET = "password_set", _("Set a user's password")
     ROLE_CREATED = "role_created", _("Created a role")

@@ -28,6 +28,7 @@ from kehu.imports.rows import (
     customer_values,
     prefixed_values,
 )
+from kehu.org import bulk as org_bulk
 from kehu.org.models import User
 from kehu.sales import bulk as sales_bulk
 from kehu.sales.contract_import import IncomingContract
@@ -67,6 +68,7 @@ class Prepared:
     products: list[sales_bulk.IncomingProduct] = dataclasses.field(default_factory=list)
     deals: list[sales_bulk.IncomingDeal] = dataclasses.field(default_factory=list)
     contracts: list[IncomingContract] = dataclasses.field(default_factory=list)
+    users: list[org_bulk.IncomingUser] = dataclasses.field(default_factory=list)
 
 
 class Preparer:
@@ -92,6 +94,10 @@ class Preparer:
         self.sheet = sheet
         self.parser = RowParser(kind, sheet, header, targets, actor)
         self.dry_run = dry_run
+        # A team roster is one batch, so a row may name as manager the user of any row, and
+        # the dry run checks every user the import adds. Rosters run to hundreds of rows, not
+        # the hundreds of thousands of a customer file.
+        self.batch_rows = len(sheet.rows) + 1 if kind == ImportKind.USERS else BATCH_ROWS
 
     @property
     def phases(self) -> list[int]:
@@ -132,7 +138,7 @@ class Preparer:
         while index < total:
             row = self.parser.parse(index)
             continues = self._continues(row)
-            if len(rows) + blank >= BATCH_ROWS and not continues:
+            if len(rows) + blank >= self.batch_rows and not continues:
                 yield Batch(phase, index, rows, blank)
                 rows, blank = [], 0
             index += 1
@@ -171,6 +177,8 @@ class Preparer:
             self._deals(batch, prepared)
         elif self.kind == ImportKind.CONTRACTS:
             self._contracts(batch, prepared)
+        elif self.kind == ImportKind.USERS:
+            self._users(batch, prepared)
         elif batch.phase == 1:
             self._contact_rows(batch, prepared, PARENT)
         else:
@@ -288,6 +296,11 @@ class Preparer:
                     payment=prefixed_values(row, "payment."),
                 )
             )
+
+    def _users(self, batch: Batch, prepared: Prepared) -> None:
+        for row in self._accepted(batch, prepared):
+            values = {key: str(value) for key, value in prefixed_values(row, "user.").items()}
+            prepared.users.append(org_bulk.IncomingUser(row.number, values))
 
 
 def _incoming_customer(row: ParsedRow) -> bulk.IncomingCustomer:

@@ -29,6 +29,7 @@ from kehu.imports.mapping import PARENT
 from kehu.imports.models import ImportJob, ImportKind, ImportProblem, ImportRecord, ImportStatus
 from kehu.imports.readers import Sheet, is_empty, open_book, read_header
 from kehu.imports.rows import Problem, shown
+from kehu.imports.team import import_users
 from kehu.sales import bulk as sales_bulk
 from kehu.sales.contract_import import import_contracts
 
@@ -117,6 +118,11 @@ class Run:
                 "import. A role that may assign customers keeps the file's creators and times."
             )
             warnings.append(Problem(0, column.title, "", message, is_warning=True))
+        if self.job.kind == ImportKind.USERS:
+            name_column = self.parser.by_target.get("user.display_name")
+            title = name_column.title if name_column else ""
+            message = _("Imported users cannot sign in until a password is set on the users page.")
+            warnings.append(Problem(0, title, "", message, is_warning=True))
         mapped = {column.index for column in self.parser.columns}
         mapped.update(column.index for column in self.parser.ignored)
         header = self.parser.header
@@ -154,6 +160,9 @@ class Run:
         elif self.job.kind == ImportKind.CONTRACTS:
             if batch.contracts:
                 result = import_contracts(self.context, batch.contracts, self.seen_keys)
+        elif self.job.kind == ImportKind.USERS:
+            if batch.users:
+                result = import_users(self.context, batch.users)
         elif batch.phase == 1:
             if batch.contact_rows:
                 result = bulk.import_contacts(self.context, batch.contact_rows, self.index)
@@ -196,7 +205,7 @@ class Run:
         if field == "customer":
             candidates = [PARENT, "customer.name", "customer.credit_code"]
         elif field.startswith(
-            ("product.", "deal.", "deal_line.", "customer.", "contract.", "payment.")
+            ("product.", "deal.", "deal_line.", "customer.", "contract.", "payment.", "user.")
         ):
             candidates = [field]
         elif field.startswith(("contact.", "follow_up.")):

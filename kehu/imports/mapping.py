@@ -222,6 +222,38 @@ def _contract_targets() -> list[Target]:
     return [*contracts, deal, *payments, *_customer_lookup_targets()]
 
 
+def _user_targets() -> list[Target]:
+    """Return the columns of a sales team roster; the import services check them all."""
+    return [
+        Target(
+            "user.display_name",
+            _("Full name"),
+            FieldType.TEXT,
+            ("姓名", "名字", "销售", "销售员", "业务员", "员工", "sales agent", "sales rep",
+             "agent", "employee", "display name", "name"),
+            required=True,
+        ),
+        Target(
+            "user.username", _("Username"), FieldType.TEXT, ("用户名", "账号", "username", "login")
+        ),
+        Target("user.email", _("Email"), FieldType.TEXT, ("邮箱", "电子邮箱", "email", "e-mail")),
+        Target(
+            "user.manager",
+            _("Manager"),
+            FieldType.TEXT,
+            ("上级", "直属上级", "经理", "销售经理", "主管", "manager", "reports to", "supervisor"),
+        ),
+        Target(
+            "user.department",
+            _("Department"),
+            FieldType.TEXT,
+            ("部门", "所属部门", "区域", "大区", "办事处", "department", "team", "regional office",
+             "office", "region"),
+        ),
+        Target("user.role", _("Role"), FieldType.TEXT, ("角色", "岗位", "role")),
+    ]  # fmt: skip
+
+
 def target_map(kind: str) -> dict[str, Target]:
     """Return every target of this kind of import by key, whatever the importing user's role.
 
@@ -256,6 +288,8 @@ def _all_targets(kind: str) -> list[Target]:
         return _deal_targets()
     if kind == ImportKind.CONTRACTS:
         return _contract_targets()
+    if kind == ImportKind.USERS:
+        return _user_targets()
     if kind == ImportKind.FOLLOW_UPS:
         customer = dataclasses.replace(
             _from_spec("customer", customer_name), required=True, lookup=True
@@ -285,6 +319,9 @@ def may_import_into(policy: FieldPolicy, target: Target) -> bool:
         assert target.spec is not None
         return policy.reads_whole(FieldTarget.CUSTOMER, target.spec)
     record = target.key.partition(".")[0]
+    if record == "user":
+        # Users have no field policy: the manage-users capability governs the whole import.
+        return True
     if target.spec is None and record == FieldTarget.DEAL:
         # The pipeline goes with the stage; the previous system's ID is the import's own.
         stage = field_map(FieldTarget.DEAL)["stage"]

@@ -13,6 +13,7 @@ class ImportKind(models.TextChoices):
     PRODUCTS = "products", _("Products")
     DEALS = "deals", _("Deals of existing customers")
     CONTRACTS = "contracts", _("Contracts of existing customers")
+    USERS = "users", _("Sales team: users, managers and departments")
 
 
 class OnDuplicate(models.TextChoices):
@@ -161,6 +162,8 @@ class RecordKind(models.TextChoices):
     RECEIPT = "receipt", _("Payment received")
     # A timeline entry an import added for a record other than a customer, such as a deal.
     EVENT = "event", _("Timeline entry")
+    USER = "user", _("User")
+    DEPARTMENT = "department", _("Department")
 
 
 class RecordAction(models.TextChoices):

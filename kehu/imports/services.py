@@ -33,6 +33,7 @@ from kehu.imports.models import (
 )
 from kehu.imports.queries import visible_imports
 from kehu.imports.readers import ImportFileError, Sheet, detect_header, open_book, read_header
+from kehu.org.guards import can_manage_users
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.sales.contract_import import may_import_contracts
@@ -63,6 +64,7 @@ REQUIRED_TARGETS: dict[str, list[str | tuple[str, ...]]] = {
         "contract.amount",
         "contract.start_on",
     ],
+    ImportKind.USERS: ["user.display_name"],
 }
 
 
@@ -114,6 +116,14 @@ def _missing_capability(actor: User, kind: str, on_duplicate: str) -> str:
             return _(
                 "A contract is known by its number, so an import skips the contracts whose "
                 "number is already stored. Choose to skip them."
+            )
+    elif kind == ImportKind.USERS:
+        if not can_manage_users(actor):
+            return _("Your role may not manage users, so it may not import a sales team.")
+        if on_duplicate == OnDuplicate.CREATE:
+            return _(
+                "A username or name belongs to one user, so an import cannot add a second user "
+                "with it. Choose to skip or to update the user."
             )
     return ""
 

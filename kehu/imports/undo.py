@@ -23,6 +23,7 @@ from kehu.imports.models import ImportJob, ImportRecord, ImportStatus, RecordAct
 from kehu.imports.services import _require_job, _require_status
 from kehu.imports.undo_contracts import changed_contract_records, revert_contract_records
 from kehu.imports.undo_sales import changed_sales_records, revert_sales_records
+from kehu.imports.undo_team import changed_team_records, revert_team_records
 from kehu.org.models import User
 from kehu.timeline import events
 from kehu.timeline.models import Attachment, Event, FollowUp
@@ -147,12 +148,14 @@ def _changed_records(
         )
     changed.extend(changed_sales_records(records, expected, finished))
     changed.extend(changed_contract_records(records, expected, finished))
+    changed.extend(changed_team_records(records))
     return changed
 
 
 def _revert(actor: User, records: list[ImportRecord]) -> None:
     now = clock.now()
     revert_contract_records(records)
+    revert_team_records(actor, records)
     revert_sales_records(records)
     follow_up_ids = _ids(records, RecordKind.FOLLOW_UP, RecordAction.CREATED)
     for chunk in _chunks(follow_up_ids):

@@ -150,19 +150,20 @@ class ReachGuard:
             .select_related("role")
         )
 
-    def check(self, user_ids: Iterable[int] = (), *, created: int | None = None) -> None:
+    def check(self, user_ids: Iterable[int] = (), *, created: Iterable[int] = ()) -> None:
         """Raise PermissionDenied if a compared user now reaches more than the actor does.
 
-        `created` is a user the change created: they own no customers yet, so reaching them
+        `created` are users the change created: they own no customers yet, so reaching them
         widens nobody's reach.
         """
         if self.actor_reach.everyone:
             return
+        created_ids = set(created)
         for user in self._compared([*user_ids, *self.before]):
             # A user not compared before the change reached only their own customers.
             before = self.before.get(user.pk, Reached(everyone=False))
             after = reached(user)
-            if self._widens(before, after, {user.pk, created}):
+            if self._widens(before, after, {user.pk, *created_ids}):
                 raise PermissionDenied(
                     _(
                         "This change would let %(user)s reach customers that you cannot reach "
@@ -171,7 +172,7 @@ class ReachGuard:
                     % {"user": user}
                 )
 
-    def _widens(self, before: Reached, after: Reached, ignored: set[int | None]) -> bool:
+    def _widens(self, before: Reached, after: Reached, ignored: set[int]) -> bool:
         if before.everyone:
             return False
         if after.everyone:

@@ -9,7 +9,7 @@ Users are deactivated, never deleted, so every record they own or wrote stays in
 
 import dataclasses
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -152,9 +152,7 @@ def create_user(
     """
     require_manage_users(actor)
     errors: dict[str, list[str]] = {}
-    username = _clean_username(username, errors)
-    display_name = _clean_display_name(display_name, errors)
-    _check_placement(None, manager, role, errors)
+    username, display_name = _clean_new_user(username, display_name, manager, role, errors)
     try:
         validate_password(password, User(username=username, display_name=display_name))
     except ValidationError as error:
@@ -165,36 +163,103 @@ def create_user(
     check_role_grant(actor, None, role)
 
     with transaction.atomic():
-        guard = ReachGuard(actor)
-        try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    username=username,
-                    password=password,
-                    display_name=display_name,
-                    department=department,
-                    manager=manager,
-                    role=role,
-                )
-        except IntegrityError:
-            raise ValidationError(
-                {"username": [_("The username “%(value)s” is taken.") % {"value": username}]}
-            ) from None
-        guard.check([user.pk], created=user.pk)
-        record(
+        user = add_checked_user(
             actor,
-            AuditAction.USER_CREATED,
-            "user",
-            user.public_id,
-            {
-                "username": user.username,
-                "display_name": display_name,
-                "role": role.name,
-                "department": department.name if department else None,
-                "manager": str(manager) if manager else None,
-            },
+            username=username,
+            display_name=display_name,
+            password=password,
+            department=department,
+            manager=manager,
+            role=role,
         )
     logger.info("user %s created by user %s", user.pk, actor.pk)
+    return user
+
+
+def _clean_new_user(
+    username: str,
+    display_name: str,
+    manager: User | None,
+    role: Role | None,
+    errors: dict[str, list[str]],
+) -> tuple[str, str]:
+    username = _clean_username(username, errors)
+    display_name = _clean_display_name(display_name, errors)
+    _check_placement(None, manager, role, errors)
+    return username, display_name
+
+
+def check_new_user(
+    actor: User, *, username: str, display_name: str, manager: User | None, role: Role | None
+) -> tuple[str, str]:
+    """Return the cleaned username and display name of a user about to be created.
+
+    Runs the checks of `create_user` except the password and the reach: raises
+    ValidationError keyed by field, and PermissionDenied when the role grants more than the
+    actor holds. The caller checks `require_manage_users` first.
+    """
+    errors: dict[str, list[str]] = {}
+    username, display_name = _clean_new_user(username, display_name, manager, role, errors)
+    if errors:
+        raise ValidationError(errors)
+    assert role is not None
+    check_role_grant(actor, None, role)
+    return username, display_name
+
+
+def add_checked_user(
+    actor: User,
+    *,
+    username: str,
+    display_name: str,
+    password: str | None,
+    department: Department | None,
+    manager: User | None,
+    role: Role,
+    email: str = "",
+    created_ids: Iterable[int] = (),
+) -> User:
+    """Insert a user whose values passed `check_new_user`, check the reach, record the audit.
+
+    A `password` of None gives the user an unusable password: nobody signs in as them until
+    a user manager sets one. `created_ids` are users created just before in the same
+    transaction, who own nothing yet. Call inside a transaction, which a PermissionDenied from
+    the reach check (`ReachGuard`) must roll back.
+    """
+    guard = ReachGuard(actor)
+    user = User(
+        username=User.normalize_username(username),
+        display_name=display_name,
+        email=User.objects.normalize_email(email),
+        department=department,
+        manager=manager,
+        role=role,
+    )
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"username": [_("The username “%(value)s” is taken.") % {"value": username}]}
+        ) from None
+    guard.check([user.pk], created=[user.pk, *created_ids])
+    record(
+        actor,
+        AuditAction.USER_CREATED,
+        "user",
+        user.public_id,
+        {
+            "username": user.username,
+            "display_name": display_name,
+            "role": role.name,
+            "department": department.name if department else None,
+            "manager": str(manager) if manager else None,
+        },
+    )
     return user
 
 
@@ -206,8 +271,9 @@ def update_user(
     department: Department | None,
     manager: User | None,
     role: Role | None,
+    email: str | None = None,
 ) -> User:
-    """Change a user's display name, department, manager and role.
+    """Change a user's display name, department, manager and role, and the email unless None.
 
     A user cannot change their own role. A new role must not grant more than the actor holds,
     and the change must not let anyone reach customers the actor does not reach. Raises
@@ -238,6 +304,8 @@ def update_user(
             "manager": manager,
             "role": role,
         }
+        if email is not None:
+            new_values["email"] = User.objects.normalize_email(email)
         changes: dict[str, list[Any]] = {}
         for key, new in new_values.items():
             old = getattr(locked, key)

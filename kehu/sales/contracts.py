@@ -178,9 +178,7 @@ def _check_deal(actor: User, customer: Customer, deal: Deal | None) -> None:
 def _free_number(number: str) -> str:
     """Return `number`, or it with the first free suffix "-2", "-3"... when an imported
     contract already has it."""
-    taken = set(
-        Contract.objects.filter(number__startswith=number).values_list("number", flat=True)
-    )
+    taken = set(Contract.objects.filter(number__startswith=number).values_list("number", flat=True))
     candidate, suffix = number, 1
     while candidate in taken:
         suffix += 1
