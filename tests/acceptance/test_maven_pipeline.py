@@ -1,10 +1,11 @@
-"""Import the Maven CRM pipeline files: accounts, products and 8,800 deals, with exact counts.
+"""Import the Maven CRM pipeline files: products, accounts, the sales team and 8,800 deals.
 
 The deal file names its product "GTXPro" in 1,480 rows where the product file says "GTX Pro",
 and 1,425 rows have no account (222 rows have both quirks). Those rows are rejected with a
 message each; no product or customer is created for them.
 """
 
+import csv
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -45,6 +46,17 @@ def maven_pipeline() -> Pipeline:
     return pipeline
 
 
+def expected_owner_count(folder: Path, agent: str) -> int:
+    """Count the agent's rows that the import accepts: with an account and a known product."""
+    with (folder / "sales_pipeline.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return sum(
+        1
+        for row in rows
+        if row["sales_agent"] == agent and row["account"] and row["product"] != "GTXPro"
+    )
+
+
 def test_maven_products_accounts_and_deals(personas: Personas, cases: Path) -> None:
     folder = cases / FOLDER
     boss = personas.boss
@@ -72,15 +84,11 @@ def test_maven_products_accounts_and_deals(personas: Personas, cases: Path) -> N
     )
     assert accounts.created == 85
 
+    team = run(boss, folder / "sales_teams.csv", kind=ImportKind.USERS)
+    assert team.created == 35
+
     pipeline = maven_pipeline()
-    deals = run(
-        boss,
-        folder / "sales_pipeline.csv",
-        kind=ImportKind.DEALS,
-        # The agents are not users of this company; their deals go to the importing user.
-        targets={"sales_agent": ""},
-        pipeline=pipeline,
-    )
+    deals = run(boss, folder / "sales_pipeline.csv", kind=ImportKind.DEALS, pipeline=pipeline)
 
     assert deals.status == ImportStatus.DONE
     assert counts(deals) == {
@@ -102,6 +110,10 @@ def test_maven_products_accounts_and_deals(personas: Personas, cases: Path) -> N
     won = stored.filter(stage__kind=StageKind.WON)
     assert sum(won.values_list("amount", flat=True), Decimal(0)) == Decimal("6494956.00")
     assert not stored.filter(stage__kind=StageKind.OPEN).exclude(closed_at=None).exists()
+    # Every agent with deals in the file owns them; the five agents without deals own none.
+    owners = Counter(stored.values_list("owner__display_name", flat=True))
+    assert len(owners) == 30
+    assert owners["Darcel Schlecht"] == expected_owner_count(folder, "Darcel Schlecht")
 
     messages = Counter(
         (column, message.split("”")[0])
@@ -117,11 +129,5 @@ def test_maven_products_accounts_and_deals(personas: Personas, cases: Path) -> N
     assert example is not None
     assert "Did you mean “GTX Pro”?" in example.message
 
-    again = run(
-        boss,
-        folder / "sales_pipeline.csv",
-        kind=ImportKind.DEALS,
-        targets={"sales_agent": ""},
-        pipeline=pipeline,
-    )
+    again = run(boss, folder / "sales_pipeline.csv", kind=ImportKind.DEALS, pipeline=pipeline)
     assert (again.created, again.skipped, again.rejected) == (0, 6117, 2683)
