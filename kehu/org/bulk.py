@@ -228,6 +228,9 @@ class _TeamWriter:
         if row.earlier is not None:
             return row
         row.stored = self.by_username.get(base.casefold())
+        if row.stored is not None and not given and row.stored.display_name != row.display_name:
+            # A username generated from a namesake's pinyin is not that person's.
+            row.stored = None
         if row.stored is None:
             same_name = self.by_display_name.get(row.display_name, [])
             row.stored = same_name[0] if len(same_name) == 1 else None

@@ -375,3 +375,13 @@ def test_imported_user_gets_a_password_on_the_users_page(
     assert response.status_code == 302
     zhou.refresh_from_db()
     assert zhou.check_password("Kehu-team-2026!")
+
+
+def test_namesakes_pinyin_username_is_not_a_duplicate(personas: Personas, tmp_path: Path) -> None:
+    User.objects.create_user(username="zhangwei", display_name="章伟", role=preset_role(Preset.REP))
+    path = roster(tmp_path, [["姓名"], ["张伟"], ["章伟"]])
+
+    job = run(personas.boss, path, kind=USERS)
+
+    assert (job.created, job.skipped) == (1, 1)
+    assert imported("张伟").username == "zhangwei2"
