@@ -26,16 +26,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pypinyin import lazy_pinyin
 
+from kehu.org.departments import create_department
 from kehu.org.guards import require_manage_users
 from kehu.org.models import Department, Preset, Role, User
 from kehu.org.presets import preset_role
-from kehu.org.services import (
-    USERNAME_LIMIT,
-    add_checked_user,
-    check_new_user,
-    create_department,
-    update_user,
-)
+from kehu.org.services import USERNAME_LIMIT, add_checked_user, check_new_user, update_user
 from kehu.org.visibility import reach
 
 logger = logging.getLogger(__name__)

@@ -1,11 +1,11 @@
-"""Creating, renaming and moving departments through kehu.org.services."""
+"""Creating, renaming and moving departments through kehu.org.departments."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from kehu.audit.models import AuditAction, AuditEntry
 from kehu.conftest import Personas
-from kehu.org import services
+from kehu.org import departments
 from kehu.org.models import Capability, DataScope, Department, Role, User
 from kehu.org.tests.conftest import org_state
 
@@ -18,9 +18,9 @@ def test_boss_creates_renames_and_moves(personas: Personas) -> None:
     east = _department("华东销售部")
     south = _department("华南销售部")
 
-    team = services.create_department(personas.boss, " 杭州组 ", east)
-    services.rename_department(personas.boss, team, "杭州一组")
-    services.move_department(personas.boss, team, south)
+    team = departments.create_department(personas.boss, " 杭州组 ", east)
+    departments.rename_department(personas.boss, team, "杭州一组")
+    departments.move_department(personas.boss, team, south)
 
     team.refresh_from_db()
     assert (team.name, team.parent) == ("杭州一组", south)
@@ -52,7 +52,7 @@ def test_create_rejects_bad_names(personas: Personas, name: str, parent: str | N
     before = org_state()
 
     with pytest.raises(ValidationError) as raised:
-        services.create_department(personas.boss, name, _department(parent) if parent else None)
+        departments.create_department(personas.boss, name, _department(parent) if parent else None)
 
     assert list(raised.value.message_dict) == ["name"]
     assert org_state() == before
@@ -60,7 +60,7 @@ def test_create_rejects_bad_names(personas: Personas, name: str, parent: str | N
 
 def test_duplicate_name_message(personas: Personas) -> None:
     with pytest.raises(ValidationError) as raised:
-        services.rename_department(personas.boss, _department("华南销售部"), "华东销售部")
+        departments.rename_department(personas.boss, _department("华南销售部"), "华东销售部")
 
     assert raised.value.message_dict == {"name": ["同一上级下已有名为“华东销售部”的部门。"]}
 
@@ -68,11 +68,11 @@ def test_duplicate_name_message(personas: Personas) -> None:
 @pytest.mark.parametrize("parent", ["华东销售部", "杭州组"])
 def test_move_rejects_cycles(personas: Personas, parent: str) -> None:
     east = _department("华东销售部")
-    services.create_department(personas.boss, "杭州组", east)
+    departments.create_department(personas.boss, "杭州组", east)
     before = org_state()
 
     with pytest.raises(ValidationError) as raised:
-        services.move_department(personas.boss, east, _department(parent))
+        departments.move_department(personas.boss, east, _department(parent))
 
     assert list(raised.value.message_dict) == ["parent"]
     assert org_state() == before
@@ -81,7 +81,7 @@ def test_move_rejects_cycles(personas: Personas, parent: str) -> None:
 def test_move_to_top_level(personas: Personas) -> None:
     south = _department("华南销售部")
 
-    services.move_department(personas.boss, south, None)
+    departments.move_department(personas.boss, south, None)
 
     south.refresh_from_db()
     assert south.parent is None
@@ -92,11 +92,11 @@ def test_manager_cannot_change_departments(personas: Personas) -> None:
     before = org_state()
 
     with pytest.raises(PermissionDenied):
-        services.create_department(personas.manager, "杭州组", east)
+        departments.create_department(personas.manager, "杭州组", east)
     with pytest.raises(PermissionDenied):
-        services.rename_department(personas.manager, east, "东区")
+        departments.rename_department(personas.manager, east, "东区")
     with pytest.raises(PermissionDenied):
-        services.move_department(personas.manager, east, None)
+        departments.move_department(personas.manager, east, None)
 
     assert org_state() == before
 
@@ -114,9 +114,9 @@ def test_department_admin_changes_only_departments_in_reach(personas: Personas) 
     before = org_state()
 
     with pytest.raises(PermissionDenied):
-        services.rename_department(admin, top, "总部")
+        departments.rename_department(admin, top, "总部")
     with pytest.raises(PermissionDenied):
-        services.create_department(admin, "新事业部", None)
+        departments.create_department(admin, "新事业部", None)
     assert org_state() == before
-    created = services.create_department(admin, "华东二组", personas.rep.department)
+    created = departments.create_department(admin, "华东二组", personas.rep.department)
     assert created.parent == personas.rep.department

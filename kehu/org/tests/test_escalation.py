@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
-from kehu.org import passwords, services
+from kehu.org import departments, passwords, services
 from kehu.org.models import Capability, DataScope, Department, FieldAccess, Preset, Role, User
 from kehu.org.presets import preset_role
 from kehu.org.services import RoleValues
@@ -338,10 +338,10 @@ def test_admin_cannot_move_department_into_own_tree(personas: Personas) -> None:
     before = org_state()
 
     with pytest.raises(PermissionDenied):
-        services.move_department(admin, south, admin.department)
+        departments.move_department(admin, south, admin.department)
 
     assert org_state() == before
-    sub = services.create_department(admin, "华东二组", admin.department)
+    sub = departments.create_department(admin, "华东二组", admin.department)
     assert sub.parent == admin.department
 
 
@@ -360,7 +360,7 @@ def test_company_wide_boss_moves_freely(personas: Personas) -> None:
     south = Department.objects.get(name="华南销售部")
     east = Department.objects.get(name="华东销售部")
 
-    services.move_department(personas.boss, south, east)
+    departments.move_department(personas.boss, south, east)
     _assign(personas.boss, personas.other_rep, department=east, manager=personas.manager)
 
     south.refresh_from_db()

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from kehu.org import services
+from kehu.org import departments
 from kehu.org.models import Department
 from kehu.web.views.common import error_dict
 from kehu.web.views.settings_common import (
@@ -64,7 +64,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
     name = request.POST.get("name", "")
     try:
         parent = posted_department(request.POST.get("parent", "").strip(), "parent")
-        services.create_department(actor, name, parent)
+        departments.create_department(actor, name, parent)
     except (ValidationError, PermissionDenied) as error:
         return _render_rejected(request, error)
 
@@ -78,7 +78,7 @@ def department_rename(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
     department = get_object_or_404(Department, public_id=public_id)
     try:
-        services.rename_department(actor, department, request.POST.get("name", ""))
+        departments.rename_department(actor, department, request.POST.get("name", ""))
     except (ValidationError, PermissionDenied) as error:
         return _render_rejected(request, error)
 
@@ -94,7 +94,7 @@ def department_move(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     department = get_object_or_404(Department, public_id=public_id)
     try:
         parent = posted_department(request.POST.get("parent", "").strip(), "parent")
-        services.move_department(actor, department, parent)
+        departments.move_department(actor, department, parent)
     except (ValidationError, PermissionDenied) as error:
         return _render_rejected(request, error)
 
