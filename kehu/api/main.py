@@ -14,6 +14,7 @@ from kehu.api.routers import (
     customers,
     deals,
     fields,
+    pipelines,
     products,
     quotes,
     shares,
@@ -51,7 +52,8 @@ api = KehuAPI(
     version="1",
     # The schema is for developers and stays in English. Response messages follow the request.
     description=(
-        "Customers, contacts, follow-ups, products, deals, quotes and tickets of Kehu CRM. "
+        "Customers, contacts, follow-ups, products, pipelines, deals, quotes and tickets of "
+        "Kehu CRM. "
         "Authenticate with `Authorization: Bearer <token>` (create a token with "
         "`kehu create_api_token`) or, "
         "from Kehu's own pages, with the session and the X-CSRFToken header. Messages follow "
@@ -69,6 +71,7 @@ api.add_router("", timeline.router)
 api.add_router("", fields.router)
 api.add_router("", shares.router)
 api.add_router("", deals.router)
+api.add_router("", pipelines.router)
 api.add_router("", products.router)
 api.add_router("", quotes.router)
 api.add_router("", contracts.router)

@@ -1,7 +1,7 @@
 """Turn products and deals into API bodies, as the caller's field policy lets them see them.
 
-Callers load deals through kehu.sales.queries and select the customer, stage and owner, and
-prefetch the lines with their products.
+Callers load deals through kehu.sales.queries, select the customer, pipeline, stage and owner,
+and prefetch the lines with their products.
 """
 
 from decimal import Decimal
@@ -83,6 +83,14 @@ def deal(viewer: Viewer, record: Deal) -> schemas.DealOut:
             "closed_at": record.closed_at,
         },
     )
+    # The pipeline reveals as much as the stage does, so it is shown as the stage is.
+    pipeline = viewer.shown(
+        FieldTarget.DEAL,
+        "stage",
+        schemas.PipelineRef(id=record.pipeline.public_id, name=record.pipeline.name),
+    )
+    if pipeline is not MISSING:
+        values["pipeline"] = pipeline
     return schemas.DealOut(
         id=record.public_id,
         customer=schemas.CustomerRef(id=record.customer.public_id, **customer_values),

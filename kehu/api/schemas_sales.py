@@ -59,7 +59,50 @@ class StageOut(Schema):
     id: uuid.UUID
     name: str
     kind: str = Field(description="open, won or lost; won and lost are final.")
+    win_probability: int = Field(description="Percent, 0-100; won is 100 and lost 0.")
+
+
+class PipelineRef(Schema):
+    id: uuid.UUID
+    name: str
+
+
+class PipelineOut(Schema):
+    id: uuid.UUID
+    name: str
+    is_default: bool = Field(description="New deals that name no pipeline go into this one.")
+    stages: list[StageOut] = Field(
+        description="In order: the open stages, then the won stage, then the lost stage."
+    )
+
+
+class PipelineIn(InputSchema):
+    name: str = Field(description="Unique. The pipeline starts with the default stage list.")
+
+
+class PipelinePatch(InputSchema):
+    name: str
+
+
+class StageIn(InputSchema):
+    name: str = Field(description="Unique within the pipeline.")
     win_probability: int = Field(description="Percent, 0-100.")
+
+
+class StagePatch(InputSchema):
+    name: str | None = None
+    win_probability: int | None = Field(
+        None, description="Percent, 0-100. Fixed at 100 for the won and 0 for the lost stage."
+    )
+
+
+class StageOrderIn(InputSchema):
+    stages: list[uuid.UUID] = Field(description="Every open stage of the pipeline, once each.")
+
+
+class StageRemovedOut(Schema):
+    deals_moved: int
+    pipeline: PipelineOut
 
 
 class DealLineOut(Schema):
@@ -80,6 +123,7 @@ class DealOut(Schema):
         MONEY_TEXT + " The total of the lines when the deal has any. Left out when hidden."
     )
     expected_close_on: dt.date | str | MISSING | None = policy_field()
+    pipeline: PipelineRef | str | MISSING = policy_field("Shown as the stage is.")
     stage: StageOut | str | MISSING = policy_field()
     lost_reason: str | MISSING = policy_field()
     owner: UserRef | str | MISSING = policy_field()
@@ -109,7 +153,12 @@ class DealIn(InputSchema):
     name: str
     amount: str | None = Field(None, description=MONEY_TEXT)
     expected_close_on: str | None = None
-    stage: uuid.UUID | None = Field(None, description="An open stage; default the first one.")
+    pipeline: uuid.UUID | None = Field(
+        None, description="Default: the pipeline of `stage`, else the default pipeline."
+    )
+    stage: uuid.UUID | None = Field(
+        None, description="An open stage of the pipeline. Default: its first open stage."
+    )
     owner: uuid.UUID | None = Field(None, description="Default: you.")
 
 

@@ -219,6 +219,14 @@ def import_deals(
     actor = context.actor
     if not (actor.has_capability(Capability.IMPORT) and may_edit_deals(actor)):
         raise PermissionDenied(_("Your role may not import deals."))
+    if not context.dry_run:
+        # The pipeline editor locks a pipeline's row before it removes a stage, so the stages
+        # read below stay until this batch's transaction ends.
+        list(
+            Pipeline.objects.select_for_update(no_key=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     lookups = _lookups(actor, items, pipeline)
     refs = {str(item.values.get("external_ref", "")).strip() for item in items}
     refs.discard("")
@@ -524,6 +532,7 @@ def _write_deals(
             StageChange(
                 deal=deal,
                 to_stage=deal.stage,
+                to_name=deal.stage.name,
                 actor=context.actor,
                 occurred_at=deal.closed_at or deal.created_at,
             )

@@ -34,7 +34,9 @@ SORTS = {"created_at": "datetime", "expected_close_on": "date", "amount": "decim
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 # Query parameters that filter, and the deal field whose access each needs.
+# The pipeline reveals as much as the stage does, so it needs the same access.
 FILTER_FIELDS = {
+    "pipeline": "stage",
     "stage": "stage",
     "owner": "owner",
     "close_from": "expected_close_on",
@@ -99,6 +101,8 @@ def _uuid(raw: str) -> uuid.UUID:
 
 
 def _condition(key: str, raw: str) -> Q:
+    if key == "pipeline":
+        return Q(pipeline__public_id=_uuid(raw))
     if key == "stage":
         return Q(stage__public_id=_uuid(raw))
     if key == "owner":

@@ -3,14 +3,15 @@
 A deal is visible exactly when its customer is visible (kehu.customers.queries), and writable
 when its customer is writable. Whether the user may change deals at all depends on their role
 (`may_edit_deals`). Products are a company-wide catalogue: every signed-in user with a role may
-read them, and the field policy decides which prices they see.
+read them, and the field policy decides which prices they see. Pipelines and their stages are
+company settings that every user with a role reads, like the catalogue.
 """
 
 from django.db.models import QuerySet
 
 from kehu.customers.queries import visible_customers, writable_customers
 from kehu.org.models import Capability, DataScope, User
-from kehu.sales.models import Contract, Deal, Product, Quote
+from kehu.sales.models import Contract, Deal, Pipeline, Product, Quote
 
 
 def visible_deals(user: User) -> QuerySet[Deal]:
@@ -68,3 +69,25 @@ def visible_products(user: User) -> QuerySet[Product]:
     if not user.is_superuser and user.role is None:
         return Product.objects.none()
     return Product.objects.all()
+
+
+def may_manage_pipelines(user: User) -> bool:
+    """Return whether `user` may change pipelines and their stages: the manage-fields capability.
+
+    A pipeline's stage list is a company setting like the custom fields and the product
+    catalogue, so the same capability governs it. Of the presets only the boss's role has it.
+    """
+    return user.has_capability(Capability.MANAGE_FIELDS)
+
+
+def visible_pipelines(user: User) -> QuerySet[Pipeline]:
+    """Return the pipelines `user` may read: all of them for any active user with a role.
+
+    Default first, then by name. Stage lists hold no customer data, and every deal form and
+    board needs them.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Pipeline.objects.none()
+    if not user.is_superuser and user.role is None:
+        return Pipeline.objects.none()
+    return Pipeline.objects.order_by("-is_default", "name")

@@ -5,6 +5,7 @@ records the audit entry. Deal writes that a customer's history needs (created, m
 also add a timeline event on the customer.
 """
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -193,12 +194,14 @@ def create_deal(
     values: Mapping[str, Any],
     *,
     owner: User | None = None,
+    pipeline: Pipeline | None = None,
     stage: Stage | None = None,
 ) -> Deal:
     """Add a deal to a customer, owned by `owner` (default: the actor).
 
-    The deal starts in `stage`, an open stage of the default pipeline, or in its first open
-    stage. Records "deal created" on the customer's timeline and an audit entry.
+    The deal goes into `pipeline`, or the pipeline of `stage`, or else the default pipeline.
+    It starts in `stage`, which must be an open stage of that pipeline, or in the pipeline's
+    first open stage. Records "deal created" on the customer's timeline and an audit entry.
     """
     check_deal_creator(actor, customer)
     _refuse_protected(values)
@@ -206,14 +209,18 @@ def create_deal(
     cleaned = cleaning.clean_deal(values)
     owner = owner or actor
     check_deal_owner(actor, owner)
-    pipeline = default_pipeline()
-    if stage is None:
-        stage = first_open_stage(pipeline)
-    elif stage.pipeline_id != pipeline.pk or stage.is_final:
+    if pipeline is None:
+        pipeline = stage.pipeline if stage is not None else default_pipeline()
+    if stage is not None and (stage.pipeline_id != pipeline.pk or stage.is_final):
         raise ValidationError({"stage": [_("A new deal starts in an open stage.")]})
 
     now = clock.now()
     with transaction.atomic():
+        if stage is None:
+            lock_pipeline(pipeline.pk)
+            stage = first_open_stage(pipeline)
+        else:
+            stage = lock_stage(stage)
         deal = Deal.objects.create(
             customer=customer,
             pipeline=pipeline,
@@ -224,7 +231,9 @@ def create_deal(
             updated_at=now,
             **cleaned,
         )
-        StageChange.objects.create(deal=deal, to_stage=stage, actor=actor, occurred_at=now)
+        StageChange.objects.create(
+            deal=deal, to_stage=stage, to_name=stage.name, actor=actor, occurred_at=now
+        )
         data = _event_data(deal, amount=str(deal.amount), stage=stage.name)
         events.deal_created(customer.pk, actor, data).save()
         audit.record(
@@ -237,8 +246,39 @@ def create_deal(
     return deal
 
 
+def lock_pipeline(pipeline_id: int) -> None:
+    """Lock a pipeline's row, or raise ValidationError on "pipeline" if it was deleted.
+
+    Every write that puts a deal into a stage, and every change to a pipeline's stages
+    (kehu.sales.pipelines), locks the pipeline row first, so no deal enters a stage that is
+    being removed. Deal writes take FOR NO KEY UPDATE, because they leave the row as it is, and
+    wait for each other within one pipeline for the moment a move takes. Call inside a
+    transaction.
+    """
+    found = Pipeline.objects.select_for_update(no_key=True).filter(pk=pipeline_id).first()
+    if found is None:
+        raise ValidationError(
+            {"pipeline": [_("This pipeline was deleted. Reload the page and choose another.")]}
+        )
+
+
+def lock_stage(stage: Stage) -> Stage:
+    """Lock the stage's pipeline (`lock_pipeline`) and return the stage as stored now.
+
+    Raises ValidationError on "stage" when the stage was removed since it was read.
+    """
+    lock_pipeline(stage.pipeline_id)
+    found = Stage.objects.filter(pk=stage.pk).first()
+    if found is None:
+        raise ValidationError(
+            {"stage": [_("This stage was removed. Reload the page and choose another.")]}
+        )
+    return found
+
+
 def _lock(deal: Deal, expected_version: int | None) -> Deal:
-    locked = Deal.objects.select_for_update().select_related("stage").get(pk=deal.pk)
+    # Only the deal's row: a stage row lock would wait on the pipeline editor in another order.
+    locked = Deal.objects.select_for_update(of=("self",)).select_related("stage").get(pk=deal.pk)
     if expected_version is not None and locked.version != expected_version:
         raise ValidationError(
             {
@@ -386,29 +426,48 @@ def move_deal_stage(
 
     now = clock.now()
     with transaction.atomic():
+        stage = lock_stage(stage)
         locked = _lock(deal, expected_version)
         if stage.pipeline_id != locked.pipeline_id:
             raise ValidationError({"stage": [_("This stage belongs to another pipeline.")]})
-        old_stage = locked.stage
-        if stage.pk == old_stage.pk:
+        if stage.pk == locked.stage_id:
             return locked
-        locked.stage = stage
-        update_fields = ["stage", "updated_at", "version"]
-        if stage.is_final:
-            locked.closed_at = now
-            update_fields.append("closed_at")
-        if stage.kind == StageKind.LOST:
-            locked.lost_reason = reason
-            update_fields.append("lost_reason")
-        locked.updated_at = now
-        locked.version = F("version") + 1
-        locked.save(update_fields=update_fields)
-        StageChange.objects.create(
-            deal=locked, from_stage=old_stage, to_stage=stage, actor=actor, occurred_at=now
-        )
-        _record_move(actor, locked, old_stage, stage, reason)
+        apply_stage_move(actor, locked, stage, now=now, reason=reason)
     locked.refresh_from_db()
     return locked
+
+
+def apply_stage_move(
+    actor: User, locked: Deal, stage: Stage, *, now: dt.datetime, reason: str = ""
+) -> None:
+    """Move an open deal to `stage` and record the move.
+
+    Writes the deal (closing it in a final stage), its stage history, the customer's timeline
+    event (stage changed, won or lost) and the audit entry. The caller has checked the
+    permission and the stage, and holds the pipeline lock (`lock_stage`) and the deal's row lock.
+    """
+    old_stage = locked.stage
+    locked.stage = stage
+    update_fields = ["stage", "updated_at", "version"]
+    if stage.is_final:
+        locked.closed_at = now
+        update_fields.append("closed_at")
+    if stage.kind == StageKind.LOST:
+        locked.lost_reason = reason
+        update_fields.append("lost_reason")
+    locked.updated_at = now
+    locked.version = F("version") + 1
+    locked.save(update_fields=update_fields)
+    StageChange.objects.create(
+        deal=locked,
+        from_stage=old_stage,
+        to_stage=stage,
+        from_name=old_stage.name,
+        to_name=stage.name,
+        actor=actor,
+        occurred_at=now,
+    )
+    _record_move(actor, locked, old_stage, stage, reason)
 
 
 def _record_move(actor: User, deal: Deal, old: Stage, new: Stage, reason: str) -> None:
@@ -449,14 +508,34 @@ def stage_for(deal: Deal, public_id: uuid.UUID | str) -> Stage:
     return stage
 
 
-def open_stage(pipeline: Pipeline, public_id: uuid.UUID | str) -> Stage:
-    """Return the open stage of `pipeline` with `public_id`, for a new deal."""
-    found = _uuid_or_none(public_id)
-    stage = (
-        Stage.objects.filter(pipeline=pipeline, public_id=found, kind=StageKind.OPEN).first()
-        if found is not None
-        else None
-    )
+def new_deal_stage(
+    pipeline_id: uuid.UUID | str | None, stage_id: uuid.UUID | str | None
+) -> tuple[Pipeline | None, Stage | None]:
+    """Return the pipeline and open stage that a new deal's form or request names.
+
+    Either id may be missing: `create_deal` then takes the stage's pipeline, or the default
+    pipeline, and that pipeline's first open stage. Raises ValidationError on "pipeline" or
+    "stage" for an id that names no pipeline, or no open stage of the chosen pipeline.
+    """
+    pipeline = None
+    if pipeline_id:
+        found_pipeline = _uuid_or_none(pipeline_id)
+        if found_pipeline is not None:
+            pipeline = Pipeline.objects.filter(public_id=found_pipeline).first()
+        if pipeline is None:
+            raise ValidationError({"pipeline": [_("Choose a pipeline from the list.")]})
+    if not stage_id:
+        return pipeline, None
+    found_stage = _uuid_or_none(stage_id)
+    stage = None
+    if found_stage is not None:
+        stages = Stage.objects.filter(public_id=found_stage, kind=StageKind.OPEN)
+        if pipeline is not None:
+            stages = stages.filter(pipeline=pipeline)
+        stage = stages.select_related("pipeline").first()
+    if stage is None and pipeline is not None:
+        message = _("Choose an open stage of the pipeline “%(name)s”.") % {"name": pipeline.name}
+        raise ValidationError({"stage": [message]})
     if stage is None:
         raise ValidationError({"stage": [_("A new deal starts in an open stage.")]})
-    return stage
+    return pipeline, stage

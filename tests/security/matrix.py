@@ -20,7 +20,9 @@ from tests.security.world import ANONYMOUS, READER, Records, World
 # Builds a form or JSON body, or a query, from the world, the acting role and the records.
 Builder = Callable[[World, str, Records], dict[str, Any]]
 # Targets that settings pages edit. They are the same records in every scope.
-SETTINGS_TARGETS = ("field", "user", "department", "role")
+SETTINGS_TARGETS = ("field", "user", "department", "role", "pipeline", "stage")
+# API path parameters that name a settings record, and the target each stands for.
+SETTINGS_PARAMETERS = {"pipeline_id": "pipeline", "stage_id": "stage"}
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 API_PREFIX = "api/"
 
@@ -33,7 +35,8 @@ class Entry:
     "/" and the status for the out-of-scope one when the route names records ("200/404").
     `target` names the record a web route's <public_id> stands for: one of the scope's records
     (customer, contact, follow_up, attachment, share, import, view) or a settings record (field,
-    user, department, role). API routes name theirs (<customer_id>, <contact_id>...).
+    user, department, role, pipeline, stage). API routes name theirs (<customer_id>,
+    <contact_id>, <pipeline_id>...).
     `shows` names the text an in-scope success must contain: "name", "contact", "follow_up",
     "file", "import", "deal" or "ticket". `writes` marks routes whose success must change the
     database.
@@ -133,6 +136,8 @@ def build_call(entry: Entry, world: World, role: str, records: Records) -> Call:
             return entry.params[name]
         if name == "public_id" and entry.target in SETTINGS_TARGETS:
             return world.settings_id(entry.target)
+        if name in SETTINGS_PARAMETERS:
+            return world.settings_id(SETTINGS_PARAMETERS[name])
         # An API entry may name the record its id stands for, like the draft contract.
         key = entry.target if name == "public_id" or (entry.is_api and entry.target) else name
         return str(getattr(records, _RECORD_IDS[key]))

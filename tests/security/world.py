@@ -4,7 +4,7 @@ The world has one customer inside the scope of the rep, the manager and the outs
 by the rep of the east department, assigned to the agent and shared read-only with the second
 rep) and one outside it (owned by the south department's rep). Each has a contact, a follow-up,
 an attachment, a share, a deal, a quote and a ticket with a reply. One product, outside any
-scope, is in the catalogue. Imports
+scope, is in the catalogue, and a second pipeline besides the default one has no deals. Imports
 and saved views are personal, so each persona gets its own, and the south rep's are the ones
 outside everyone else's reach. The boss reaches the whole
 company, so the boss has no outside records.
@@ -32,9 +32,9 @@ from kehu.imports import services as import_services
 from kehu.imports.models import ImportJob
 from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
-from kehu.sales import contracts, payments, quotes
+from kehu.sales import contracts, payments, pipelines, quotes
 from kehu.sales import services as sales_services
-from kehu.sales.models import ContractFile, ContractStatus, Product
+from kehu.sales.models import ContractFile, ContractStatus, Pipeline, Product
 from kehu.service import services as ticket_services
 from kehu.timeline import services as timeline_services
 from kehu.web import services as web_services
@@ -116,21 +116,27 @@ class World:
     views: dict[str, SavedView]
     field: CustomField
     product: Product
+    # A pipeline besides the default one, which no deal uses, so every editor write succeeds.
+    pipeline: Pipeline
     # An outside agent not yet assigned to any customer.
     spare_agent: User
     tokens: dict[str, str]
     texts: dict[str, dict[str, str]]
 
     def settings_id(self, target: str) -> str:
-        """Return the public id a settings page edits: a field, a user, a department, a role.
+        """Return the public id a settings page edits: a field, a user, a department, a role,
+        a pipeline or a stage.
 
         The user is the second rep, the department the east one and the role the reps' preset.
+        The pipeline is the one no deal uses, and the stage its second one.
         """
         records: dict[str, Any] = {
             "field": self.field,
             "user": self.personas.rep2,
             "department": self.personas.rep2.department,
             "role": self.personas.rep2.role,
+            "pipeline": self.pipeline,
+            "stage": self.pipeline.stages.get(position=2),
         }
         return str(records[target].public_id)
 
@@ -317,6 +323,7 @@ def build_world(personas: Personas) -> World:
     product = sales_services.create_product(
         personas.boss, {"name": "不锈钢球阀", "code": "BV-316", "list_price": "420.00"}
     )
+    pipeline = pipelines.create_pipeline(personas.boss, "项目型销售")
     spare_agent = User.objects.create_user(
         username="agent2",
         password="test-pass-123",
@@ -326,7 +333,17 @@ def build_world(personas: Personas) -> World:
     tokens = {role: new_token(getattr(personas, role)) for role in ROLES}
     tokens[READER] = new_token(personas.rep2)
     return World(
-        personas, inside, outside, imports, views, field, product, spare_agent, tokens, TEXTS
+        personas,
+        inside,
+        outside,
+        imports,
+        views,
+        field,
+        product,
+        pipeline,
+        spare_agent,
+        tokens,
+        TEXTS,
     )
 
 

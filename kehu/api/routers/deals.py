@@ -17,7 +17,6 @@ from kehu.sales import services
 from kehu.sales.listing import list_deals, params_from_query
 from kehu.sales.models import Deal, Product
 from kehu.sales.queries import visible_deals
-from kehu.sales.stages import default_pipeline
 
 router = Router(tags=["deals"])
 
@@ -25,7 +24,7 @@ router = Router(tags=["deals"])
 def _deal(user: User, public_id: uuid.UUID) -> Deal:
     found = (
         visible_deals(user)
-        .select_related("customer", "stage", "owner", "creator")
+        .select_related("customer", "pipeline", "stage", "owner", "creator")
         .prefetch_related("lines__product")
         .filter(public_id=public_id)
         .first()
@@ -42,6 +41,7 @@ def _out(user: User, deal: Deal) -> schemas.DealOut:
 @router.get("/deals", response={200: schemas.DealPage, **ERRORS}, summary="List deals")
 def list_deals_(
     request: HttpRequest,
+    pipeline: uuid.UUID | None = None,
     stage: uuid.UUID | None = None,
     owner: uuid.UUID | None = None,
     close_from: str = "",
@@ -68,7 +68,7 @@ def list_deals_(
     rows = (
         visible_deals(user)
         .filter(pk__in=[row.pk for row in page.rows])
-        .select_related("customer", "stage", "owner", "creator")
+        .select_related("customer", "pipeline", "stage", "owner", "creator")
         .prefetch_related("lines__product")
         .in_bulk()
     )
@@ -78,7 +78,11 @@ def list_deals_(
 
 @router.post("/deals", response={201: schemas.DealOut, **ERRORS}, summary="Create a deal")
 def create_deal(request: HttpRequest, payload: schemas.DealIn) -> Status[schemas.DealOut]:
-    """Add a deal to a customer you may change. It starts in `stage` or the first open stage."""
+    """Add a deal to a customer you may change.
+
+    The deal goes into `pipeline`, else the pipeline of `stage`, else the default pipeline. It
+    starts in `stage`, an open stage of that pipeline, or in the pipeline's first open stage.
+    """
     user = request_user(request)
     # Refused roles get 403 before the customer is looked up, for any customer id.
     services.check_deal_role(user)
@@ -87,13 +91,16 @@ def create_deal(request: HttpRequest, payload: schemas.DealIn) -> Status[schemas
         raise Http404
     data = payload.model_dump(exclude_unset=True)
     data.pop("customer")
+    pipeline_id = data.pop("pipeline", None)
     stage_id = data.pop("stage", None)
     owner_id = data.pop("owner", None)
     services.check_deal_creator(user, customer)
-    stage = services.open_stage(default_pipeline(), stage_id) if stage_id else None
+    pipeline, stage = services.new_deal_stage(pipeline_id, stage_id)
     owner = services.find_deal_owner(user, owner_id) if owner_id else None
 
-    created = services.create_deal(user, customer, data, owner=owner, stage=stage)
+    created = services.create_deal(
+        user, customer, data, owner=owner, pipeline=pipeline, stage=stage
+    )
 
     return Status(201, _out(user, created))
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('imports', '0004_contract_imports'),
-        ('sales', '0005_deal_external_ref'),
+        ('sales', '0006_deal_external_ref'),
     ]
 
     operations = [

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.core import money
 
@@ -69,13 +70,18 @@ class Pipeline(models.Model):
 
 
 class StageKind(models.TextChoices):
-    OPEN = "open", _("Open")
-    WON = "won", _("Won")
-    LOST = "lost", _("Lost")
+    # A context keeps these apart from the same words of tickets and customer statuses.
+    OPEN = "open", pgettext_lazy("stage kind", "Open")
+    WON = "won", pgettext_lazy("stage kind", "Won")
+    LOST = "lost", pgettext_lazy("stage kind", "Lost")
 
 
 class Stage(models.Model):
-    """One step of a pipeline. Won and lost stages are final: a deal there no longer moves."""
+    """One step of a pipeline. Won and lost stages are final: a deal there no longer moves.
+
+    A pipeline has its open stages first, then one won stage (100%) and one lost stage (0%).
+    kehu.sales.pipelines keeps that order and the rules the constraints below cannot express.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Stages belong to their pipeline and go with it.
@@ -96,8 +102,20 @@ class Stage(models.Model):
             models.UniqueConstraint(
                 fields=["pipeline", "position"], name="sales_stage_unique_position"
             ),
+            models.UniqueConstraint(fields=["pipeline", "name"], name="sales_stage_unique_name"),
+            models.UniqueConstraint(
+                fields=["pipeline", "kind"],
+                condition=~models.Q(kind="open"),
+                name="sales_stage_one_won_one_lost",
+            ),
             models.CheckConstraint(
                 condition=models.Q(win_probability__lte=100), name="sales_stage_probability"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="open")
+                | models.Q(kind="won", win_probability=100)
+                | models.Q(kind="lost", win_probability=0),
+                name="sales_stage_final_probability",
             ),
         ]
 
@@ -128,7 +146,7 @@ class Deal(models.Model):
         default=Decimal("0.00"),
     )
     expected_close_on = models.DateField(_("expected close date"), null=True, blank=True)
-    # Pipelines and stages with deals are kept; they are retired, not deleted.
+    # A pipeline or stage is removed only once no deal is in it (kehu.sales.pipelines).
     pipeline = models.ForeignKey(
         Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="deals"
     )
@@ -208,11 +226,22 @@ class DealLine(models.Model):
 
 
 class StageChange(models.Model):
-    """One move of a deal between stages; the deal's stage history."""
+    """One move of a deal between stages; the deal's stage history.
+
+    The stage names are recorded as they were at the move, so the history reads the same after
+    a stage is renamed or removed. The first change of a deal, its creation, has no from-stage.
+    """
 
     deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="stage_changes")
-    from_stage = models.ForeignKey(Stage, null=True, on_delete=models.PROTECT, related_name="+")
-    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
+    # Removing a stage keeps the history rows that name it, with their names.
+    from_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_stage = models.ForeignKey(
+        Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_name = models.CharField(max_length=40, blank=True)
+    to_name = models.CharField(max_length=40)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -222,4 +251,4 @@ class StageChange(models.Model):
         ordering = ["occurred_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.from_stage_id} → {self.to_stage_id}"
+        return f"{self.from_name} → {self.to_name}"

@@ -65,7 +65,7 @@ def test_move_to_lost_needs_reason(personas: Personas, shop: Shop) -> None:
 
     assert refused.status_code == 400
     assert moved.status_code == 302
-    assert moved["Location"] == "/deals/board/"
+    assert moved["Location"] == f"/deals/board/?pipeline={default_pipeline().public_id}"
     deal.refresh_from_db()
     assert deal.stage.name == "输单"
     assert deal.lost_reason == "预算取消"

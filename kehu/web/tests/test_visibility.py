@@ -13,16 +13,18 @@ from kehu.customers import sharing
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
 from kehu.org.models import Department, User
-from kehu.sales import contracts, quotes
+from kehu.sales import contracts, pipelines, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import (
     Contract,
     ContractFile,
     Deal,
     PaymentPlan,
+    Pipeline,
     Product,
     Quote,
     Receipt,
+    Stage,
 )
 from kehu.service import services as ticket_services
 from kehu.service.models import Ticket, TicketReply
@@ -70,6 +72,13 @@ OUTSIDER_STATUS = {
     "quote_status": 404,
     "quote_create": 404,
     "product_edit": 403,
+    "settings_pipeline_rename": 403,
+    "settings_pipeline_default": 403,
+    "settings_pipeline_delete": 403,
+    "settings_stage_create": 403,
+    "settings_stage_reorder": 403,
+    "settings_stage_update": 403,
+    "settings_stage_remove": 403,
     "contract_detail": 404,
     "contract_revise": 404,
     "contract_renew": 404,
@@ -113,6 +122,8 @@ def _state() -> list[object]:
         list(Department.objects.order_by("pk").values_list("name", "parent_id")),
         list(Deal.objects.order_by("pk").values_list("name", "version")),
         list(Product.objects.order_by("pk").values_list("name", "list_price")),
+        list(Pipeline.objects.order_by("pk").values_list("name", "is_default")),
+        list(Stage.objects.order_by("pk").values_list("name", "position", "win_probability")),
         list(Quote.objects.order_by("pk").values_list("status", "current_version")),
         list(Contract.objects.order_by("pk").values_list("status", "current_version")),
         ContractFile.objects.count(),
@@ -165,6 +176,8 @@ def test_outsider_gets_same_answer_as_missing(
     ticket = ticket_services.open_ticket(
         personas.rep2, customer, {"subject": "海风报修", "category": "repair"}
     )
+    pipeline = pipelines.create_pipeline(personas.boss, "项目型销售")
+    stage = pipeline.stages.get(name="需求确认")
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
         "customer_detail": customer.public_id,
@@ -202,6 +215,13 @@ def test_outsider_gets_same_answer_as_missing(
         "quote_status": quote.public_id,
         "quote_create": customer.public_id,
         "product_edit": product.public_id,
+        "settings_pipeline_rename": pipeline.public_id,
+        "settings_pipeline_default": pipeline.public_id,
+        "settings_pipeline_delete": pipeline.public_id,
+        "settings_stage_create": pipeline.public_id,
+        "settings_stage_reorder": pipeline.public_id,
+        "settings_stage_update": stage.public_id,
+        "settings_stage_remove": stage.public_id,
         "contract_detail": contract.public_id,
         "contract_revise": contract.public_id,
         "contract_renew": contract.public_id,

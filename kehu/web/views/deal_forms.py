@@ -18,7 +18,8 @@ from kehu.fields.registry import field_map
 from kehu.org.models import User
 from kehu.org.policy import policy_for
 from kehu.sales import services
-from kehu.sales.models import Deal, Product
+from kehu.sales.models import Deal, Pipeline, Product, StageKind
+from kehu.sales.queries import visible_pipelines
 from kehu.sales.stages import default_pipeline
 from kehu.web.deal_display import customer_name, shown_value
 from kehu.web.forms import Input
@@ -64,31 +65,31 @@ def _posted(post: QueryDict, inputs: list[Input]) -> dict[str, Any]:
     return {field.name: post.get(field.name, "") for field in inputs}
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def deal_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Add a deal to a customer; it starts in the chosen open stage of the default pipeline."""
-    user = signed_in_user(request)
-    services.check_deal_role(user)
-    customer = load_customer(user, public_id)
-    services.check_deal_creator(user, customer)
+def _chosen_pipeline(pipelines: list[Pipeline], raw: str) -> Pipeline:
+    """Return the listed pipeline with the public id `raw`, else the first (the default)."""
+    return next((found for found in pipelines if str(found.public_id) == raw), pipelines[0])
 
-    stages = list(default_pipeline().stages.filter(kind="open").order_by("position"))
-    values: dict[str, Any] = {"stage": str(stages[0].public_id) if stages else ""}
-    errors: dict[str, list[str]] = {}
-    inputs, static = _deal_inputs(user, values, errors, DEAL_KEYS)
-    if request.method == "POST":
-        values = {**_posted(request.POST, inputs), "stage": request.POST.get("stage", "")}
-        try:
-            stage = services.open_stage(default_pipeline(), values["stage"])
-            fields = {key: value for key, value in values.items() if key != "stage"}
-            deal = services.create_deal(user, customer, fields, stage=stage)
-        except ValidationError as error:
-            errors = error_dict(error)
-        else:
-            return HttpResponseRedirect(reverse("web:deal_detail", args=[deal.public_id]))
-        inputs, static = _deal_inputs(user, values, errors, DEAL_KEYS)
 
+def _stage_inputs(
+    pipelines: list[Pipeline],
+    pipeline: Pipeline,
+    values: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+) -> tuple[Input | None, Input]:
+    """Return the pipeline select (None when there is one pipeline) and the stage select."""
+    pipeline_input = None
+    if len(pipelines) > 1:
+        pipeline_input = Input(
+            name="pipeline",
+            error_key="pipeline",
+            label=_("Pipeline"),
+            widget="select",
+            value=str(pipeline.public_id),
+            choices=[(str(found.public_id), found.name) for found in pipelines],
+            required=True,
+            errors=list(errors.get("pipeline", [])),
+        )
+    stages = pipeline.stages.filter(kind=StageKind.OPEN).order_by("position")
     stage_input = Input(
         name="stage",
         error_key="stage",
@@ -99,13 +100,51 @@ def deal_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         required=True,
         errors=list(errors.get("stage", [])),
     )
+    return pipeline_input, stage_input
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deal_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Add a deal to a customer, in the chosen pipeline (default: the default one) and stage.
+
+    Changing the pipeline reloads the stage list through htmx (a GET with "pipeline").
+    """
+    user = signed_in_user(request)
+    services.check_deal_role(user)
+    customer = load_customer(user, public_id)
+    services.check_deal_creator(user, customer)
+
+    # The default pipeline is made again on demand when the tables were emptied.
+    pipelines = list(visible_pipelines(user)) or [default_pipeline()]
+    raw_pipeline = request.POST.get("pipeline") or request.GET.get("pipeline", "")
+    pipeline = _chosen_pipeline(pipelines, raw_pipeline)
+    first = pipeline.stages.filter(kind=StageKind.OPEN).order_by("position").first()
+    values: dict[str, Any] = {"stage": str(first.public_id) if first else ""}
+    errors: dict[str, list[str]] = {}
+    inputs, static = _deal_inputs(user, values, errors, DEAL_KEYS)
+    if request.method == "POST":
+        values = {**_posted(request.POST, inputs), "stage": request.POST.get("stage", "")}
+        try:
+            chosen, stage = services.new_deal_stage(raw_pipeline or None, values["stage"])
+            fields = {key: value for key, value in values.items() if key != "stage"}
+            deal = services.create_deal(user, customer, fields, pipeline=chosen, stage=stage)
+        except ValidationError as error:
+            errors = error_dict(error)
+        else:
+            return HttpResponseRedirect(reverse("web:deal_detail", args=[deal.public_id]))
+        inputs, static = _deal_inputs(user, values, errors, DEAL_KEYS)
+
+    pipeline_input, stage_input = _stage_inputs(pipelines, pipeline, values, errors)
     context = {
         "title": _("New deal"),
         "customer": customer,
         "customer_name": customer_name(policy_for(user), customer),
-        "inputs": [*inputs, stage_input],
+        "inputs": inputs,
+        "pipeline_input": pipeline_input,
+        "stage_input": stage_input,
         "static": static,
-        "form_errors": form_errors(errors, {"stage", *(i.error_key for i in inputs)}),
+        "form_errors": form_errors(errors, {"stage", "pipeline", *(i.error_key for i in inputs)}),
         "cancel_url": reverse("web:customer_detail", args=[customer.public_id]),
     }
     return render(request, "web/deals/form.html", context, status=400 if errors else 200)

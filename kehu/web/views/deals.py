@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kehu.fields.models import FieldTarget
@@ -19,8 +20,8 @@ from kehu.org.visibility import owners_in_reach
 from kehu.sales import quotes, services
 from kehu.sales.contracts import may_write_contracts
 from kehu.sales.listing import allowed_filters, allowed_sorts, list_deals, params_from_query
-from kehu.sales.models import ZERO, Deal, Stage
-from kehu.sales.queries import may_edit_deals, visible_deals, writable_deals
+from kehu.sales.models import ZERO, Deal, Pipeline, Stage
+from kehu.sales.queries import may_edit_deals, visible_deals, visible_pipelines, writable_deals
 from kehu.sales.stages import default_pipeline
 from kehu.web.contract_display import contract_row
 from kehu.web.deal_display import deal_row, deal_rows, line_rows, shown_value
@@ -39,6 +40,25 @@ def load_deal(user: User, public_id: uuid.UUID) -> Deal:
 
 def _stage_choices(stages: list[Stage]) -> list[tuple[str, str]]:
     return [(str(stage.public_id), stage.name) for stage in stages]
+
+
+def _all_stage_choices(pipelines: list[Pipeline]) -> list[tuple[str, str]]:
+    """Return every stage of every pipeline, named "pipeline · stage" when there are several."""
+    stages = Stage.objects.filter(pipeline__in=pipelines).order_by("position")
+    by_pipeline: dict[int, list[Stage]] = {}
+    for stage in stages:
+        by_pipeline.setdefault(stage.pipeline_id, []).append(stage)
+    choices = []
+    for pipeline in pipelines:
+        for stage in by_pipeline.get(pipeline.pk, []):
+            label = f"{pipeline.name} · {stage.name}" if len(pipelines) > 1 else stage.name
+            choices.append((str(stage.public_id), label))
+    return choices
+
+
+def _pipelines(user: User) -> list[Pipeline]:
+    """Return the pipelines, default first; the default is made again if the tables were emptied."""
+    return list(visible_pipelines(user)) or [default_pipeline()]
 
 
 @login_required
@@ -61,7 +81,7 @@ def deal_list(request: HttpRequest) -> HttpResponse:
     if page.next_cursor:
         query = {key: value for key, value in request.GET.items() if key != "cursor"}
         next_query = urlencode({**query, "cursor": page.next_cursor})
-    stages = list(default_pipeline().stages.order_by("position"))
+    pipelines = _pipelines(user)
     context: dict[str, Any] = {
         "rows": deal_rows(policy, page.rows),
         "errors": [message for messages in errors.values() for message in messages],
@@ -69,7 +89,10 @@ def deal_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "sorts": allowed_sorts(policy),
         "sort": params.sort,
-        "stages": _stage_choices(stages),
+        "pipelines": [(str(found.public_id), found.name) for found in pipelines]
+        if len(pipelines) > 1
+        else [],
+        "stages": _all_stage_choices(pipelines),
         "owners": [(str(owner.public_id), str(owner)) for owner in owners_in_reach(user)]
         if "owner" in filters
         else [],
@@ -85,11 +108,20 @@ def deal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def deal_board(request: HttpRequest) -> HttpResponse:
-    """Show the visible deals of the default pipeline as one column per stage."""
+    """Show the visible deals of one pipeline as one column per stage.
+
+    The "pipeline" parameter picks the pipeline, by public id; without it the board shows the
+    default pipeline. An unknown id is a 404.
+    """
     user = signed_in_user(request)
     policy = policy_for(user)
 
-    pipeline = default_pipeline()
+    pipelines = _pipelines(user)
+    raw = request.GET.get("pipeline", "")
+    pipeline = next((found for found in pipelines if str(found.public_id) == raw), None)
+    if pipeline is None and raw:
+        raise Http404
+    pipeline = pipeline or pipelines[0]
     stages = list(pipeline.stages.order_by("position"))
     shown = []
     for stage in stages:
@@ -110,6 +142,8 @@ def deal_board(request: HttpRequest) -> HttpResponse:
 
     context = {
         "columns": columns,
+        "pipeline": pipeline,
+        "pipelines": [(str(found.public_id), found.name) for found in pipelines],
         "stages": _stage_choices(stages),
         "shows_amount": shown_value(policy, FieldTarget.DEAL, "amount", 0) is not None,
     }
@@ -120,9 +154,15 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
     policy = policy_for(user)
     row = deal_row(policy, deal)
     target = FieldTarget.DEAL
+    # The pipeline reveals as much as the stage does, so it shows as the stage shows. With one
+    # pipeline it adds nothing, so it is left out.
+    pipeline_name = None
+    if Pipeline.objects.count() > 1:
+        pipeline_name = shown_value(policy, target, "stage", deal.pipeline.name)
     facts = [
         (label, value)
         for label, value in (
+            (_("Pipeline"), pipeline_name),
             (field_label("stage"), row.stage),
             (field_label("owner"), row.owner),
             (field_label("amount"), row.amount),
@@ -143,7 +183,7 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
         if value is not None
     ]
     lines = line_rows(policy, deal.lines.select_related("product"))
-    history = deal.stage_changes.select_related("from_stage", "to_stage", "actor")
+    history = deal.stage_changes.select_related("actor")
     can_edit = writable_deals(user).filter(pk=deal.pk).exists()
     stages = list(deal.pipeline.stages.order_by("position"))
     return {
@@ -157,11 +197,11 @@ def _detail_context(user: User, deal: Deal) -> dict[str, Any]:
             {
                 # The first move is the deal's creation, so its time is the deal's created_at.
                 "when": format_datetime(change.occurred_at)
-                if change.from_stage
+                if change.from_name
                 else shown_value(policy, target, "created_at", format_datetime(change.occurred_at))
                 or "",
-                "from": change.from_stage.name if change.from_stage else "",
-                "to": change.to_stage.name,
+                "from": change.from_name,
+                "to": change.to_name,
                 "actor": str(change.actor) if change.actor else "",
             }
             for change in history
@@ -227,5 +267,6 @@ def deal_move(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return render(request, "web/deals/detail.html", context, status=400)
 
     if request.POST.get("back") == "board":
-        return HttpResponseRedirect(reverse("web:deal_board"))
+        query = urlencode({"pipeline": str(deal.pipeline.public_id)})
+        return HttpResponseRedirect(reverse("web:deal_board") + "?" + query)
     return HttpResponseRedirect(reverse("web:deal_detail", args=[deal.public_id]))

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0008_owner_without_own_index'),
-        ('sales', '0004_contracts_and_payments'),
+        ('sales', '0005_pipeline_editor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
