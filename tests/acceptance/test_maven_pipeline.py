@@ -16,7 +16,9 @@ from kehu.conftest import Personas
 from kehu.customers.models import Customer
 from kehu.imports.models import ImportKind, ImportStatus
 from kehu.imports.tests.helpers import counts, run
-from kehu.sales.models import Deal, Pipeline, Product, Stage, StageKind
+from kehu.org.models import User
+from kehu.sales import pipelines
+from kehu.sales.models import Deal, Pipeline, Product, StageKind
 from tests.acceptance.conftest import cases_dir
 
 pytestmark = pytest.mark.acceptance
@@ -30,19 +32,20 @@ if not cases_dir().is_dir():
 FOLDER = "maven-crm-sales-opportunities"
 
 
-def maven_pipeline() -> Pipeline:
-    """Return a pipeline with the file's stage names, as an administrator would set it up."""
-    pipeline = Pipeline.objects.create(name="Maven")
-    stages = [
-        ("Prospecting", 10, StageKind.OPEN),
-        ("Engaging", 50, StageKind.OPEN),
-        ("Won", 100, StageKind.WON),
-        ("Lost", 0, StageKind.LOST),
-    ]
-    for position, (name, probability, kind) in enumerate(stages, start=1):
-        Stage.objects.create(
-            pipeline=pipeline, name=name, position=position, win_probability=probability, kind=kind
-        )
+def maven_pipeline(boss: User) -> Pipeline:
+    """Set up a pipeline with the file's stage names in the pipeline editor, as a boss would."""
+    pipeline = pipelines.create_pipeline(boss, "Maven")
+    stages = list(pipeline.stages.order_by("position"))
+    open_stages = [stage for stage in stages if stage.kind == StageKind.OPEN]
+    pipelines.update_stage(boss, open_stages[0], name="Prospecting", win_probability=10)
+    pipelines.update_stage(boss, open_stages[1], name="Engaging", win_probability=50)
+    for stage in open_stages[2:]:
+        pipelines.remove_stage(boss, stage)
+    for stage in stages:
+        if stage.kind == StageKind.WON:
+            pipelines.update_stage(boss, stage, name="Won")
+        elif stage.kind == StageKind.LOST:
+            pipelines.update_stage(boss, stage, name="Lost")
     return pipeline
 
 
@@ -87,7 +90,7 @@ def test_maven_products_accounts_and_deals(personas: Personas, cases: Path) -> N
     team = run(boss, folder / "sales_teams.csv", kind=ImportKind.USERS)
     assert team.created == 35
 
-    pipeline = maven_pipeline()
+    pipeline = maven_pipeline(boss)
     deals = run(boss, folder / "sales_pipeline.csv", kind=ImportKind.DEALS, pipeline=pipeline)
 
     assert deals.status == ImportStatus.DONE
