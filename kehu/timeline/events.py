@@ -220,3 +220,8 @@ def ticket_status_changed(customer_id: int, actor: User | None, data: dict[str, 
     """Return the event of a ticket's new status, with "status", "previous" and, for a resolved
     or closed ticket, its "resolution"."""
     return _event(customer_id, EventKind.TICKET_STATUS_CHANGED, actor, data, None)
+
+
+def ticket_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of an edited ticket, with "changes": ticket field key -> [old, new]."""
+    return _event(customer_id, EventKind.TICKET_CHANGED, actor, data, None)

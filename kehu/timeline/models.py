@@ -140,6 +140,7 @@ class EventKind(models.TextChoices):
     TICKET_REPLIED = "ticket_replied", _("Ticket reply")
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     TICKET_STATUS_CHANGED = "ticket_status_changed", _("Ticket status changed")
+    TICKET_CHANGED = "ticket_changed", _("Ticket changed")
 
 
 class Event(models.Model):

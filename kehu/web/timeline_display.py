@@ -211,6 +211,14 @@ def describe_event(
         ):
             ticket_line = ticket_display.event_detail(policy, event.kind, data)
             return None if ticket_line is None else EventText(title, ticket_line)
+        case EventKind.TICKET_CHANGED:
+            ticket_changes = ticket_display.changed_fields(policy, data)
+            if ticket_changes is None:
+                return None
+            ticket_line = ticket_display.event_detail(policy, event.kind, data) or ""
+            return EventText(
+                title, ticket_line, tuple(Change(*change) for change in ticket_changes)
+            )
     return EventText(title)
 
 
