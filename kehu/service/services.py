@@ -7,6 +7,7 @@ customer's timeline.
 
 import enum
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,6 +127,28 @@ def assignee_choices(customer: Customer) -> list[User]:
     return [user for user in users if may_write_customer_tickets(user, customer)]
 
 
+def _errors_of(check: Callable[[], None]) -> dict[str, list[str]]:
+    """Return the errors `check` raises as a ValidationError, keyed by field."""
+    try:
+        check()
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def _clean_with(
+    errors: Mapping[str, list[str]], values: Mapping[str, Any], *, partial: bool
+) -> dict[str, Any]:
+    """Return a ticket's cleaned values, or raise their errors and `errors` together."""
+    try:
+        cleaned = cleaning.clean_ticket(values, partial=partial)
+    except ValidationError as error:
+        raise ValidationError({**error.message_dict, **errors}) from None
+    if errors:
+        raise ValidationError(dict(errors))
+    return cleaned
+
+
 def _uuid_or_none(raw: uuid.UUID | str) -> uuid.UUID | None:
     try:
         return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
@@ -172,10 +195,10 @@ def open_ticket(
     check_ticket_writer(actor, customer)
     keys = [*values, *(["contact"] if contact else []), *(["assignee"] if assignee else [])]
     _check_fields(actor, keys)
-    cleaned = cleaning.clean_ticket(values)
-    check_contact(customer, contact)
+    errors = _errors_of(lambda: check_contact(customer, contact))
     if assignee is not None:
-        check_assignee(customer, assignee)
+        errors |= _errors_of(lambda: check_assignee(customer, assignee))
+    cleaned = _clean_with(errors, values, partial=False)
 
     now = clock.now()
     with transaction.atomic():
@@ -255,9 +278,10 @@ def change_ticket(
     """
     check_ticket_writer(actor, ticket.customer)
     _check_fields(actor, [*values, *([] if contact is Keep.VALUE else ["contact"])])
-    cleaned = cleaning.clean_ticket(values, partial=True)
+    errors: dict[str, list[str]] = {}
     if not isinstance(contact, Keep):
-        check_contact(ticket.customer, contact)
+        errors = _errors_of(lambda: check_contact(ticket.customer, contact))
+    cleaned = _clean_with(errors, values, partial=True)
 
     with transaction.atomic():
         locked = _lock(actor, ticket, expected_version)
