@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from ninja import Schema
-from pydantic import MISSING, Field
+from pydantic import MISSING, Field, StrictInt
 
 from kehu.api.schemas import InputSchema, UserRef, policy_field
 from kehu.api.schemas_sales import MONEY_TEXT, CustomerRef
@@ -136,7 +136,7 @@ class ContractTermsIn(InputSchema):
     signed_on: str | None = None
     notes: str | None = None
     change_note: str | None = Field(None, description="What changed; kept with the version.")
-    expected_version: int | None = Field(
+    expected_version: StrictInt | None = Field(
         None, description="The version you edited; 422 when someone saved another since."
     )
 
