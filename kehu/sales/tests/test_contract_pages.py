@@ -1,6 +1,7 @@
 """The contract pages: create with a file, approve, plan, receive, list sums, and money policy."""
 
 import json
+import re
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -67,6 +68,79 @@ def test_form_errors_keep_values(personas: Personas, shop: Shop) -> None:
     assert "结束日期 2025-01-01 早于开始日期 2026-01-01。" in response.text
     assert 'value="阀门年度供货合同"' in response.text
     assert not Contract.objects.exists()
+
+
+def _field_errors(page: str) -> dict[str, list[str]]:
+    """Return the error messages shown in each input's own block, by input name."""
+    errors = {}
+    for block in re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.DOTALL):
+        name = re.search(r'name="(\w+)"', block)
+        assert name is not None, block
+        errors[name.group(1)] = re.findall(r'<p class="error">(.*?)</p>', block)
+    return errors
+
+
+def test_create_form_shows_errors_beside_fields(personas: Personas, shop: Shop) -> None:
+    url = f"/customers/{shop.customer.public_id}/contracts/new/"
+
+    response = _client(personas.rep).post(
+        url,
+        {"title": "", "amount": "十二万", "start_on": "2026-02-30", "notes": "按季度供货"},
+    )
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["title"] == ["此字段为必填项。"]
+    assert errors["amount"] == ["“十二万”不是数字。"]
+    assert errors["start_on"] == [
+        "“2026-02-30”不是有效的日期，请使用 2024-03-05 或 2024年3月5日 这样的格式。"
+    ]
+    assert errors["end_on"] == []
+    assert errors["files"] == []
+    assert 'value="十二万"' in response.text
+    assert 'value="2026-02-30"' in response.text
+    assert ">按季度供货</textarea>" in response.text
+    assert 'class="alert error"' not in response.text
+    assert not Contract.objects.exists()
+
+
+def test_revise_form_shows_errors_beside_fields(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/edit/",
+        {
+            **TERMS,
+            "end_on": "2025-01-01",
+            "signed_on": "昨天",
+            "change_note": "改结束日期",
+            "version": "1",
+        },
+    )
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["signed_on"] == [
+        "“昨天”不是有效的日期，请使用 2024-03-05 或 2024年3月5日 这样的格式。"
+    ]
+    assert errors["title"] == []
+    assert 'value="改结束日期"' in response.text
+    assert 'name="version" value="1"' in response.text
+    contract.refresh_from_db()
+    assert contract.current_version == 1
+
+
+def test_form_error_without_field_shows_above(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+    contracts.revise_contract(personas.rep, contract, {**TERMS, "title": "新标题"})
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/edit/", {**TERMS, "version": "1"}
+    )
+
+    assert response.status_code == 400
+    assert 'class="alert error"' in response.text
+    assert all(not messages for messages in _field_errors(response.text).values())
 
 
 def test_submit_and_approve_through_pages(personas: Personas, shop: Shop) -> None:
