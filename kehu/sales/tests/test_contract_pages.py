@@ -205,6 +205,62 @@ def test_plan_and_receipt_show_sums(personas: Personas, shop: Shop) -> None:
     assert "¥10,000.00" in detail.text
 
 
+def test_receipt_error_keeps_typed_values(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+    typed = {
+        "received_on": "2999-01-05",
+        "amount": "30000",
+        "method": "alipay",
+        "reference": "ZFB-20260120-7",
+        "note": "首付款",
+    }
+
+    response = _client(personas.rep).post(f"/contracts/{contract.public_id}/receipts/", typed)
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["received_on"] == ["日期 2999-01-05 晚于今天。"]
+    assert errors["amount"] == []
+    assert 'name="received_on" id="id_received_on" value="2999-01-05"' in response.text
+    assert 'name="amount" id="id_received_amount" value="30000"' in response.text
+    assert '<option value="alipay" selected>' in response.text
+    assert 'value="ZFB-20260120-7"' in response.text
+    assert 'name="note" id="id_receipt_note" value="首付款"' in response.text
+    assert not Receipt.objects.exists()
+
+
+def test_receipt_over_amount_error_beside_amount(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/receipts/",
+        {"received_on": "2026-01-20", "amount": "130000", "method": "cash"},
+    )
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["amount"] == [
+        "加上 130000.00 后，回款合计将为 130000.00，超过合同金额 120000.00。"
+    ]
+    assert 'name="amount" id="id_received_amount" value="130000"' in response.text
+    assert '<option value="cash" selected>' in response.text
+    assert not Receipt.objects.exists()
+
+
+def test_receipt_on_draft_shows_error(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/receipts/",
+        {"received_on": "2026-01-20", "amount": "1000", "method": "cash"},
+    )
+
+    assert response.status_code == 400
+    assert "只有已签订的合同才能登记回款。" in response.text
+    assert 'id="receipt-form"' not in response.text
+    assert not Receipt.objects.exists()
+
+
 def test_plan_over_amount_names_the_sums(personas: Personas, shop: Shop) -> None:
     contract = _signed(personas, shop)
 
