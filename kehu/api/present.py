@@ -52,6 +52,7 @@ _CONTRACT_EVENTS = (
     EventKind.CONTRACT_RENEWED,
     EventKind.PAYMENT_PLANS_SET,
     EventKind.PAYMENT_RECEIVED,
+    EventKind.PAYMENT_VOIDED,
 )
 _CONTRACT_EVENT_KEYS = {
     "number": (FieldTarget.CONTRACT, "number"),
@@ -63,6 +64,8 @@ _CONTRACT_EVENT_KEYS = {
     "received": (FieldTarget.PAYMENT, "received"),
     "received_on": (FieldTarget.PAYMENT, "received_on"),
     "method": (FieldTarget.PAYMENT, "method"),
+    # A void reason may quote the amount, so it follows the amount's policy.
+    "void_reason": (FieldTarget.PAYMENT, "received"),
 }
 # Ticket events name ticket fields by these data keys; each follows its "ticket" field's policy.
 _TICKET_EVENT_FIELDS = {

@@ -200,6 +200,12 @@ def payment_received(customer_id: int, actor: User | None, data: dict[str, Any])
     return _event(customer_id, EventKind.PAYMENT_RECEIVED, actor, data, None)
 
 
+def payment_voided(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a voided receipt: the contract, its "received" amount and date, and
+    the "void_reason"."""
+    return _event(customer_id, EventKind.PAYMENT_VOIDED, actor, data, None)
+
+
 def ticket_opened(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a new ticket; `data` has its id, number, subject, category, priority
     and status."""

@@ -109,6 +109,15 @@ class ReceiptForm:
     errors: dict[str, list[str]]
 
 
+@dataclasses.dataclass(frozen=True)
+class VoidForm:
+    """A receipt's void form as posted: the receipt, the typed reason and the errors by field."""
+
+    receipt: uuid.UUID
+    reason: str
+    errors: dict[str, list[str]]
+
+
 @login_required
 @require_GET
 def contract_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
@@ -124,8 +133,10 @@ def _render_detail(
     contract: Contract,
     *,
     receipt_form: ReceiptForm | None = None,
+    void_form: VoidForm | None = None,
 ) -> HttpResponse:
-    """Render the contract page; `receipt_form` refills a receipt form that failed (status 400)."""
+    """Render the contract page, with status 400 and the form refilled when `receipt_form` or
+    `void_form` failed."""
     policy = policy_for(user)
     versions = list(contract.versions.select_related("author").prefetch_related("files"))
     writable = contracts.may_write_contracts(user, contract.customer)
@@ -145,6 +156,8 @@ def _render_detail(
     if not can_receive:
         # The contract takes no receipts (it is not signed), so no form shows these errors.
         action_errors += [message for messages in receipt_errors.values() for message in messages]
+    void_errors = void_form.errors if void_form else {}
+    action_errors += form_errors(void_errors, {"reason"})
     context: dict[str, Any] = {
         "contract": contract,
         "title": shown_value(policy, target, "title", contract.title),
@@ -176,14 +189,20 @@ def _render_detail(
         "can_plan": writable and _may(payments.check_payment_writer, user, contract, "plan_amount"),
         "can_receive": can_receive,
         "collection": collection_view(policy, state),
-        "receipts": receipt_rows(policy, list(contract.receipts.select_related("recorded_by"))),
+        "receipts": receipt_rows(
+            policy, list(contract.receipts.select_related("recorded_by", "voided_by"))
+        ),
+        # Voiding needs the right to record receipts, and receipts exist only on signed contracts.
+        "can_void": can_receive,
+        "void_form": void_form,
+        "void_reason_errors": void_errors.get("reason", []),
         "methods": PaymentMethod.choices,
         "receipt_values": receipt_values,
         "receipt_errors": receipt_errors,
         "receipt_form_errors": form_errors(receipt_errors, set(RECEIPT_KEYS)),
         "action_errors": action_errors,
     }
-    status = 400 if receipt_errors else 200
+    status = 400 if receipt_errors or void_errors else 200
     return render(request, "web/contracts/detail.html", context, status=status)
 
 
@@ -253,6 +272,27 @@ def contract_receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     except ValidationError as error:
         form = ReceiptForm(values, error_dict(error))
         return _render_detail(request, user, contract, receipt_form=form)
+    return HttpResponseRedirect(contract.get_absolute_url())
+
+
+@login_required
+@require_POST
+def contract_receipt_void(
+    request: HttpRequest, public_id: uuid.UUID, receipt_id: uuid.UUID
+) -> HttpResponse:
+    """Void a payment received from its row on the contract page, with the required reason."""
+    user = signed_in_user(request)
+    services.check_deal_role(user)
+    contract = load_contract(user, public_id)
+    payments.check_payment_writer(user, contract, "received")
+    receipt = get_object_or_404(contract.receipts.all(), public_id=receipt_id)
+    reason = request.POST.get("reason", "")
+
+    try:
+        payments.void_receipt(user, receipt, reason)
+    except ValidationError as error:
+        form = VoidForm(receipt.public_id, reason, error_dict(error))
+        return _render_detail(request, user, contract, void_form=form)
     return HttpResponseRedirect(contract.get_absolute_url())
 
 
