@@ -51,7 +51,8 @@ class ErrorOut(Schema):
 
 class ValidationErrorOut(Schema):
     errors: dict[str, list[str]] = Field(
-        description='Messages keyed by field; nested fields read "contacts.1.mobile".'
+        description="Messages keyed by field. The field of an array item is named by its index "
+        'in the array as sent, from 0: "contacts.0.mobile" is the first contact\'s mobile.'
     )
 
 

@@ -19,6 +19,7 @@ from pydantic import MISSING
 from kehu.api import present, present_contracts
 from kehu.api import schemas_contracts as schemas
 from kehu.api.auth import request_user
+from kehu.api.errors import rows_from_zero
 from kehu.api.routers.common import ERRORS
 from kehu.customers.queries import visible_customers
 from kehu.fields.models import FieldTarget
@@ -305,7 +306,8 @@ def set_plans(
     record = _contract(user, contract_id)
     plans = [plan.model_dump(exclude_none=True) for plan in payload.plans]
 
-    payments.set_payment_plans(user, record, plans)
+    with rows_from_zero("plans"):
+        payments.set_payment_plans(user, record, plans)
 
     return _out(user, record)
 
