@@ -102,7 +102,7 @@ class CustomerOut(Schema):
     grade: str | MISSING = policy_field()
     source: str | MISSING = policy_field()
     status: str | MISSING = policy_field()
-    tags: list[str] | MISSING = policy_field()
+    tags: list[str] | str | MISSING = policy_field('A masked list is "****", one text.')
     owner: UserRef | str | MISSING | None = policy_field()
     creator: UserRef | str | MISSING | None = policy_field()
     created_at: dt.datetime | str | MISSING = policy_field()
