@@ -6,10 +6,12 @@
 - 404 {"detail"}: missing, or outside the user's scope; the two look the same.
 - 405 {"detail"}: the path exists but not with this method; the Allow header lists the methods.
 - 409 {"detail", "messages", "blocking"}: the customer matches stored ones.
-- 422 {"errors": {field: [messages]}}: bad input; nested fields read "contacts.1.mobile".
+- 422 {"errors": {field: [messages]}}: bad input. A field of an array item is named by its
+  index in the array as sent, counting from 0: "contacts.0.mobile" is the first contact's.
 """
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -37,9 +39,31 @@ def _quote(value: Any) -> str:
 
 
 def _field_key(location: Sequence[int | str]) -> str:
-    """Name a field like the services do: "name", or "contacts.1.mobile" with 1-based rows."""
-    parts = [str(part + 1) if isinstance(part, int) else part for part in location]
-    return ".".join(parts) or NON_FIELD_ERRORS
+    """Name a field as the request body nests it: "name", or "contacts.0.mobile"."""
+    return ".".join(str(part) for part in location) or NON_FIELD_ERRORS
+
+
+@contextlib.contextmanager
+def rows_from_zero(*lists: str) -> Iterator[None]:
+    """Re-key a service's row errors on `lists` by the row's index in the request's array.
+
+    The services count rows from 1, as the pages and the importer show them: "contacts.1.mobile"
+    is the first contact's. The API names that field "contacts.0.mobile", after the JSON array.
+    """
+    try:
+        yield
+    except ValidationError as error:
+        raise ValidationError(
+            {_row_from_zero(key, lists): messages for key, messages in error_dict(error).items()}
+        ) from None
+
+
+def _row_from_zero(key: str, lists: Sequence[str]) -> str:
+    name, _dot, rest = key.partition(".")
+    row, dot, field = rest.partition(".")
+    if name not in lists or not row.isdigit() or int(row) < 1:
+        return key
+    return f"{name}.{int(row) - 1}{dot}{field}"
 
 
 def _request_error_message(error: dict[str, Any]) -> str:

@@ -52,6 +52,7 @@ _CONTRACT_EVENTS = (
     EventKind.CONTRACT_RENEWED,
     EventKind.PAYMENT_PLANS_SET,
     EventKind.PAYMENT_RECEIVED,
+    EventKind.PAYMENT_VOIDED,
 )
 _CONTRACT_EVENT_KEYS = {
     "number": (FieldTarget.CONTRACT, "number"),
@@ -63,6 +64,8 @@ _CONTRACT_EVENT_KEYS = {
     "received": (FieldTarget.PAYMENT, "received"),
     "received_on": (FieldTarget.PAYMENT, "received_on"),
     "method": (FieldTarget.PAYMENT, "method"),
+    # A void reason may quote the amount, so it follows the amount's policy.
+    "void_reason": (FieldTarget.PAYMENT, "received"),
 }
 # Ticket events name ticket fields by these data keys; each follows its "ticket" field's policy.
 _TICKET_EVENT_FIELDS = {
@@ -82,6 +85,7 @@ _TICKET_EVENTS = (
     EventKind.TICKET_REPLIED,
     EventKind.TICKET_ASSIGNED,
     EventKind.TICKET_STATUS_CHANGED,
+    EventKind.TICKET_CHANGED,
 )
 # Ticket events about one field, left out when the viewer may not read that field.
 _TICKET_EVENT_SUBJECTS = {
@@ -372,7 +376,12 @@ def _ticket_event_data(
     subject = _TICKET_EVENT_SUBJECTS.get(kind)
     if subject is not None and viewer.access(FieldTarget.TICKET, subject) == FieldAccess.HIDDEN:
         return None
-    shown_data = {}
+    shown_data: dict[str, Any] = {}
+    if kind == EventKind.TICKET_CHANGED:
+        raw = data.pop("changes", None) or {}
+        shown_data["changes"] = _ticket_changes(viewer, raw)
+        if raw and not shown_data["changes"]:
+            return None
     for key, value in data.items():
         field_key = _TICKET_EVENT_FIELDS.get(key)
         if field_key is None:
@@ -382,6 +391,24 @@ def _ticket_event_data(
         if result is not MISSING:
             shown_data[key] = result
     return shown_data
+
+
+def _ticket_changes(viewer: Viewer, raw: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Return the field changes of a "ticket changed" event that the viewer may read.
+
+    A contact is kept by name, so the contact's name policy applies before the ticket's.
+    """
+    changes = {}
+    for key, pair in raw.items():
+        values = pair if isinstance(pair, list) else [pair]
+        if key == "contact":
+            values = [viewer.shown(FieldTarget.CONTACT, "name", value) for value in values]
+            if MISSING in values:
+                continue
+        shown_values = [viewer.shown(FieldTarget.TICKET, key, value) for value in values]
+        if MISSING not in shown_values:
+            changes[key] = shown_values
+    return changes
 
 
 def event(viewer: Viewer, record: Event) -> schemas.EventOut | None:

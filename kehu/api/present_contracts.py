@@ -77,11 +77,17 @@ def _receipt(viewer: Viewer, receipt: Receipt) -> schemas.ReceiptOut:
     )
     if "received" in values:
         values["amount"] = values.pop("received")
+    reason = viewer.shown(FieldTarget.PAYMENT, "received", receipt.void_reason)
+    if reason is not MISSING:
+        values["void_reason"] = reason
     return schemas.ReceiptOut(
         id=receipt.public_id,
         note=receipt.note,
         recorded_by=user_ref(receipt.recorded_by),
         recorded_at=receipt.recorded_at,
+        voided=receipt.is_void,
+        voided_by=user_ref(receipt.voided_by),
+        voided_at=receipt.voided_at,
         **values,
     )
 

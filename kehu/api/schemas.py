@@ -14,7 +14,7 @@ import uuid
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import MISSING, ConfigDict, Field
+from pydantic import MISSING, ConfigDict, Field, StrictBool, StrictInt
 
 
 def _absent() -> Any:
@@ -36,6 +36,12 @@ def policy_field(description: str | None = None) -> Any:
 
 
 class InputSchema(Schema):
+    """A request body: unknown keys are errors.
+
+    Its yes/no and whole-number fields are StrictBool and StrictInt, because pydantic's default
+    (lax) mode turns "yes", "on" or 1 into true and true or "3" into a number.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -45,7 +51,8 @@ class ErrorOut(Schema):
 
 class ValidationErrorOut(Schema):
     errors: dict[str, list[str]] = Field(
-        description='Messages keyed by field; nested fields read "contacts.1.mobile".'
+        description="Messages keyed by field. The field of an array item is named by its index "
+        'in the array as sent, from 0: "contacts.0.mobile" is the first contact\'s mobile.'
     )
 
 
@@ -95,7 +102,7 @@ class CustomerOut(Schema):
     grade: str | MISSING = policy_field()
     source: str | MISSING = policy_field()
     status: str | MISSING = policy_field()
-    tags: list[str] | MISSING = policy_field()
+    tags: list[str] | str | MISSING = policy_field('A masked list is "****", one text.')
     owner: UserRef | str | MISSING | None = policy_field()
     creator: UserRef | str | MISSING | None = policy_field()
     created_at: dt.datetime | str | MISSING = policy_field()
@@ -124,7 +131,7 @@ class ContactIn(InputSchema):
     phone: str | None = None
     email: str | None = None
     wechat: str | None = None
-    is_primary: bool | None = None
+    is_primary: StrictBool | None = None
     notes: str | None = None
     custom: dict[str, Any] | None = None
 
@@ -137,7 +144,7 @@ class ContactPatch(InputSchema):
     phone: str | None = None
     email: str | None = None
     wechat: str | None = None
-    is_primary: bool | None = None
+    is_primary: StrictBool | None = None
     notes: str | None = None
     custom: dict[str, Any] | None = None
 
@@ -159,7 +166,7 @@ class CustomerFieldsIn(InputSchema):
     next_follow_up_on: str | None = Field(None, description="A date, such as 2024-03-05.")
     notes: str | None = None
     custom: dict[str, Any] | None = Field(None, description="Values keyed by field key.")
-    allow_similar: bool = Field(
+    allow_similar: StrictBool = Field(
         False, description="Save even though a customer with a similar name exists."
     )
 
@@ -174,7 +181,7 @@ class CustomerIn(CustomerFieldsIn):
 
 class CustomerPatch(CustomerFieldsIn):
     name: str | None = None
-    expected_version: int | None = Field(
+    expected_version: StrictInt | None = Field(
         None, description="The version you read; the update fails if someone saved since."
     )
 

@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from ninja import Schema
-from pydantic import MISSING, Field
+from pydantic import MISSING, Field, StrictInt
 
 from kehu.api.schemas import InputSchema, UserRef, policy_field
 from kehu.api.schemas_sales import MONEY_TEXT, CustomerRef
@@ -60,11 +60,18 @@ class ReceiptOut(Schema):
     note: str
     recorded_by: UserRef | None
     recorded_at: dt.datetime
+    voided: bool = Field(description="A voided receipt counts in none of the sums.")
+    voided_by: UserRef | None
+    voided_at: dt.datetime | None
+    void_reason: str | MISSING = policy_field(
+        'Why it was voided; "" unless voided. Follows the amount\'s field policy, because it '
+        "may quote the amount."
+    )
 
 
 class CollectionOut(Schema):
     planned: str | MISSING = policy_field("Sum of the instalments.")
-    collected: str | MISSING = policy_field("Sum of the receipts.")
+    collected: str | MISSING = policy_field("Sum of the receipts that are not void.")
     outstanding: str | MISSING = policy_field("Contract amount minus collected.")
     overdue: str | MISSING = policy_field("Instalments due before today not covered.")
 
@@ -136,7 +143,7 @@ class ContractTermsIn(InputSchema):
     signed_on: str | None = None
     notes: str | None = None
     change_note: str | None = Field(None, description="What changed; kept with the version.")
-    expected_version: int | None = Field(
+    expected_version: StrictInt | None = Field(
         None, description="The version you edited; 422 when someone saved another since."
     )
 
@@ -173,6 +180,10 @@ class InstalmentIn(InputSchema):
 
 class PlansIn(InputSchema):
     plans: list[InstalmentIn] = Field(description="Replaces every instalment; [] removes all.")
+
+
+class ReceiptVoidIn(InputSchema):
+    reason: str = Field(description="Why the receipt is void, such as a wrong amount. Required.")
 
 
 class ReceiptIn(InputSchema):

@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from ninja import Schema
-from pydantic import MISSING, Field
+from pydantic import MISSING, Field, StrictBool, StrictInt
 
 from kehu.api.schemas import InputSchema, UserRef, policy_field
 
@@ -32,7 +32,7 @@ class ProductIn(InputSchema):
     unit: str | None = None
     list_price: str | None = Field(None, description=MONEY_TEXT)
     cost: str | None = Field(None, description=MONEY_TEXT)
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class ProductPatch(InputSchema):
@@ -41,7 +41,7 @@ class ProductPatch(InputSchema):
     unit: str | None = None
     list_price: str | None = None
     cost: str | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class ProductRef(Schema):
@@ -86,12 +86,12 @@ class PipelinePatch(InputSchema):
 
 class StageIn(InputSchema):
     name: str = Field(description="Unique within the pipeline.")
-    win_probability: int = Field(description="Percent, 0-100.")
+    win_probability: StrictInt = Field(description="Percent, 0-100.")
 
 
 class StagePatch(InputSchema):
     name: str | None = None
-    win_probability: int | None = Field(
+    win_probability: StrictInt | None = Field(
         None, description="Percent, 0-100. Fixed at 100 for the won and 0 for the lost stage."
     )
 
@@ -167,18 +167,18 @@ class DealPatch(InputSchema):
     amount: str | None = None
     expected_close_on: str | None = None
     owner: uuid.UUID | None = None
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class DealLinesIn(InputSchema):
     lines: list[DealLineIn]
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class StageMoveIn(InputSchema):
     stage: uuid.UUID
     lost_reason: str = Field("", description="Required when the stage is a lost one.")
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class QuoteLineOut(Schema):

@@ -9,7 +9,7 @@ import datetime as dt
 import uuid
 
 from ninja import Schema
-from pydantic import MISSING, Field
+from pydantic import MISSING, Field, StrictBool, StrictInt
 
 from kehu.api.schemas import InputSchema, UserRef, policy_field
 from kehu.api.schemas_sales import CustomerRef
@@ -75,7 +75,7 @@ class TicketPatch(InputSchema):
         None, description="A resolved or closed ticket's resolution may change but not be emptied."
     )
     contact: uuid.UUID | None = Field(None, description="Send null to remove the contact.")
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class TicketStatusIn(InputSchema):
@@ -83,12 +83,12 @@ class TicketStatusIn(InputSchema):
     resolution: str | None = Field(
         None, description="Required to resolve or close unless the ticket has one already."
     )
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class TicketAssignIn(InputSchema):
     assignee: uuid.UUID | None = Field(description="The new assignee, or null to unassign.")
-    expected_version: int | None = None
+    expected_version: StrictInt | None = None
 
 
 class ReplyOut(Schema):
@@ -101,4 +101,4 @@ class ReplyOut(Schema):
 
 class ReplyIn(InputSchema):
     body: str
-    internal: bool = False
+    internal: StrictBool = False

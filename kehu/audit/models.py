@@ -43,6 +43,7 @@ class AuditAction(models.TextChoices):
     CONTRACT_RENEWED = "contract_renewed", _("Renewed a contract")
     PAYMENT_PLANS_SET = "payment_plans_set", _("Changed a contract's payment plan")
     RECEIPT_RECORDED = "receipt_recorded", _("Recorded a payment received")
+    RECEIPT_VOIDED = "receipt_voided", _("Voided a payment received")
     TICKET_CREATED = "ticket_created", _("Opened a ticket")
     TICKET_CHANGED = "ticket_changed", _("Changed a ticket")
     TICKET_REPLIED = "ticket_replied", _("Replied to a ticket")

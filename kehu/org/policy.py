@@ -43,13 +43,15 @@ def mask(value: Any) -> str:
 
 # Field types whose masked form keeps nothing of the value. A part of one of a few values
 # (a choice, yes or no, a province) gives the whole away, and any digit of an amount narrows
-# it down: its first digits give its size.
+# it down: its first digits give its size. Tags as one text ("重点客户, 华东") would keep the
+# first and last tag's ends.
 _MASKED_WHOLLY = (
     FieldType.MONEY,
     FieldType.CHOICE,
     FieldType.MULTI_CHOICE,
     FieldType.BOOLEAN,
     FieldType.REGION,
+    FieldType.TAGS,
 )
 
 
@@ -79,11 +81,15 @@ def masked_text(spec: FieldSpec, value: Any) -> str:
 
 
 def masked(spec: FieldSpec, value: Any) -> Any:
-    """Return `value` masked by `masked_text`: list items one by one, empty values unchanged."""
+    """Return `value` masked by `masked_text`, empty values unchanged.
+
+    A list of values (tags, a multiple choice) becomes MASK alone, whatever its length, because
+    one mask per item would tell how many values the field has.
+    """
     if value in (None, "", [], {}):
         return value
     if isinstance(value, (list, tuple)):
-        return [masked_text(spec, item) for item in value]
+        return MASK
     return masked_text(spec, value)
 
 

@@ -283,3 +283,11 @@ def clean_comment(raw: Any, *, required: bool = False) -> str:
         return _required(raw, REASON_LIMIT) if required else _limited(raw, REASON_LIMIT)
     except ValueError as error:
         raise ValidationError({"comment": [str(error)]}) from None
+
+
+def clean_void_reason(raw: Any) -> str:
+    """Return the required reason for voiding a receipt, or raise ValidationError on "reason"."""
+    try:
+        return _required(raw, REASON_LIMIT)
+    except ValueError as error:
+        raise ValidationError({"reason": [str(error)]}) from None

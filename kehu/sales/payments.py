@@ -1,9 +1,10 @@
 """Payment collection (回款): instalment plans and payments received, and what they add up to.
 
 The instalments of a contract may not add up to more than its amount, and neither may its
-receipts. Receipts are not tied to instalments: they pay the instalments in due-date order. An
-instalment is overdue when its due date has passed and the receipts do not yet cover it together
-with every instalment due before it. All sums are exact decimals.
+receipts. A voided receipt stays on the contract but counts in none of the sums. Receipts are
+not tied to instalments: they pay the instalments in due-date order. An instalment is overdue
+when its due date has passed and the receipts do not yet cover it together with every
+instalment due before it. All sums are exact decimals.
 """
 
 import dataclasses
@@ -168,8 +169,52 @@ def record_receipt(actor: User, contract: Contract, values: Mapping[str, Any]) -
     return receipt
 
 
+def void_receipt(actor: User, receipt: Receipt, reason: str) -> Receipt:
+    """Void a receipt recorded by mistake, which stays on the contract but counts in no sum.
+
+    Needs the right to record receipts on its contract. Locks the contract, as recording a
+    receipt does, so the collected sum a concurrent receipt is checked against is the new one.
+    Raises ValidationError on "reason" when it is empty or too long, and on "receipt" when the
+    receipt is already void. Records "payment voided" on the customer's timeline and an audit
+    entry.
+    """
+    check_payment_writer(actor, receipt.contract, "received")
+    text = cleaning.clean_void_reason(reason)
+
+    with transaction.atomic():
+        locked_contract = Contract.objects.select_for_update().get(pk=receipt.contract_id)
+        locked = Receipt.objects.select_for_update().get(pk=receipt.pk)
+        if locked.is_void:
+            raise ValidationError({"receipt": [_("This payment received is already void.")]})
+        locked.voided_at = clock.now()
+        locked.voided_by = actor
+        locked.void_reason = text
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        data = event_data(
+            locked_contract,
+            received=str(locked.amount),
+            received_on=locked.received_on.isoformat(),
+            method=locked.method,
+            void_reason=text,
+        )
+        events.payment_voided(locked_contract.customer_id, actor, data).save()
+        audit.record(
+            actor,
+            AuditAction.RECEIPT_VOIDED,
+            "contract",
+            locked_contract.public_id,
+            {"receipt": str(locked.public_id), "amount": str(locked.amount), "reason": text},
+        )
+    return locked
+
+
+def counted_receipts(contract: Contract) -> QuerySet[Receipt]:
+    """Return the receipts of a contract that count in its sums: all but the voided ones."""
+    return Receipt.objects.filter(contract=contract, voided_at__isnull=True)
+
+
 def collected_total(contract: Contract) -> Decimal:
-    amounts = Receipt.objects.filter(contract=contract).values_list("amount", flat=True)
+    amounts = counted_receipts(contract).values_list("amount", flat=True)
     return money.total(list(amounts))
 
 
@@ -250,7 +295,8 @@ def only_overdue(contracts: QuerySet[Contract], today: dt.date | None = None) ->
     return (
         contracts.filter(status=ContractStatus.SIGNED)
         .annotate(
-            collected_fen=_fen_sum_of(Receipt), due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today)
+            collected_fen=_fen_sum_of(Receipt, voided_at__isnull=True),
+            due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today),
         )
         .filter(due_fen__gt=F("collected_fen"))
     )
@@ -262,7 +308,8 @@ def collection_sums(
     """Return (collected, due so far) in yuan by contract id, for the queryset's contracts."""
     today = today or clock.today()
     rows = contracts.annotate(
-        collected_fen=_fen_sum_of(Receipt), due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today)
+        collected_fen=_fen_sum_of(Receipt, voided_at__isnull=True),
+        due_fen=_fen_sum_of(PaymentPlan, due_on__lt=today),
     ).values_list("pk", "collected_fen", "due_fen")
     return {pk: (_yuan(collected), _yuan(due)) for pk, collected, due in rows}
 

@@ -1,12 +1,13 @@
 """Every write to tickets: open, change, assign, change the status and reply.
 
 Each function checks permission first (`check_ticket_writer`), then the field policy of the
-"ticket" fields, writes in one transaction, and records an audit entry. Opening, replying,
-assigning and status changes also add an event to the customer's timeline.
+"ticket" fields, writes in one transaction, records an audit entry and adds an event to the
+customer's timeline.
 """
 
 import enum
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -126,6 +127,28 @@ def assignee_choices(customer: Customer) -> list[User]:
     return [user for user in users if may_write_customer_tickets(user, customer)]
 
 
+def _errors_of(check: Callable[[], None]) -> dict[str, list[str]]:
+    """Return the errors `check` raises as a ValidationError, keyed by field."""
+    try:
+        check()
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def _clean_with(
+    errors: Mapping[str, list[str]], values: Mapping[str, Any], *, partial: bool
+) -> dict[str, Any]:
+    """Return a ticket's cleaned values, or raise their errors and `errors` together."""
+    try:
+        cleaned = cleaning.clean_ticket(values, partial=partial)
+    except ValidationError as error:
+        raise ValidationError({**error.message_dict, **errors}) from None
+    if errors:
+        raise ValidationError(dict(errors))
+    return cleaned
+
+
 def _uuid_or_none(raw: uuid.UUID | str) -> uuid.UUID | None:
     try:
         return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
@@ -172,10 +195,10 @@ def open_ticket(
     check_ticket_writer(actor, customer)
     keys = [*values, *(["contact"] if contact else []), *(["assignee"] if assignee else [])]
     _check_fields(actor, keys)
-    cleaned = cleaning.clean_ticket(values)
-    check_contact(customer, contact)
+    errors = _errors_of(lambda: check_contact(customer, contact))
     if assignee is not None:
-        check_assignee(customer, assignee)
+        errors |= _errors_of(lambda: check_assignee(customer, assignee))
+    cleaned = _clean_with(errors, values, partial=False)
 
     now = clock.now()
     with transaction.atomic():
@@ -210,6 +233,20 @@ def open_ticket(
     return ticket
 
 
+def _change_value(value: Any) -> str:
+    """Return a changed value as a "ticket changed" event keeps it.
+
+    A contact is kept by name, as the ticket page shows it. Long texts are cut to EXCERPT_LIMIT
+    characters like reply excerpts, since the audit entry keeps them whole.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, Contact):
+        return value.name
+    text = str(value)
+    return text if len(text) <= EXCERPT_LIMIT else text[: EXCERPT_LIMIT - 1] + "…"
+
+
 def _lock(actor: User, ticket: Ticket, expected_version: int | None) -> Ticket:
     check_ticket_writer(actor, ticket.customer)
     locked = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
@@ -236,14 +273,15 @@ def change_ticket(
 
     `contact` sets the contact (None removes it). A resolved or closed ticket keeps a
     resolution. Raises ValidationError on "version" when someone saved the ticket since
-    `expected_version`. Records an audit entry; the timeline shows the ticket's status changes,
-    assignments and replies, not edits of its text.
+    `expected_version`. Records "ticket changed" on the customer's timeline, with the old and
+    new value of each changed field, and an audit entry.
     """
     check_ticket_writer(actor, ticket.customer)
     _check_fields(actor, [*values, *([] if contact is Keep.VALUE else ["contact"])])
-    cleaned = cleaning.clean_ticket(values, partial=True)
+    errors: dict[str, list[str]] = {}
     if not isinstance(contact, Keep):
-        check_contact(ticket.customer, contact)
+        errors = _errors_of(lambda: check_contact(ticket.customer, contact))
+    cleaned = _clean_with(errors, values, partial=True)
 
     with transaction.atomic():
         locked = _lock(actor, ticket, expected_version)
@@ -256,11 +294,19 @@ def change_ticket(
             )
         if not changed:
             return locked
+        previous = {key: getattr(locked, key) for key in changed}
         for key, value in changed.items():
             setattr(locked, key, value)
         locked.updated_at = clock.now()
         locked.version = F("version") + 1
         locked.save(update_fields=[*changed, "updated_at", "version"])
+        changes = {
+            key: [_change_value(previous[key]), _change_value(value)]
+            for key, value in changed.items()
+        }
+        events.ticket_changed(
+            locked.customer_id, actor, _event_data(locked, changes=changes)
+        ).save()
         detail = {
             key: str(value.public_id) if isinstance(value, Contact) else value
             for key, value in changed.items()

@@ -200,6 +200,12 @@ def payment_received(customer_id: int, actor: User | None, data: dict[str, Any])
     return _event(customer_id, EventKind.PAYMENT_RECEIVED, actor, data, None)
 
 
+def payment_voided(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a voided receipt: the contract, its "received" amount and date, and
+    the "void_reason"."""
+    return _event(customer_id, EventKind.PAYMENT_VOIDED, actor, data, None)
+
+
 def ticket_opened(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a new ticket; `data` has its id, number, subject, category, priority
     and status."""
@@ -220,3 +226,8 @@ def ticket_status_changed(customer_id: int, actor: User | None, data: dict[str, 
     """Return the event of a ticket's new status, with "status", "previous" and, for a resolved
     or closed ticket, its "resolution"."""
     return _event(customer_id, EventKind.TICKET_STATUS_CHANGED, actor, data, None)
+
+
+def ticket_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of an edited ticket, with "changes": ticket field key -> [old, new]."""
+    return _event(customer_id, EventKind.TICKET_CHANGED, actor, data, None)

@@ -136,10 +136,12 @@ class EventKind(models.TextChoices):
     CONTRACT_RENEWED = "contract_renewed", _("Contract renewed")
     PAYMENT_PLANS_SET = "payment_plans_set", _("Payment plan changed")
     PAYMENT_RECEIVED = "payment_received", _("Payment received")
+    PAYMENT_VOIDED = "payment_voided", _("Payment received voided")
     TICKET_OPENED = "ticket_opened", _("Ticket opened")
     TICKET_REPLIED = "ticket_replied", _("Ticket reply")
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     TICKET_STATUS_CHANGED = "ticket_status_changed", _("Ticket status changed")
+    TICKET_CHANGED = "ticket_changed", _("Ticket changed")
 
 
 class Event(models.Model):

@@ -6,6 +6,7 @@ away the contract amount as well, so they need both to be readable.
 """
 
 import dataclasses
+import uuid
 from decimal import Decimal
 
 from kehu.fields.models import FieldTarget
@@ -13,6 +14,7 @@ from kehu.org.policy import FieldPolicy
 from kehu.sales.models import Contract, Receipt
 from kehu.sales.payments import Collection, overdue_amount
 from kehu.web.deal_display import customer_name, shown_value
+from kehu.web.display import format_datetime
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,24 +131,37 @@ def collection_view(policy: FieldPolicy, state: Collection) -> CollectionView:
 
 @dataclasses.dataclass(frozen=True)
 class ReceiptRow:
+    """One receipt as the contract page lists it; a None text is a hidden field."""
+
+    public_id: uuid.UUID
     received_on: str | None
     amount: str | None
     method: str | None
     reference: str | None
     note: str
     recorded_by: str
+    is_void: bool
+    voided_by: str
+    voided_at: str
+    # The reason may quote the amount, so it follows "payment.received" as the amount does.
+    void_reason: str | None
 
 
 def receipt_rows(policy: FieldPolicy, receipts: list[Receipt]) -> list[ReceiptRow]:
     target = FieldTarget.PAYMENT
     return [
         ReceiptRow(
+            public_id=receipt.public_id,
             received_on=shown_value(policy, target, "received_on", receipt.received_on),
             amount=shown_value(policy, target, "received", receipt.amount),
             method=shown_value(policy, target, "method", receipt.get_method_display()),
             reference=shown_value(policy, target, "reference", receipt.reference),
             note=receipt.note,
             recorded_by=str(receipt.recorded_by or ""),
+            is_void=receipt.is_void,
+            voided_by=str(receipt.voided_by or ""),
+            voided_at=format_datetime(receipt.voided_at),
+            void_reason=shown_value(policy, target, "received", receipt.void_reason),
         )
         for receipt in receipts
     ]

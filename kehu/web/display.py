@@ -127,8 +127,8 @@ def shown_text(policy: FieldPolicy, target: str, spec: FieldSpec, record: Model)
     """Return the text of a field as `policy` lets its user see it: whole, masked, or None.
 
     None means the field is hidden, so the page shows neither its label nor its value. A
-    masked value is masked as the API masks it (see `kehu.org.policy.masked_text`), list
-    fields item by item.
+    masked value is masked as the API masks it (see `kehu.org.policy.masked`), and a list
+    field with any number of items as one mask.
     """
     access = policy.access(target, spec)
     if access == FieldAccess.HIDDEN:

@@ -102,11 +102,49 @@ def ticket_facts(policy: FieldPolicy, ticket: Ticket, contact_name: str) -> list
     return facts
 
 
+def _change_text(policy: FieldPolicy, key: str, value: Any) -> str | None:
+    """Return one side of a "ticket changed" field change, None when the viewer may not read it."""
+    if key == "category":
+        return ticket_value(policy, key, _choice_label(TicketCategory, value))
+    if key == "priority":
+        return ticket_value(policy, key, _choice_label(TicketPriority, value))
+    if key == "contact":
+        # A contact is kept by name, so the contact's name policy applies before the ticket's.
+        name = shown_value(policy, FieldTarget.CONTACT, "name", value)
+        return None if name is None else ticket_value(policy, key, name)
+    return ticket_value(policy, key, value)
+
+
+def changed_fields(
+    policy: FieldPolicy, data: Mapping[str, Any]
+) -> list[tuple[str, str, str]] | None:
+    """Return (label, old text, new text) of each change of a "ticket changed" event.
+
+    Fields the viewer may not read are left out. Returns None when that leaves nothing of a
+    non-empty change list, because the entry alone would tell that a hidden field changed.
+    """
+    raw = data.get("changes") or {}
+    specs = field_map(TICKET)
+    changes = []
+    for key, pair in raw.items():
+        if key not in specs:
+            continue
+        old, new = [*pair, "", ""][:2] if isinstance(pair, list) else ("", pair)
+        old_text, new_text = _change_text(policy, key, old), _change_text(policy, key, new)
+        if old_text is None or new_text is None:
+            continue
+        changes.append((label(key), old_text, new_text))
+    if raw and not changes:
+        return None
+    return changes
+
+
 def event_detail(policy: FieldPolicy, kind: str, data: Mapping[str, Any]) -> str | None:
     """Return the line a ticket event shows on the timeline, under the viewer's policy.
 
     Number and subject come first, then what the event changed: the category and priority of a
-    new ticket, the status move and resolution, the new assignee, or the start of a reply.
+    new ticket, the status move and resolution, the new assignee, or the start of a reply. The
+    field changes of an edit come from `changed_fields`.
     Returns None for a status change or an assignment whose field the viewer may not read,
     because the entry alone would tell them that the hidden field changed.
     """

@@ -201,6 +201,7 @@ def describe_event(
             | EventKind.CONTRACT_RENEWED
             | EventKind.PAYMENT_PLANS_SET
             | EventKind.PAYMENT_RECEIVED
+            | EventKind.PAYMENT_VOIDED
         ):
             return EventText(title, _contract_detail(policy, data))
         case (
@@ -211,6 +212,14 @@ def describe_event(
         ):
             ticket_line = ticket_display.event_detail(policy, event.kind, data)
             return None if ticket_line is None else EventText(title, ticket_line)
+        case EventKind.TICKET_CHANGED:
+            ticket_changes = ticket_display.changed_fields(policy, data)
+            if ticket_changes is None:
+                return None
+            ticket_line = ticket_display.event_detail(policy, event.kind, data) or ""
+            return EventText(
+                title, ticket_line, tuple(Change(*change) for change in ticket_changes)
+            )
     return EventText(title)
 
 
@@ -249,6 +258,10 @@ def _contract_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
     signed_on = shown_value(policy, contract, "signed_on", data.get("signed_on"))
     if signed_on:
         parts.append(_("signed on %(date)s") % {"date": signed_on})
+    # A void reason may quote the amount, so it follows "payment.received" as the amount does.
+    void_reason = shown_value(policy, payment, "received", data.get("void_reason"))
+    if void_reason:
+        parts.append(_("Reason: %(reason)s") % {"reason": void_reason})
     for key in ("comment", "note"):
         if data.get(key):
             parts.append(str(data[key]))

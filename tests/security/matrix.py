@@ -114,6 +114,7 @@ _RECORD_IDS = {
     "contract_file": "contract_file",
     "draft_contract": "draft_contract",
     "pending_contract": "pending_contract",
+    "receipt_id": "receipt",
     "ticket": "ticket",
     "ticket_id": "ticket",
 }

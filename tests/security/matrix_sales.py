@@ -402,6 +402,17 @@ SALES_PAGE_ENTRIES = [
         writes=True,
         reader="403",
     ),
+    # Voiding a receipt needs the right to record one.
+    Entry(
+        "contracts/<uuid:public_id>/receipts/<uuid:receipt_id>/void/",
+        "web:contract_receipt_void",
+        "POST",
+        EDIT_POST,
+        target="contract",
+        data=_constant({"reason": "重复登记"}),
+        writes=True,
+        reader="403",
+    ),
     # A contract's files show its amount, which the outside agent may not read.
     Entry(
         "contract-files/<uuid:public_id>/",
@@ -670,6 +681,15 @@ SALES_API_ENTRIES = [
         "POST",
         API_CONTRACT_CREATE,
         data=_api_receipt,
+        writes=True,
+        reader="403",
+    ),
+    Entry(
+        CONTRACT + "/receipts/<receipt_id>/void",
+        "api-v1:void_receipt",
+        "POST",
+        API_CONTRACT_WRITE,
+        data=_constant({"reason": "重复登记"}),
         writes=True,
         reader="403",
     ),

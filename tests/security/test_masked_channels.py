@@ -87,7 +87,7 @@ def test_masked_values_match_on_page_list_and_api(personas: Personas) -> None:
     assert _fact(page, "预算") == body["custom"]["cf_budget"] == "****"
     assert _fact(page, "拜访次数") == body["custom"]["cf_visits"] == "12****67"
     assert _fact(page, "下次跟进日期") == body["next_follow_up_on"] == "20****05"
-    assert _fact(page, "标签") == "、".join(body["tags"]) == "****、****"
+    assert _fact(page, "标签") == body["tags"] == "****"
     assert item["custom"] == body["custom"]
     assert "<td>****</td><td>12****67</td>" in listing
     for text in (page, listing):
@@ -115,3 +115,63 @@ def test_masked_money_change_matches_timelines(personas: Personas) -> None:
     assert list(changed.groups()) == api_change == ["****", "****"]
     assert "22,345,678" not in page
     assert NEW_BUDGET not in str(events)
+
+
+def test_masked_lists_do_not_show_their_length(personas: Personas) -> None:
+    user = _masked_user(personas)
+    role = user.role
+    assert role is not None
+    role.field_policy = {**role.field_policy, "customer.cf_regions": FieldAccess.MASKED}
+    role.save(update_fields=["field_policy"])
+    field_services.create_custom_field(
+        personas.boss,
+        FieldTarget.CUSTOMER,
+        {
+            "key": "regions",
+            "field_type": "multi_choice",
+            "label": "销售区域",
+            "choices": ["华东", "华南", "华北"],
+        },
+    )
+    one = services.create_customer(
+        personas.boss,
+        {"name": "杭州一号科技有限公司", "tags": "重点客户", "cf_regions": "华东"},
+        owner=user,
+    )
+    three = services.create_customer(
+        personas.boss,
+        {
+            "name": "杭州三号科技有限公司",
+            "tags": "重点客户, 华东, 展会",
+            "cf_regions": "华东, 华南",
+        },
+        owner=user,
+    )
+    services.update_customer(personas.boss, three, {"cf_regions": "华东, 华南, 华北"})
+    page_client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    page_client.force_login(user)
+    pages = PageCaller(page_client)
+    api = ApiCaller.of(user)
+
+    shown = []
+    for customer in (one, three):
+        page = pages.get(customer.get_absolute_url()).body
+        body = api.get(f"/customers/{customer.public_id}").json()
+        shown.append(
+            (
+                _fact(page, "标签"),
+                _fact(page, "销售区域"),
+                body["tags"],
+                body["custom"]["cf_regions"],
+            )
+        )
+    events = api.get(f"/customers/{three.public_id}/timeline", kinds="events").json()
+    page = pages.get(three.get_absolute_url()).body
+    changed = re.search(
+        r'<span class="muted">销售区域</span> <del>(.*?)</del> → <ins>(.*?)</ins>', page
+    )
+
+    assert shown == [("****", "****", "****", "****"), ("****", "****", "****", "****")]
+    assert changed is not None
+    assert list(changed.groups()) == ["****", "****"]
+    assert events[0]["event"]["data"]["changes"]["cf_regions"] == ["****", "****"]

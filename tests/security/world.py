@@ -34,7 +34,7 @@ from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
 from kehu.sales import contracts, payments, pipelines, quotes
 from kehu.sales import services as sales_services
-from kehu.sales.models import ContractFile, ContractStatus, Pipeline, Product
+from kehu.sales.models import ContractFile, ContractStatus, Pipeline, Product, Receipt
 from kehu.service import services as ticket_services
 from kehu.timeline import services as timeline_services
 from kehu.web import services as web_services
@@ -86,6 +86,8 @@ class Records:
     contract_file: str
     draft_contract: str
     pending_contract: str
+    # A payment received on the signed contract.
+    receipt: str
     ticket: str
     ticket_subject: str
     # The one product of the catalogue; products have no scope, so "in" and "out" share it.
@@ -188,6 +190,7 @@ class World:
             ),
             draft_contract=str(customer.contracts.get(status=ContractStatus.DRAFT).public_id),
             pending_contract=str(customer.contracts.get(status=ContractStatus.PENDING).public_id),
+            receipt=str(Receipt.objects.get(contract__customer=customer).public_id),
             ticket=str(customer.tickets.get().public_id),
             ticket_subject=texts["ticket_subject"],
             product=str(self.product.public_id),
@@ -218,6 +221,7 @@ def _missing_records() -> Records:
         contract_file=str(uuid.uuid4()),
         draft_contract=str(uuid.uuid4()),
         pending_contract=str(uuid.uuid4()),
+        receipt=str(uuid.uuid4()),
         ticket=str(uuid.uuid4()),
         ticket_subject="无此工单",
         product=str(uuid.uuid4()),
@@ -276,13 +280,17 @@ def _customer(owner: User, texts: dict[str, str]) -> Customer:
 
 
 def _contracts(owner: User, approver: User, customer: Customer, texts: dict[str, str]) -> None:
-    """Give the customer a signed contract with a file and a plan, a draft and a pending one."""
+    """Give the customer a signed contract with a file, a plan and a receipt, a draft and a
+    pending one."""
     terms = {"title": texts["deal_name"], "amount": "86000.00", "start_on": "2026-01-01"}
     scan = SimpleUploadedFile("合同.txt", texts["file_text"].encode())
     signed = contracts.create_contract(owner, customer, terms, files=[scan])
     contracts.submit_contract(owner, signed)
     contracts.approve_contract(approver, signed, signed_on="2025-12-30")
     payments.set_payment_plans(owner, signed, [{"due_on": "2026-03-31", "amount": "86000"}])
+    payments.record_receipt(
+        owner, signed, {"received_on": "2026-01-10", "amount": "20000", "method": "bank_transfer"}
+    )
     contracts.create_contract(owner, customer, terms)
     pending = contracts.create_contract(owner, customer, terms)
     contracts.submit_contract(owner, pending)

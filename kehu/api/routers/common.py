@@ -27,7 +27,8 @@ def field_values(data: dict[str, Any], error_prefix: str = "") -> dict[str, Any]
     """Flatten a request body into the field-key values the services take.
 
     Custom values move from "custom" to the top level, where the services expect them.
-    `error_prefix` names the body's place in a larger one, such as "contacts.2.".
+    `error_prefix` names the body's place in a larger one, such as "contacts.1." for the second
+    contact.
     """
     values = dict(data)
     custom = values.pop("custom", None) or {}

@@ -1,4 +1,5 @@
-"""Contracts: list, read, create, change terms, approval, renewal, files, instalments, receipts.
+"""Contracts: list, read, create, change terms, approval, renewal, files, instalments, receipts
+and voiding a receipt.
 
 Each endpoint calls the service the contract pages call (kehu.sales.contracts and
 kehu.sales.payments). A contract outside the caller's scope is a 404 like a missing one.
@@ -18,6 +19,7 @@ from pydantic import MISSING
 from kehu.api import present, present_contracts
 from kehu.api import schemas_contracts as schemas
 from kehu.api.auth import request_user
+from kehu.api.errors import rows_from_zero
 from kehu.api.routers.common import ERRORS
 from kehu.customers.queries import visible_customers
 from kehu.fields.models import FieldTarget
@@ -37,7 +39,9 @@ def _loaded(user: User) -> QuerySet[Contract]:
         .select_related(
             "customer", "deal", "owner", "renewal_of", "submitted_by", "decided_by", "creator"
         )
-        .prefetch_related("versions__files", "versions__author", "receipts__recorded_by")
+        .prefetch_related(
+            "versions__files", "versions__author", "receipts__recorded_by", "receipts__voided_by"
+        )
     )
 
 
@@ -302,7 +306,8 @@ def set_plans(
     record = _contract(user, contract_id)
     plans = [plan.model_dump(exclude_none=True) for plan in payload.plans]
 
-    payments.set_payment_plans(user, record, plans)
+    with rows_from_zero("plans"):
+        payments.set_payment_plans(user, record, plans)
 
     return _out(user, record)
 
@@ -323,3 +328,28 @@ def record_receipt(
     payments.record_receipt(user, record, payload.model_dump(exclude_none=True))
 
     return Status(201, _out(user, record))
+
+
+@router.post(
+    "/contracts/{contract_id}/receipts/{receipt_id}/void",
+    response={200: schemas.ContractOut, **ERRORS},
+    summary="Void a payment received",
+)
+def void_receipt(
+    request: HttpRequest,
+    contract_id: uuid.UUID,
+    receipt_id: uuid.UUID,
+    payload: schemas.ReceiptVoidIn,
+) -> schemas.ContractOut:
+    """Void a receipt recorded by mistake, with the reason. It stays in `receipts` with
+    `voided` true but no longer counts in the collected, outstanding and overdue sums."""
+    user = request_user(request)
+    services.check_deal_role(user)
+    record = _contract(user, contract_id)
+    receipt = record.receipts.filter(public_id=receipt_id).first()
+    if receipt is None:
+        raise Http404
+
+    payments.void_receipt(user, receipt, payload.reason)
+
+    return _out(user, record)

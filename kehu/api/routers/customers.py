@@ -9,7 +9,7 @@ from ninja import Router, Status
 
 from kehu.api import lookups, present, schemas
 from kehu.api.auth import request_user
-from kehu.api.errors import error_dict
+from kehu.api.errors import error_dict, rows_from_zero
 from kehu.api.routers.common import ERRORS, field_values, reveal
 from kehu.customers import services
 from kehu.customers.listing import count_customers, list_customers, params_from_query
@@ -87,16 +87,17 @@ def create(request: HttpRequest, payload: schemas.CustomerIn) -> Status[schemas.
     allow_similar = bool(data.pop("allow_similar", False))
     contacts = [
         field_values(contact, f"contacts.{index}.")
-        for index, contact in enumerate(data.pop("contacts", []), start=1)
+        for index, contact in enumerate(data.pop("contacts", []))
     ]
     owner: User | None = user
     if "owner" in data:
         owner_id = data.pop("owner")
         owner = services.find_owner(user, owner_id) if owner_id else None
 
-    created = services.create_customer(
-        user, field_values(data), contacts, owner=owner, allow_similar=allow_similar
-    )
+    with rows_from_zero("contacts"):
+        created = services.create_customer(
+            user, field_values(data), contacts, owner=owner, allow_similar=allow_similar
+        )
 
     prefetch_related_objects([created], "tags", "owner", "creator")
     return Status(201, present.customer(present.viewer_for(user), created))

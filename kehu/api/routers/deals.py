@@ -10,6 +10,7 @@ from ninja import Router, Status
 from kehu.api import present, present_sales
 from kehu.api import schemas_sales as schemas
 from kehu.api.auth import request_user
+from kehu.api.errors import rows_from_zero
 from kehu.api.routers.common import ERRORS
 from kehu.customers.queries import visible_customers
 from kehu.org.models import User
@@ -154,7 +155,7 @@ def set_lines(
         [line.product for line in payload.lines], field_name="public_id"
     )
     lines = []
-    for index, line in enumerate(payload.lines, start=1):
+    for index, line in enumerate(payload.lines):
         found = products.get(line.product)
         if found is None:
             raise ValidationError({f"lines.{index}.product": [_("No product has this id.")]})
@@ -163,9 +164,10 @@ def set_lines(
             values["unit_price"] = line.unit_price
         lines.append(values)
 
-    changed = services.set_deal_lines(
-        user, record, lines, expected_version=payload.expected_version
-    )
+    with rows_from_zero("lines"):
+        changed = services.set_deal_lines(
+            user, record, lines, expected_version=payload.expected_version
+        )
 
     return _out(user, changed)
 

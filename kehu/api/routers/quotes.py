@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from kehu.api import present, present_sales
 from kehu.api import schemas_sales as schemas
 from kehu.api.auth import request_user
+from kehu.api.errors import rows_from_zero
 from kehu.api.routers.common import ERRORS
 from kehu.api.schemas import ErrorOut
 from kehu.customers.queries import visible_customers
@@ -83,7 +84,8 @@ def create_quote(request: HttpRequest, payload: schemas.QuoteIn) -> Status[schem
             raise Http404
     values = payload.model_dump(exclude_none=True, exclude={"customer", "deal", "lines"})
 
-    created = quotes.create_quote(user, customer, values, _lines(payload.lines), deal=deal)
+    with rows_from_zero("lines"):
+        created = quotes.create_quote(user, customer, values, _lines(payload.lines), deal=deal)
 
     return Status(201, _out(user, created))
 
@@ -141,7 +143,8 @@ def revise_quote(
     record = _quote(user, quote_id)
     values = payload.model_dump(exclude_none=True, exclude={"lines"})
 
-    revised = quotes.revise_quote(user, record, values, _lines(payload.lines))
+    with rows_from_zero("lines"):
+        revised = quotes.revise_quote(user, record, values, _lines(payload.lines))
 
     return Status(201, _out(user, revised))
 

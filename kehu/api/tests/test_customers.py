@@ -171,7 +171,7 @@ def test_contact_errors_name_row(personas: Personas, call_as: Callable[..., Call
     )
 
     assert response.status == 422
-    assert response.body == {"errors": {"contacts.2.mobile": ["“12345”不是有效的手机号。"]}}
+    assert response.body == {"errors": {"contacts.1.mobile": ["“12345”不是有效的手机号。"]}}
     assert Customer.objects.count() == 0
 
 
@@ -197,7 +197,7 @@ def test_request_shape_errors_in_chinese(
             "name": ["此字段为必填项。"],
             "colour": ["未知字段“colour”。"],
             "tags": ["请输入列表，而不是“展会”。"],
-            "contacts.1.name": ["此字段为必填项。"],
+            "contacts.0.name": ["此字段为必填项。"],
         }
     }
 

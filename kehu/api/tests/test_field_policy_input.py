@@ -117,7 +117,7 @@ def test_create_with_hidden_contact_field_rejected(
     )
 
     assert response.status == 422
-    assert response.body == {"errors": {"contacts.1.email": ["未知字段“email”。"]}}
+    assert response.body == {"errors": {"contacts.0.email": ["未知字段“email”。"]}}
     assert snapshot() == before
 
 

@@ -2,7 +2,8 @@
 
 A password set by a user manager revokes the user's API tokens, because a manager sets one when
 the old one may be known to someone else, who could also have issued tokens with it. The user's
-own change keeps them. A password like the user's display name is rejected.
+own change keeps them. A password like the user's display name, in characters or pinyin, is
+rejected.
 """
 
 import pytest
@@ -13,6 +14,7 @@ from kehu.api import services as api_services
 from kehu.api.models import ApiToken
 from kehu.conftest import Personas
 from kehu.org import passwords
+from kehu.org.models import User
 
 NEW = "Kehu-new-pass-2026"
 
@@ -46,3 +48,46 @@ def test_password_like_display_name_rejected(personas: Personas) -> None:
         passwords.change_own_password(personas.rep, "lixiaoshou", keep_session=None)
 
     assert "new_password" in caught.value.message_dict
+
+
+def _rename(user: User, display_name: str) -> None:
+    user.display_name = display_name
+    user.save(update_fields=["display_name"])
+
+
+@pytest.mark.parametrize(
+    "password", ["wangwei2024", "王伟123456", "WeiWang1990", "Wang.Wei-88", "王伟2024abc"]
+)
+def test_password_like_chinese_name_rejected(personas: Personas, password: str) -> None:
+    _rename(personas.rep, "王伟")
+    stored = personas.rep.password
+
+    with pytest.raises(ValidationError) as caught:
+        passwords.set_user_password(personas.boss, personas.rep, password)
+
+    assert caught.value.message_dict == {
+        "new_password": [
+            "密码与姓名“王伟”过于相近：去掉姓名或其拼音后剩下的字符不足 8 个。"
+            "请选择不以姓名为基础的密码。"
+        ]
+    }
+    personas.rep.refresh_from_db()
+    assert personas.rep.password == stored
+
+
+def test_polyphonic_surname_readings_rejected(personas: Personas) -> None:
+    _rename(personas.rep, "曾小贤")
+
+    for password in ("zengxiaoxian1", "cengxiaoxian1"):
+        with pytest.raises(ValidationError):
+            passwords.change_own_password(personas.rep, password, keep_session=None)
+
+
+@pytest.mark.parametrize("password", ["Xk#9wangwei$Lm2q!", "jiangnan-chaye-88", NEW])
+def test_password_with_enough_besides_name_accepted(personas: Personas, password: str) -> None:
+    _rename(personas.rep, "王伟")
+
+    passwords.set_user_password(personas.boss, personas.rep, password)
+
+    personas.rep.refresh_from_db()
+    assert personas.rep.check_password(password)

@@ -54,6 +54,8 @@ def test_boss_creates_user(personas: Personas) -> None:
         ({"username": "  "}, "username"),
         ({"password": "123"}, "password"),
         ({"password": "newrep1234"}, "password"),
+        ({"display_name": "王伟", "password": "wangwei2024"}, "password"),
+        ({"display_name": "王伟", "password": "王伟123456"}, "password"),
         ({"role": None}, "role"),
         ({"display_name": "长" * 51}, "display_name"),
     ],

@@ -227,7 +227,11 @@ class PaymentMethod(models.TextChoices):
 
 
 class Receipt(models.Model):
-    """A payment received for a signed contract."""
+    """A payment received for a signed contract.
+
+    A receipt recorded by mistake is voided, never deleted or changed: it stays on the contract
+    with the reason, but no longer counts in the collected sums.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Receipts are money records; a contract with receipts is never deleted.
@@ -243,6 +247,16 @@ class Receipt(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField()
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("payment received")
@@ -253,10 +267,18 @@ class Receipt(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount__gt=0), name="sales_receipt_amount_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(voided_at__isnull=True) | ~models.Q(void_reason=""),
+                name="sales_receipt_void_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.contract_id} {self.amount}"
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
 
 
 # The zero of sums over no rows.

@@ -1,6 +1,7 @@
 """The contract pages: create with a file, approve, plan, receive, list sums, and money policy."""
 
 import json
+import re
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -69,6 +70,79 @@ def test_form_errors_keep_values(personas: Personas, shop: Shop) -> None:
     assert not Contract.objects.exists()
 
 
+def _field_errors(page: str) -> dict[str, list[str]]:
+    """Return the error messages shown in each input's own block, by input name."""
+    errors = {}
+    for block in re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.DOTALL):
+        name = re.search(r'name="(\w+)"', block)
+        assert name is not None, block
+        errors[name.group(1)] = re.findall(r'<p class="error">(.*?)</p>', block)
+    return errors
+
+
+def test_create_form_shows_errors_beside_fields(personas: Personas, shop: Shop) -> None:
+    url = f"/customers/{shop.customer.public_id}/contracts/new/"
+
+    response = _client(personas.rep).post(
+        url,
+        {"title": "", "amount": "十二万", "start_on": "2026-02-30", "notes": "按季度供货"},
+    )
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["title"] == ["此字段为必填项。"]
+    assert errors["amount"] == ["“十二万”不是数字。"]
+    assert errors["start_on"] == [
+        "“2026-02-30”不是有效的日期，请使用 2024-03-05 或 2024年3月5日 这样的格式。"
+    ]
+    assert errors["end_on"] == []
+    assert errors["files"] == []
+    assert 'value="十二万"' in response.text
+    assert 'value="2026-02-30"' in response.text
+    assert ">按季度供货</textarea>" in response.text
+    assert 'class="alert error"' not in response.text
+    assert not Contract.objects.exists()
+
+
+def test_revise_form_shows_errors_beside_fields(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/edit/",
+        {
+            **TERMS,
+            "end_on": "2025-01-01",
+            "signed_on": "昨天",
+            "change_note": "改结束日期",
+            "version": "1",
+        },
+    )
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["signed_on"] == [
+        "“昨天”不是有效的日期，请使用 2024-03-05 或 2024年3月5日 这样的格式。"
+    ]
+    assert errors["title"] == []
+    assert 'value="改结束日期"' in response.text
+    assert 'name="version" value="1"' in response.text
+    contract.refresh_from_db()
+    assert contract.current_version == 1
+
+
+def test_form_error_without_field_shows_above(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+    contracts.revise_contract(personas.rep, contract, {**TERMS, "title": "新标题"})
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/edit/", {**TERMS, "version": "1"}
+    )
+
+    assert response.status_code == 400
+    assert 'class="alert error"' in response.text
+    assert all(not messages for messages in _field_errors(response.text).values())
+
+
 def test_submit_and_approve_through_pages(personas: Personas, shop: Shop) -> None:
     contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
 
@@ -129,6 +203,62 @@ def test_plan_and_receipt_show_sums(personas: Personas, shop: Shop) -> None:
     assert contract.number in overdue.text
     detail = client.get(contract.get_absolute_url())
     assert "¥10,000.00" in detail.text
+
+
+def test_receipt_error_keeps_typed_values(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+    typed = {
+        "received_on": "2999-01-05",
+        "amount": "30000",
+        "method": "alipay",
+        "reference": "ZFB-20260120-7",
+        "note": "首付款",
+    }
+
+    response = _client(personas.rep).post(f"/contracts/{contract.public_id}/receipts/", typed)
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["received_on"] == ["日期 2999-01-05 晚于今天。"]
+    assert errors["amount"] == []
+    assert 'name="received_on" id="id_received_on" value="2999-01-05"' in response.text
+    assert 'name="amount" id="id_received_amount" value="30000"' in response.text
+    assert '<option value="alipay" selected>' in response.text
+    assert 'value="ZFB-20260120-7"' in response.text
+    assert 'name="note" id="id_receipt_note" value="首付款"' in response.text
+    assert not Receipt.objects.exists()
+
+
+def test_receipt_over_amount_error_beside_amount(personas: Personas, shop: Shop) -> None:
+    contract = _signed(personas, shop)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/receipts/",
+        {"received_on": "2026-01-20", "amount": "130000", "method": "cash"},
+    )
+
+    errors = _field_errors(response.text)
+    assert response.status_code == 400
+    assert errors["amount"] == [
+        "加上 130000.00 后，回款合计将为 130000.00，超过合同金额 120000.00。"
+    ]
+    assert 'name="amount" id="id_received_amount" value="130000"' in response.text
+    assert '<option value="cash" selected>' in response.text
+    assert not Receipt.objects.exists()
+
+
+def test_receipt_on_draft_shows_error(personas: Personas, shop: Shop) -> None:
+    contract = contracts.create_contract(personas.rep, shop.customer, TERMS)
+
+    response = _client(personas.rep).post(
+        f"/contracts/{contract.public_id}/receipts/",
+        {"received_on": "2026-01-20", "amount": "1000", "method": "cash"},
+    )
+
+    assert response.status_code == 400
+    assert "只有已签订的合同才能登记回款。" in response.text
+    assert 'id="receipt-form"' not in response.text
+    assert not Receipt.objects.exists()
 
 
 def test_plan_over_amount_names_the_sums(personas: Personas, shop: Shop) -> None:

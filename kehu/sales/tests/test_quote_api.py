@@ -59,7 +59,7 @@ def test_errors_name_the_line(personas: Personas, shop: Shop) -> None:
     )
 
     assert status == 422
-    assert list(body["errors"]) == ["lines.2.unit_price"]
+    assert list(body["errors"]) == ["lines.1.unit_price"]
     assert not Quote.objects.exists()
 
 

@@ -1,5 +1,8 @@
 """Ticket pages: the list and its filters, the ticket page and its forms, the customer page."""
 
+import html
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -150,6 +153,85 @@ def test_create_shows_errors(personas: Personas, desk: Desk) -> None:
     assert response.status_code == 400
     assert "此字段为必填项" in response.content.decode()
     assert Ticket.objects.count() == 0
+
+
+def _field_errors(page: str) -> dict[str, list[str]]:
+    """Return the error messages shown in each input's own block, by input name."""
+    errors = {}
+    for block in re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.DOTALL):
+        name = re.search(r'name="(\w+)"', block)
+        assert name is not None, block
+        errors[name.group(1)] = re.findall(r'<p class="error">(.*?)</p>', block)
+    return errors
+
+
+def _shown_value(page: str, name: str) -> str:
+    found = re.search(
+        rf'<textarea name="{name}"[^>]*>(.*?)</textarea>|<input type="text" name="{name}"'
+        rf' [^>]*value="(.*?)"',
+        page,
+        re.DOTALL,
+    )
+    assert found is not None, name
+    return html.unescape(found.group(1) or found.group(2) or "")
+
+
+def test_create_shows_every_error_beside_its_field(personas: Personas, desk: Desk) -> None:
+    personas.rep2.is_active = False
+    personas.rep2.save(update_fields=["is_active"])
+    long_subject = "漏" * 201
+
+    response = _client(personas.rep).post(
+        f"/customers/{desk.customer.public_id}/tickets/new/",
+        {
+            "subject": long_subject,
+            "category": "维修",
+            "priority": "very high",
+            "contact": str(desk.other_contact.public_id),
+            "assignee": str(personas.rep2.public_id),
+            "description": "DN50 球阀接口渗漏",
+        },
+    )
+
+    page = response.content.decode()
+    errors = _field_errors(page)
+    assert response.status_code == 400
+    assert errors["subject"] == ["最多 200 个字符，当前为 201 个。"]
+    assert errors["category"] == ["“维修”不是可选值之一。"]
+    assert errors["priority"] == ["“very high”不是可选值之一。"]
+    assert errors["contact"] == ["此客户没有该 ID 的联系人。"]
+    assert errors["assignee"] == ["没有可处理此客户工单的用户使用该 ID。"]
+    assert errors["description"] == []
+    assert _shown_value(page, "subject") == long_subject
+    assert _shown_value(page, "description") == "DN50 球阀接口渗漏"
+    assert '<div class="alert error"' not in page
+    assert Ticket.objects.count() == 0
+
+
+def test_edit_shows_every_error_beside_its_field(personas: Personas, desk: Desk) -> None:
+    ticket = open_leak(personas, desk)
+
+    response = _client(personas.rep).post(
+        f"/tickets/{ticket.public_id}/edit/",
+        {
+            "subject": "",
+            "category": "repair",
+            "priority": "very high",
+            "contact": str(desk.other_contact.public_id),
+            "description": "换新阀门",
+            "expected_version": "1",
+        },
+    )
+
+    page = response.content.decode()
+    errors = _field_errors(page)
+    assert response.status_code == 400
+    assert errors["subject"] == ["此字段为必填项。"]
+    assert errors["priority"] == ["“very high”不是可选值之一。"]
+    assert errors["contact"] == ["此客户没有该 ID 的联系人。"]
+    assert errors["category"] == []
+    assert _shown_value(page, "description") == "换新阀门"
+    assert Ticket.objects.get().version == 1
 
 
 def test_edit_checks_version(personas: Personas, desk: Desk) -> None:

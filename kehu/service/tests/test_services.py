@@ -86,6 +86,37 @@ def test_open_ticket_rejects_missing_subject_and_category(personas: Personas, de
     assert _state() == before
 
 
+def test_open_ticket_reports_every_error(personas: Personas, desk: Desk) -> None:
+    personas.rep2.is_active = False
+    personas.rep2.save(update_fields=["is_active"])
+    before = _state()
+
+    with pytest.raises(ValidationError) as raised:
+        services.open_ticket(
+            personas.rep,
+            desk.customer,
+            {"subject": "", "category": "bogus"},
+            contact=desk.other_contact,
+            assignee=personas.rep2,
+        )
+
+    assert sorted(raised.value.message_dict) == ["assignee", "category", "contact", "subject"]
+    assert _state() == before
+
+
+def test_change_ticket_reports_every_error(personas: Personas, desk: Desk) -> None:
+    ticket = open_leak(personas, desk)
+    before = _state()
+
+    with pytest.raises(ValidationError) as raised:
+        services.change_ticket(
+            personas.rep, ticket, {"priority": "bogus"}, contact=desk.other_contact
+        )
+
+    assert sorted(raised.value.message_dict) == ["contact", "priority"]
+    assert _state() == before
+
+
 def test_open_ticket_rejects_other_customers_contact(personas: Personas, desk: Desk) -> None:
     before = _state()
 

@@ -13,7 +13,7 @@ from kehu.customers import sharing
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
 from kehu.org.models import Department, User
-from kehu.sales import contracts, pipelines, quotes
+from kehu.sales import contracts, payments, pipelines, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import (
     Contract,
@@ -88,6 +88,7 @@ OUTSIDER_STATUS = {
     # Only roles that may assign approve: the rep is turned away before any record is read.
     "contract_decide": 403,
     "contract_receipt": 404,
+    "contract_receipt_void": 404,
     "contract_file": 404,
     "contract_create": 404,
     "ticket_detail": 404,
@@ -128,7 +129,7 @@ def _state() -> list[object]:
         list(Contract.objects.order_by("pk").values_list("status", "current_version")),
         ContractFile.objects.count(),
         PaymentPlan.objects.count(),
-        Receipt.objects.count(),
+        list(Receipt.objects.order_by("pk").values_list("amount", "voided_at")),
         list(Ticket.objects.order_by("pk").values_list("status", "version", "assignee_id")),
         TicketReply.objects.count(),
     ]
@@ -172,6 +173,14 @@ def test_outsider_gets_same_answer_as_missing(
         customer,
         {"title": "海风合同", "amount": "10", "start_on": "2026-01-01"},
         files=[SimpleUploadedFile("海风合同.pdf", b"signed")],
+    )
+    paid = contracts.create_contract(
+        personas.rep2, customer, {"title": "海风续约", "amount": "10", "start_on": "2026-01-01"}
+    )
+    contracts.submit_contract(personas.rep2, paid)
+    contracts.approve_contract(personas.manager, paid)
+    receipt = payments.record_receipt(
+        personas.rep2, paid, {"received_on": "2026-01-02", "amount": "10", "method": "cash"}
     )
     ticket = ticket_services.open_ticket(
         personas.rep2, customer, {"subject": "海风报修", "category": "repair"}
@@ -230,6 +239,7 @@ def test_outsider_gets_same_answer_as_missing(
         "contract_submit": contract.public_id,
         "contract_decide": contract.public_id,
         "contract_receipt": contract.public_id,
+        "contract_receipt_void": paid.public_id,
         "contract_file": ContractFile.objects.get().public_id,
         "contract_create": customer.public_id,
         "ticket_detail": ticket.public_id,
@@ -245,6 +255,7 @@ def test_outsider_gets_same_answer_as_missing(
 
     for name, expected in OUTSIDER_STATUS.items():
         route = str(_routes_with_ids()[name].pattern).replace("<slug:key>", "mobile")
+        route = route.replace("<uuid:receipt_id>", str(receipt.public_id))
         existing = "/" + route.replace("<uuid:public_id>", str(ids[name]))
         missing = "/" + route.replace("<uuid:public_id>", str(uuid.uuid4()))
         send = getattr(client, method)

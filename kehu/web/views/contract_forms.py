@@ -15,19 +15,56 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kehu.customers.models import Customer
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import field_map
 from kehu.org.models import User
 from kehu.org.policy import policy_for
 from kehu.sales import contracts, payments, services
+from kehu.sales.cleaning import CONTRACT_REQUIRED
 from kehu.sales.models import Contract, Deal
 from kehu.sales.queries import visible_deals
 from kehu.web.deal_display import customer_name
-from kehu.web.views.common import error_dict, load_customer, signed_in_user
+from kehu.web.forms import Input
+from kehu.web.views.common import error_dict, form_errors, load_customer, signed_in_user
 from kehu.web.views.contracts import load_contract
 
 TERM_KEYS = ("title", "amount", "start_on", "end_on", "signed_on", "notes")
+# The terms in the form's grid. The notes and the change note take the whole width below it.
+GRID_KEYS = ("title", "amount", "start_on", "end_on", "signed_on")
+_WIDGETS = {
+    "title": "text",
+    "amount": "decimal",
+    "start_on": "date",
+    "end_on": "date",
+    "signed_on": "date",
+    "notes": "textarea",
+    "change_note": "text",
+}
 PLAN_KEYS = ("due_on", "amount", "note")
 # Empty instalment rows the plan form offers below the filled ones.
 BLANK_PLANS = 3
+
+
+def _inputs(
+    values: Mapping[str, Any], errors: Mapping[str, list[str]], keys: tuple[str, ...]
+) -> list[Input]:
+    """Return an input per key with its value as posted (or stored) and its own errors."""
+    specs = field_map(FieldTarget.CONTRACT)
+    inputs = []
+    for key in keys:
+        value = values.get(key)
+        inputs.append(
+            Input(
+                name=key,
+                error_key=key,
+                label=specs[key].label_text if key in specs else _("What changed"),
+                widget=_WIDGETS[key],
+                value="" if value is None else str(value),
+                required=key in CONTRACT_REQUIRED,
+                errors=list(errors.get(key, [])),
+            )
+        )
+    return inputs
 
 
 def _form(
@@ -41,13 +78,19 @@ def _form(
     cancel_url: str,
     with_note: bool = False,
 ) -> HttpResponse:
+    """Render the terms form with each error beside its input, and the others above the form."""
+    grid = _inputs(values, errors, GRID_KEYS)
+    wide = _inputs(values, errors, ("notes", "change_note") if with_note else ("notes",))
+    shown_keys = {field.error_key for field in [*grid, *wide]} | {"files"}
     context = {
         "heading": heading,
         "customer_name": customer_name(policy_for(user), customer),
-        "values": values,
-        "errors": errors,
+        "grid_inputs": grid,
+        "wide_inputs": wide,
+        "version": values.get("version", ""),
+        "file_errors": list(errors.get("files", [])),
+        "form_errors": form_errors(errors, shown_keys),
         "cancel_url": cancel_url,
-        "with_note": with_note,
     }
     return render(request, "web/contracts/form.html", context, status=400 if errors else 200)
 

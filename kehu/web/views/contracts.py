@@ -5,6 +5,7 @@ Every contract read starts from `visible_contracts`; a contract outside the user
 (kehu.web.contract_display).
 """
 
+import dataclasses
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -27,9 +28,16 @@ from kehu.sales.queries import visible_contracts
 from kehu.web.contract_display import collection_view, contract_row, receipt_rows, sums_shown
 from kehu.web.deal_display import customer_name, shown_value
 from kehu.web.display import format_datetime
-from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
+from kehu.web.views.common import (
+    error_dict,
+    form_errors,
+    is_htmx,
+    signed_in_user,
+    vary_on_htmx,
+)
 
 PAGE_SIZE = 50
+RECEIPT_KEYS = ("received_on", "amount", "method", "reference", "note")
 
 
 def load_contract(user: User, public_id: uuid.UUID) -> Contract:
@@ -93,19 +101,63 @@ def _terms(policy: FieldPolicy, contract: Any) -> list[tuple[str, str]]:
     return terms
 
 
+@dataclasses.dataclass(frozen=True)
+class ReceiptForm:
+    """The receipt form as posted: the typed values and the errors by field."""
+
+    values: dict[str, str]
+    errors: dict[str, list[str]]
+
+
+@dataclasses.dataclass(frozen=True)
+class VoidForm:
+    """A receipt's void form as posted: the receipt, the typed reason and the errors by field."""
+
+    receipt: uuid.UUID
+    reason: str
+    errors: dict[str, list[str]]
+
+
 @login_required
 @require_GET
 def contract_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Show a contract: terms, approval, versions with files, instalments and receipts."""
     user = signed_in_user(request)
     contract = load_contract(user, public_id)
-    policy = policy_for(user)
+    return _render_detail(request, user, contract)
 
+
+def _render_detail(
+    request: HttpRequest,
+    user: User,
+    contract: Contract,
+    *,
+    receipt_form: ReceiptForm | None = None,
+    void_form: VoidForm | None = None,
+) -> HttpResponse:
+    """Render the contract page, with status 400 and the form refilled when `receipt_form` or
+    `void_form` failed."""
+    policy = policy_for(user)
     versions = list(contract.versions.select_related("author").prefetch_related("files"))
     writable = contracts.may_write_contracts(user, contract.customer)
     state = payments.collection(contract)
     renewal = Contract.objects.filter(renewal_of=contract).first()
     target = FieldTarget.CONTRACT
+    receipt_values = (
+        receipt_form.values if receipt_form else {"received_on": clock.today().isoformat()}
+    )
+    receipt_errors = receipt_form.errors if receipt_form else {}
+    can_receive = (
+        writable
+        and contract.status == ContractStatus.SIGNED
+        and _may(payments.check_payment_writer, user, contract, "received")
+    )
+    action_errors = request.session.pop("contract_errors", [])
+    if not can_receive:
+        # The contract takes no receipts (it is not signed), so no form shows these errors.
+        action_errors += [message for messages in receipt_errors.values() for message in messages]
+    void_errors = void_form.errors if void_form else {}
+    action_errors += form_errors(void_errors, {"reason"})
     context: dict[str, Any] = {
         "contract": contract,
         "title": shown_value(policy, target, "title", contract.title),
@@ -135,16 +187,23 @@ def contract_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         and contracts.may_approve(user, contract),
         "can_renew": writable and contract.status == ContractStatus.SIGNED and renewal is None,
         "can_plan": writable and _may(payments.check_payment_writer, user, contract, "plan_amount"),
-        "can_receive": writable
-        and contract.status == ContractStatus.SIGNED
-        and _may(payments.check_payment_writer, user, contract, "received"),
+        "can_receive": can_receive,
         "collection": collection_view(policy, state),
-        "receipts": receipt_rows(policy, list(contract.receipts.select_related("recorded_by"))),
+        "receipts": receipt_rows(
+            policy, list(contract.receipts.select_related("recorded_by", "voided_by"))
+        ),
+        # Voiding needs the right to record receipts, and receipts exist only on signed contracts.
+        "can_void": can_receive,
+        "void_form": void_form,
+        "void_reason_errors": void_errors.get("reason", []),
         "methods": PaymentMethod.choices,
-        "today": clock.today().isoformat(),
-        "action_errors": request.session.pop("contract_errors", []),
+        "receipt_values": receipt_values,
+        "receipt_errors": receipt_errors,
+        "receipt_form_errors": form_errors(receipt_errors, set(RECEIPT_KEYS)),
+        "action_errors": action_errors,
     }
-    return render(request, "web/contracts/detail.html", context)
+    status = 400 if receipt_errors or void_errors else 200
+    return render(request, "web/contracts/detail.html", context, status=status)
 
 
 def _may(check: Any, *args: Any) -> bool:
@@ -206,9 +265,35 @@ def contract_receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     services.check_deal_role(user)
     contract = load_contract(user, public_id)
     payments.check_payment_writer(user, contract, "received")
-    keys = ("received_on", "amount", "method", "reference", "note")
-    values = {key: request.POST.get(key, "") for key in keys}
-    return _act(request, contract, payments.record_receipt, user, contract, values)
+    values = {key: request.POST.get(key, "") for key in RECEIPT_KEYS}
+
+    try:
+        payments.record_receipt(user, contract, values)
+    except ValidationError as error:
+        form = ReceiptForm(values, error_dict(error))
+        return _render_detail(request, user, contract, receipt_form=form)
+    return HttpResponseRedirect(contract.get_absolute_url())
+
+
+@login_required
+@require_POST
+def contract_receipt_void(
+    request: HttpRequest, public_id: uuid.UUID, receipt_id: uuid.UUID
+) -> HttpResponse:
+    """Void a payment received from its row on the contract page, with the required reason."""
+    user = signed_in_user(request)
+    services.check_deal_role(user)
+    contract = load_contract(user, public_id)
+    payments.check_payment_writer(user, contract, "received")
+    receipt = get_object_or_404(contract.receipts.all(), public_id=receipt_id)
+    reason = request.POST.get("reason", "")
+
+    try:
+        payments.void_receipt(user, receipt, reason)
+    except ValidationError as error:
+        form = VoidForm(receipt.public_id, reason, error_dict(error))
+        return _render_detail(request, user, contract, void_form=form)
+    return HttpResponseRedirect(contract.get_absolute_url())
 
 
 def shows_files(policy: FieldPolicy) -> bool:

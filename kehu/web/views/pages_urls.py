@@ -191,6 +191,11 @@ urlpatterns = [
     path(
         "contracts/<uuid:public_id>/receipts/", contracts.contract_receipt, name="contract_receipt"
     ),
+    path(
+        "contracts/<uuid:public_id>/receipts/<uuid:receipt_id>/void/",
+        contracts.contract_receipt_void,
+        name="contract_receipt_void",
+    ),
     path("contract-files/<uuid:public_id>/", contracts.contract_file, name="contract_file"),
     path(
         "customers/<uuid:public_id>/contracts/new/",

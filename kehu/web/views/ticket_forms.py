@@ -19,7 +19,7 @@ from kehu.customers.models import Contact, Customer
 from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import User
 from kehu.org.policy import FieldPolicy, policy_for
-from kehu.service import services
+from kehu.service import cleaning, services
 from kehu.service.models import Ticket, TicketCategory, TicketPriority, TicketStatus
 from kehu.web.deal_display import customer_name
 from kehu.web.forms import Input
@@ -122,9 +122,13 @@ def _render(
 
 
 def _objects(
-    customer: Customer, user: User, posted: Mapping[str, str]
+    customer: Customer, user: User, posted: Mapping[str, str], *, partial: bool
 ) -> tuple[Contact | None, User | None]:
-    """Return the contact and assignee the form names; errors are keyed by input."""
+    """Return the contact and assignee the form names; errors are keyed by input.
+
+    When either is wrong, the ValidationError also has the errors of the other posted fields,
+    so the form shows every problem at once. `partial` cleans them as an edit does.
+    """
     errors: dict[str, list[str]] = {}
     contact = assignee = None
     if posted.get("contact"):
@@ -138,6 +142,11 @@ def _objects(
         except ValidationError as error:
             errors.update(error_dict(error))
     if errors:
+        fields = {key: value for key, value in posted.items() if key not in ("contact", "assignee")}
+        try:
+            cleaning.clean_ticket(fields, partial=partial)
+        except ValidationError as error:
+            errors = {**error_dict(error), **errors}
         raise ValidationError(errors)
     return contact, assignee
 
@@ -168,7 +177,7 @@ def ticket_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     posted = {field.name: request.POST.get(field.name, "") for field in writable}
     fields = {key: value for key, value in posted.items() if key not in ("contact", "assignee")}
     try:
-        contact, assignee = _objects(customer, user, posted)
+        contact, assignee = _objects(customer, user, posted, partial=False)
         ticket = services.open_ticket(user, customer, fields, contact=contact, assignee=assignee)
     except ValidationError as error:
         errors = error_dict(error)
@@ -240,7 +249,7 @@ def ticket_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         contact: Contact | services.Keep | None = services.Keep.VALUE
         if "contact" in posted:
-            contact, _assignee = _objects(customer, user, {"contact": posted["contact"]})
+            contact, _assignee = _objects(customer, user, posted, partial=True)
         services.change_ticket(
             user,
             ticket,
