@@ -1,6 +1,7 @@
-"""Personas shared by every test: boss, manager, two reps and an outside agent."""
+"""Personas shared by every test: boss, manager, two reps and an outside agent, and helpers."""
 
 import dataclasses
+import re
 
 import pypdfium2
 import pytest
@@ -61,3 +62,16 @@ def pdf_pages(content: bytes) -> list[str]:
         return [page.get_textpage().get_text_bounded() for page in document]
     finally:
         document.close()
+
+
+def field_errors(page: str) -> dict[str, list[str]]:
+    """Return the error messages a form page shows in each input's own block, by input name.
+
+    A block is a `<div class="field ...">` as web/includes/input.html renders it.
+    """
+    errors = {}
+    for block in re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.DOTALL):
+        name = re.search(r'name="(\w+)"', block)
+        assert name is not None, block
+        errors[name.group(1)] = re.findall(r'<p class="error">(.*?)</p>', block)
+    return errors

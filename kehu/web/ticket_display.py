@@ -120,15 +120,17 @@ def changed_fields(
 ) -> list[tuple[str, str, str]] | None:
     """Return (label, old text, new text) of each change of a "ticket changed" event.
 
-    Fields the viewer may not read are left out. Returns None when that leaves nothing of a
-    non-empty change list, because the entry alone would tell that a hidden field changed.
+    The changes come in the registry's field order, because PostgreSQL's jsonb does not keep
+    the order of keys. Fields the viewer may not read are left out. Returns None when that
+    leaves nothing of a non-empty change list, because the entry alone would tell that a hidden
+    field changed.
     """
     raw = data.get("changes") or {}
-    specs = field_map(TICKET)
     changes = []
-    for key, pair in raw.items():
-        if key not in specs:
+    for key in field_map(TICKET):
+        if key not in raw:
             continue
+        pair = raw[key]
         old, new = [*pair, "", ""][:2] if isinstance(pair, list) else ("", pair)
         old_text, new_text = _change_text(policy, key, old), _change_text(policy, key, new)
         if old_text is None or new_text is None:

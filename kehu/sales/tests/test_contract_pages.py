@@ -1,13 +1,12 @@
 """The contract pages: create with a file, approve, plan, receive, list sums, and money policy."""
 
 import json
-import re
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from kehu.conftest import Personas
+from kehu.conftest import Personas, field_errors
 from kehu.customers.choices import CustomerStatus
 from kehu.customers.models import Customer
 from kehu.org.models import User
@@ -70,16 +69,6 @@ def test_form_errors_keep_values(personas: Personas, shop: Shop) -> None:
     assert not Contract.objects.exists()
 
 
-def _field_errors(page: str) -> dict[str, list[str]]:
-    """Return the error messages shown in each input's own block, by input name."""
-    errors = {}
-    for block in re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.DOTALL):
-        name = re.search(r'name="(\w+)"', block)
-        assert name is not None, block
-        errors[name.group(1)] = re.findall(r'<p class="error">(.*?)</p>', block)
-    return errors
-
-
 def test_create_form_shows_errors_beside_fields(personas: Personas, shop: Shop) -> None:
     url = f"/customers/{shop.customer.public_id}/contracts/new/"
 
@@ -88,7 +77,7 @@ def test_create_form_shows_errors_beside_fields(personas: Personas, shop: Shop) 
         {"title": "", "amount": "十二万", "start_on": "2026-02-30", "notes": "按季度供货"},
     )
 
-    errors = _field_errors(response.text)
+    errors = field_errors(response.text)
     assert response.status_code == 400
     assert errors["title"] == ["此字段为必填项。"]
     assert errors["amount"] == ["“十二万”不是数字。"]
@@ -118,7 +107,7 @@ def test_revise_form_shows_errors_beside_fields(personas: Personas, shop: Shop) 
         },
     )
 
-    errors = _field_errors(response.text)
+    errors = field_errors(response.text)
     assert response.status_code == 400
     assert errors["signed_on"] == [
         "“昨天”不是有效的日期，请使用 2024-03-05 或 2024年3月5日 这样的格式。"
@@ -140,7 +129,7 @@ def test_form_error_without_field_shows_above(personas: Personas, shop: Shop) ->
 
     assert response.status_code == 400
     assert 'class="alert error"' in response.text
-    assert all(not messages for messages in _field_errors(response.text).values())
+    assert all(not messages for messages in field_errors(response.text).values())
 
 
 def test_submit_and_approve_through_pages(personas: Personas, shop: Shop) -> None:
@@ -217,7 +206,7 @@ def test_receipt_error_keeps_typed_values(personas: Personas, shop: Shop) -> Non
 
     response = _client(personas.rep).post(f"/contracts/{contract.public_id}/receipts/", typed)
 
-    errors = _field_errors(response.text)
+    errors = field_errors(response.text)
     assert response.status_code == 400
     assert errors["received_on"] == ["日期 2999-01-05 晚于今天。"]
     assert errors["amount"] == []
@@ -237,7 +226,7 @@ def test_receipt_over_amount_error_beside_amount(personas: Personas, shop: Shop)
         {"received_on": "2026-01-20", "amount": "130000", "method": "cash"},
     )
 
-    errors = _field_errors(response.text)
+    errors = field_errors(response.text)
     assert response.status_code == 400
     assert errors["amount"] == [
         "加上 130000.00 后，回款合计将为 130000.00，超过合同金额 120000.00。"

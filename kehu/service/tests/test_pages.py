@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kehu.conftest import Personas
+from kehu.conftest import Personas, field_errors
 from kehu.org.models import FieldAccess, User
 from kehu.service import services
 from kehu.service.models import Ticket, TicketReply
@@ -155,16 +155,6 @@ def test_create_shows_errors(personas: Personas, desk: Desk) -> None:
     assert Ticket.objects.count() == 0
 
 
-def _field_errors(page: str) -> dict[str, list[str]]:
-    """Return the error messages shown in each input's own block, by input name."""
-    errors = {}
-    for block in re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.DOTALL):
-        name = re.search(r'name="(\w+)"', block)
-        assert name is not None, block
-        errors[name.group(1)] = re.findall(r'<p class="error">(.*?)</p>', block)
-    return errors
-
-
 def _shown_value(page: str, name: str) -> str:
     found = re.search(
         rf'<textarea name="{name}"[^>]*>(.*?)</textarea>|<input type="text" name="{name}"'
@@ -194,7 +184,7 @@ def test_create_shows_every_error_beside_its_field(personas: Personas, desk: Des
     )
 
     page = response.content.decode()
-    errors = _field_errors(page)
+    errors = field_errors(page)
     assert response.status_code == 400
     assert errors["subject"] == ["最多 200 个字符，当前为 201 个。"]
     assert errors["category"] == ["“维修”不是可选值之一。"]
@@ -224,7 +214,7 @@ def test_edit_shows_every_error_beside_its_field(personas: Personas, desk: Desk)
     )
 
     page = response.content.decode()
-    errors = _field_errors(page)
+    errors = field_errors(page)
     assert response.status_code == 400
     assert errors["subject"] == ["此字段为必填项。"]
     assert errors["priority"] == ["“very high”不是可选值之一。"]

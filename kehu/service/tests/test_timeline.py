@@ -111,8 +111,8 @@ def test_page_and_api_show_changes(personas: Personas, desk: Desk) -> None:
 
     assert _page_changes(personas.rep, desk) == [
         ("优先级", "普通", "紧急"),
-        ("问题描述", "DN50 球阀接口渗漏", "DN80 球阀"),
         ("联系人", "周杰", "—"),
+        ("问题描述", "DN50 球阀接口渗漏", "DN80 球阀"),
     ]
     assert _api_changes(personas.rep, desk) == [
         {
