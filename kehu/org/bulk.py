@@ -87,6 +87,16 @@ class _RowError(Exception):
         self.message = message
 
 
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def person_name(text: str) -> str:
+    """Return a name as a roster means it: widths folded and spaces collapsed, and no spaces at
+    all in a Chinese name, which rosters often pad to line up ("李　明" is 李明)."""
+    name = " ".join(unicodedata.normalize("NFKC", text).split())
+    return name.replace(" ", "") if _HAN.search(name) else name
+
+
 def username_base(display_name: str) -> str:
     """Return the username a name suggests: 王伟 -> wangwei, Anna Snelling -> anna.snelling.
 
@@ -185,12 +195,12 @@ class _TeamWriter:
         values = item.values
         row = _Row(
             item,
-            display_name=values.get("display_name", "").strip(),
+            display_name=person_name(values.get("display_name", "")),
             username=values.get("username", "").strip(),
             email=values.get("email", "").strip(),
             role=None,
             department_name=values.get("department", "").strip(),
-            manager_name=values.get("manager", "").strip(),
+            manager_name=person_name(values.get("manager", "")),
             result=UserRowResult(item.row, REJECTED),
         )
         self.result.rows.append(row.result)

@@ -7,6 +7,7 @@ usually goes into a password as its pinyin (wangwei2024), which that validator d
 
 import itertools
 import re
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -42,6 +43,15 @@ def name_forms(name: str) -> set[str]:
     return {form for form in forms if len(form) >= (3 if form.isascii() else 2)}
 
 
+_NOT_LETTERS = re.compile(r"[^a-z\u3400-\u9fff]+")
+
+
+def _without_tone_marks(text: str) -> str:
+    """Return pinyin without its tone marks: "wángwěi" reads "wangwei"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 class DisplayNameValidator:
     """Reject a password that is the user's display name, in characters or pinyin, plus little.
 
@@ -55,9 +65,14 @@ class DisplayNameValidator:
 
     def validate(self, password: str, user: Any = None) -> None:
         name = str(getattr(user, "display_name", "") or "")
-        compact = _SEPARATORS.sub("", password).lower()
+        compact = _without_tone_marks(_SEPARATORS.sub("", password).lower())
+        # The name split by digits or signs ("wang2024wei") still reads as the name.
+        letters = _NOT_LETTERS.sub("", compact)
         for form in sorted(name_forms(name), key=len, reverse=True):
-            if form in compact and len(compact.replace(form, "")) < self.min_rest:
+            rest = len(compact.replace(form, "")) if form in compact else None
+            if rest is None and form in letters:
+                rest = len(compact) - len(form)
+            if rest is not None and rest < self.min_rest:
                 raise ValidationError(
                     _(
                         "The password is too close to the name “%(name)s”, because fewer than "

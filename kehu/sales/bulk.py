@@ -78,8 +78,10 @@ def import_products(
 ) -> BatchResult:
     """Clean, check and (unless a dry run) write products; a product is known by its code.
 
-    A row without a code uses its name as the code. A code that a stored product or an earlier
-    row has is a duplicate: skipped, or the stored product updated with the row's values.
+    A row without a code uses its name as the code and is known by its name: a stored product
+    or an earlier row whose name differs only in spaces, dashes or case is the same product. A
+    duplicate is skipped, or the stored product updated with the row's values (keeping its name
+    and code when the row has no code).
     Raises PermissionDenied unless the actor may import and manage products.
     """
     actor = context.actor
@@ -104,30 +106,48 @@ def import_products(
 
     codes = {cleaned["code"] for _item, cleaned in cleaned_rows}
     stored = {product.code: product for product in Product.objects.filter(code__in=codes)}
+    by_loose_name: dict[str, Product] = {}
+    if any("code" not in item.values for item, _cleaned in cleaned_rows):
+        for product in Product.objects.order_by("pk"):
+            by_loose_name.setdefault(_loose(product.name), product)
     creates: list[tuple[IncomingProduct, dict[str, Any]]] = []
     updates: list[tuple[IncomingProduct, Product, dict[str, Any]]] = []
     for item, cleaned in cleaned_rows:
         code = cleaned["code"]
+        by_name = "code" not in item.values
+        # A row without a code is known by its name, whatever its spaces and case.
+        key = f"name:{_loose(cleaned['name'])}" if by_name else code
         existing = stored.get(code)
-        repeated = code in seen
-        seen.add(code)
+        if existing is None and by_name:
+            existing = by_loose_name.get(_loose(cleaned["name"]))
+        repeated = key in seen
+        seen.add(key)
         if existing is None and not repeated:
             creates.append((item, cleaned))
             result.rows.append(RowResult(item.row, CREATED))
             continue
         if existing is not None and context.on_duplicate == UPDATE and not repeated:
-            changed = {k: v for k, v in cleaned.items() if getattr(existing, k) != v}
+            kept = ("code", "name") if by_name else ()
+            changed = {
+                k: v for k, v in cleaned.items() if k not in kept and getattr(existing, k) != v
+            }
             updates.append((item, existing, changed))
             result.rows.append(RowResult(item.row, UPDATED))
             continue
-        message = (
-            _("An earlier row of the file has the product code “%(code)s”.")
-            if repeated
-            else _("A product with the code “%(code)s” already exists.")
-        ) % {"code": code}
+        if repeated:
+            message = (
+                _("An earlier row of the file has the product “%(name)s”.")
+                % {"name": cleaned["name"]}
+                if by_name
+                else _("An earlier row of the file has the product code “%(code)s”.")
+                % {"code": code}
+            )
+        elif by_name and existing is not None:
+            message = _("The product “%(name)s” already exists.") % {"name": existing.name}
+        else:
+            message = _("A product with the code “%(code)s” already exists.") % {"code": code}
         result.rows.append(RowResult(item.row, SKIPPED, warnings=[message]))
-        field = "product.code" if "code" in item.values else "product.name"
-        result.rows[-1].warning_fields[message] = field
+        result.rows[-1].warning_fields[message] = "product.name" if by_name else "product.code"
 
     if context.dry_run or not (creates or updates):
         return result
@@ -322,8 +342,10 @@ def _build_deal(
         message = error.messages[0] if isinstance(error, ValidationError) else str(error)
         errors.append(("deal.owner", message))
 
-    created_at = item.created_at or now
-    closed_at = _closed_at(values.get("closed_at"), stage, created_at, errors)
+    closed_at = _closed_at(values.get("closed_at"), stage, item.created_at, errors)
+    # A closed deal without a known creation time is taken as created when it closed, so a
+    # role that may not import creation times can still import its closed deals.
+    created_at = item.created_at or closed_at or now
     line, amount = _line_and_amount(item, product, cleaned.get("amount"), errors)
     if errors or customer_id is None or pipeline is None or stage is None:
         return None
@@ -431,7 +453,7 @@ def _find_product(value: str, lookups: _Lookups, errors: list[tuple[str, str]]) 
 
 
 def _closed_at(
-    raw: Any, stage: Stage | None, created_at: dt.datetime, errors: list[tuple[str, str]]
+    raw: Any, stage: Stage | None, created_at: dt.datetime | None, errors: list[tuple[str, str]]
 ) -> dt.datetime | None:
     if raw is None or raw == "":
         return None
@@ -449,7 +471,7 @@ def _closed_at(
             )
         )
         return None
-    if raw < created_at:
+    if created_at is not None and raw < created_at:
         errors.append(
             (
                 "deal.closed_at",

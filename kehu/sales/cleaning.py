@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from kehu.core import clock
 from kehu.fields.values import clean_characters, parse_bool, parse_date, parse_decimal
 from kehu.sales.models import PaymentMethod
 
@@ -88,6 +89,16 @@ def _clean(
     values: Mapping[str, Any], cleaners: Mapping[str, Callable[[Any], Any]], prefix: str = ""
 ) -> dict[str, Any]:
     """Run the cleaner of each given key; unknown keys are errors too."""
+    cleaned, errors = _clean_each(values, cleaners, prefix)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_each(
+    values: Mapping[str, Any], cleaners: Mapping[str, Callable[[Any], Any]], prefix: str = ""
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Return the cleaned values that are valid and the errors of the others."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for key, raw in values.items():
@@ -99,9 +110,7 @@ def _clean(
             cleaned[key] = cleaner(raw)
         except ValueError as error:
             errors[prefix + key] = [str(error)]
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
+    return cleaned, errors
 
 
 def _bool_value(raw: Any) -> bool:
@@ -249,20 +258,25 @@ def _choice(raw: Any, choices: type[models.TextChoices]) -> str:
 
 
 def clean_contract(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Clean a contract's terms; title, amount and start date are required, and the end date
-    may not come before the start date."""
+    """Clean a contract's terms; title, amount and start date are required, the end date may
+    not come before the start date, and the signing date may not lie in the future.
+
+    Raises ValidationError with every problem at once."""
     missing = dict.fromkeys(key for key in CONTRACT_REQUIRED if key not in values)
-    cleaned = _clean({**missing, **values}, CONTRACT_CLEANERS)
-    start, end = cleaned["start_on"], cleaned.get("end_on")
-    if end is not None and end < start:
-        raise ValidationError(
-            {
-                "end_on": [
-                    _("The end date %(end)s is before the start date %(start)s.")
-                    % {"end": end.isoformat(), "start": start.isoformat()}
-                ]
-            }
-        )
+    cleaned, errors = _clean_each({**missing, **values}, CONTRACT_CLEANERS)
+    start, end = cleaned.get("start_on"), cleaned.get("end_on")
+    if start is not None and end is not None and end < start:
+        errors["end_on"] = [
+            _("The end date %(end)s is before the start date %(start)s.")
+            % {"end": end.isoformat(), "start": start.isoformat()}
+        ]
+    signed = cleaned.get("signed_on")
+    if signed is not None and signed > clock.today():
+        errors["signed_on"] = [
+            _("The date %(date)s is in the future.") % {"date": signed.isoformat()}
+        ]
+    if errors:
+        raise ValidationError(errors)
     return cleaned
 
 

@@ -27,7 +27,7 @@ from kehu.fields.registry import field_map
 from kehu.org.models import User
 from kehu.org.policy import policy_for
 from kehu.sales import cleaning
-from kehu.sales.contracts import check_contract_writer, event_data
+from kehu.sales.contracts import check_contract_writer, event_data, has_approver_role
 from kehu.sales.models import Contract, ContractStatus, PaymentPlan, Receipt
 from kehu.sales.models.contracts import ZERO
 from kehu.timeline import events
@@ -172,13 +172,17 @@ def record_receipt(actor: User, contract: Contract, values: Mapping[str, Any]) -
 def void_receipt(actor: User, receipt: Receipt, reason: str) -> Receipt:
     """Void a receipt recorded by mistake, which stays on the contract but counts in no sum.
 
-    Needs the right to record receipts on its contract. Locks the contract, as recording a
+    Needs the right to record receipts on its contract and a role that approves contracts:
+    removing collected money from the sums is a manager's decision, as signing is. Locks the
+    contract, as recording a
     receipt does, so the collected sum a concurrent receipt is checked against is the new one.
     Raises ValidationError on "reason" when it is empty or too long, and on "receipt" when the
     receipt is already void. Records "payment voided" on the customer's timeline and an audit
     entry.
     """
     check_payment_writer(actor, receipt.contract, "received")
+    if not has_approver_role(actor):
+        raise PermissionDenied(_("Only a manager may void a payment received."))
     text = cleaning.clean_void_reason(reason)
 
     with transaction.atomic():

@@ -71,7 +71,35 @@ def test_products_are_imported_by_code_and_name(personas: Personas, tmp_path: Pa
         (6, "product", "", "This field is required."),
     ]
     assert problems(job, warnings=True) == [
-        (4, "product", "GTX Basic", "An earlier row of the file has the product code “GTX Basic”.")
+        (4, "product", "GTX Basic", "An earlier row of the file has the product “GTX Basic”.")
+    ]
+
+
+def test_product_names_differing_in_spaces_or_case_are_one_product(
+    personas: Personas, tmp_path: Path
+) -> None:
+    kept = sales_services.create_product(
+        personas.boss, {"name": "GTX Basic", "code": "GTX-B", "list_price": "500"}
+    )
+    rows: list[list[object]] = [
+        ["产品名称", "标准价"],
+        ["GTX  basic", "550"],
+        ["MG Special", "55"],
+        ["mg-special", "56"],
+    ]
+    path = write_csv(tmp_path / "products.csv", rows)
+
+    job = run(personas.boss, path, kind=ImportKind.PRODUCTS, on_duplicate=OnDuplicate.UPDATE)
+
+    assert (job.created, job.updated, job.skipped) == (1, 1, 1)
+    kept.refresh_from_db()
+    assert (kept.name, kept.code, kept.list_price) == ("GTX Basic", "GTX-B", Decimal("550.00"))
+    assert list(Product.objects.order_by("pk").values_list("name", flat=True)) == [
+        "GTX Basic",
+        "MG Special",
+    ]
+    assert problems(job, warnings=True) == [
+        (4, "产品名称", "mg-special", "An earlier row of the file has the product “mg-special”.")
     ]
 
 
@@ -401,3 +429,27 @@ def test_the_import_pages_offer_deals_and_products_by_role(
     assert problems(job) == [
         (2, "", "", "The pipeline “渠道销售” has no open stage for new deals.")
     ]
+
+
+def test_a_rep_imports_closed_deals_without_creation_times(
+    personas: Personas,
+    catalogue: dict[str, Product],
+    customers: dict[str, Customer],
+    tmp_path: Path,
+) -> None:
+    rows: list[list[object]] = [
+        ["客户名称", "产品", "阶段", "创建日期", "关闭日期"],
+        ["杭州星星科技有限公司", "GTX Basic", "赢单", "2024-03-01", "2024-04-02"],
+        ["杭州星星科技有限公司", "GTX Pro", "方案报价", "2024-03-01", ""],
+    ]
+    path = write_xlsx(tmp_path / "deals.xlsx", rows)
+
+    job = run(personas.rep, path, kind=ImportKind.DEALS)
+
+    # Only roles that may assign customers keep creation times, so the won deal counts as
+    # created when it closed and the open one as created now.
+    assert (job.created, job.rejected) == (2, 0)
+    won = Deal.objects.get(stage__kind=StageKind.WON)
+    assert won.created_at == won.closed_at == dt.datetime(2024, 4, 2, tzinfo=SHANGHAI)
+    assert Deal.objects.get(stage__kind=StageKind.OPEN).created_at.date() == timezone.now().date()
+    assert problems(job, warnings=True)[0][:2] == (0, "创建日期")

@@ -385,3 +385,12 @@ def test_namesakes_pinyin_username_is_not_a_duplicate(personas: Personas, tmp_pa
 
     assert (job.created, job.skipped) == (1, 1)
     assert imported("张伟").username == "zhangwei2"
+
+
+def test_padded_chinese_names_match_stored_users(personas: Personas, tmp_path: Path) -> None:
+    path = roster(tmp_path, [["姓名", "上级"], ["李 销售", "王　经理"], ["张\u3000销售", ""]])
+
+    job = run(personas.boss, path, kind=USERS)
+
+    assert (job.created, job.skipped) == (0, 2)
+    assert User.objects.filter(display_name__contains=" ").count() == 0

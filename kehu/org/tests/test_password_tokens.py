@@ -56,7 +56,16 @@ def _rename(user: User, display_name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "password", ["wangwei2024", "王伟123456", "WeiWang1990", "Wang.Wei-88", "王伟2024abc"]
+    "password",
+    [
+        "wangwei2024",
+        "王伟123456",
+        "WeiWang1990",
+        "Wang.Wei-88",
+        "王伟2024abc",
+        "wang2024wei!",
+        "wángwěi2024",
+    ],
 )
 def test_password_like_chinese_name_rejected(personas: Personas, password: str) -> None:
     _rename(personas.rep, "王伟")

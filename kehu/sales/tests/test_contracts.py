@@ -74,6 +74,16 @@ def test_missing_terms_are_all_reported(personas: Personas, shop: Shop) -> None:
     assert set(raised.value.message_dict) == {"title", "amount", "start_on"}
 
 
+def test_future_signing_date_and_other_errors_together(personas: Personas, shop: Shop) -> None:
+    future = clock.today() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as raised:
+        draft(personas, shop, amount="-5", end_on="2026-12-31", signed_on=future.isoformat())
+
+    assert set(raised.value.message_dict) == {"amount", "end_on", "signed_on"}
+    assert raised.value.message_dict["signed_on"] == [f"日期 {future.isoformat()} 晚于今天。"]
+    assert not Contract.objects.exists()
+
+
 def test_revise_adds_version_and_keeps_old_terms(personas: Personas, shop: Shop) -> None:
     contract = draft(personas, shop)
 

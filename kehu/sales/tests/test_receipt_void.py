@@ -55,10 +55,10 @@ def test_void_keeps_receipt_out_of_sums(personas: Personas, shop: Shop) -> None:
     april = dt.date(2026, 4, 1)
     before = payments.collection(contract, today=april)
 
-    voided = payments.void_receipt(personas.rep, wrong, "金额填错")
+    voided = payments.void_receipt(personas.manager, wrong, "金额填错")
 
     state = payments.collection(contract, today=april)
-    assert (voided.voided_by, voided.void_reason) == (personas.rep, "金额填错")
+    assert (voided.voided_by, voided.void_reason) == (personas.manager, "金额填错")
     assert voided.voided_at is not None
     assert Receipt.objects.count() == 2
     assert before.collected == D("32345.69")
@@ -73,7 +73,7 @@ def test_void_keeps_receipt_out_of_sums(personas: Personas, shop: Shop) -> None:
 def test_void_records_event_and_audit(personas: Personas, shop: Shop) -> None:
     contract, wrong = _wrong_receipt(personas, shop)
 
-    payments.void_receipt(personas.rep, wrong, "重复登记")
+    payments.void_receipt(personas.manager, wrong, "重复登记")
 
     event = Event.objects.latest("id")
     assert event.kind == EventKind.PAYMENT_VOIDED
@@ -81,14 +81,14 @@ def test_void_records_event_and_audit(personas: Personas, shop: Shop) -> None:
     assert event.data["received"] == WRONG
     assert event.data["void_reason"] == "重复登记"
     entry = AuditEntry.objects.get(action=AuditAction.RECEIPT_VOIDED)
-    assert entry.actor == personas.rep
+    assert entry.actor == personas.manager
     assert entry.detail == {"receipt": str(wrong.public_id), "amount": WRONG, "reason": "重复登记"}
 
 
 def test_voided_amount_may_be_received_again(personas: Personas, shop: Shop) -> None:
     contract = signed(personas, shop)
     receive(personas.rep, contract, "100000.10")
-    payments.void_receipt(personas.rep, Receipt.objects.get(), "客户退回")
+    payments.void_receipt(personas.manager, Receipt.objects.get(), "客户退回")
 
     receive(personas.rep, contract, "100000.10")
 
@@ -101,7 +101,7 @@ def test_void_needs_a_reason(personas: Personas, shop: Shop, reason: str) -> Non
     before = _state()
 
     with pytest.raises(ValidationError) as raised:
-        payments.void_receipt(personas.rep, wrong, reason)
+        payments.void_receipt(personas.manager, wrong, reason)
 
     assert list(raised.value.message_dict) == ["reason"]
     assert _state() == before
@@ -109,7 +109,7 @@ def test_void_needs_a_reason(personas: Personas, shop: Shop, reason: str) -> Non
 
 def test_void_twice_is_rejected(personas: Personas, shop: Shop) -> None:
     _contract, wrong = _wrong_receipt(personas, shop)
-    payments.void_receipt(personas.rep, wrong, "重复登记")
+    payments.void_receipt(personas.manager, wrong, "重复登记")
     before = _state()
 
     with pytest.raises(ValidationError) as raised:
@@ -119,8 +119,10 @@ def test_void_twice_is_rejected(personas: Personas, shop: Shop) -> None:
     assert _state() == before
 
 
-@pytest.mark.parametrize("persona", ["agent", "rep2", "other_rep"])
-def test_only_contract_editors_may_void(personas: Personas, shop: Shop, persona: str) -> None:
+@pytest.mark.parametrize("persona", ["agent", "rep", "rep2", "other_rep"])
+def test_only_managers_of_the_contract_may_void(
+    personas: Personas, shop: Shop, persona: str
+) -> None:
     _contract, wrong = _wrong_receipt(personas, shop)
     before = _state()
 
@@ -146,7 +148,7 @@ def test_role_that_cannot_write_receipts_may_not_void(personas: Personas, shop: 
 
 def test_page_voids_and_strikes_through(personas: Personas, shop: Shop) -> None:
     contract, wrong = _wrong_receipt(personas, shop)
-    client = _client(personas.rep)
+    client = _client(personas.manager)
     before = client.get(contract.get_absolute_url()).text
 
     response = client.post(
@@ -159,7 +161,7 @@ def test_page_voids_and_strikes_through(personas: Personas, shop: Shop) -> None:
     assert Receipt.objects.get(pk=wrong.pk).is_void
     assert '<tr class="void">' in page
     assert "<del>¥12,345.67</del>" in page
-    assert "已作废</span> 李销售 · " in page
+    assert "已作废</span> 王经理 · " in page
     assert " · 金额填错</td>" in page
     assert f"/receipts/{wrong.public_id}/void/" not in page
     assert "<dt>已回款</dt><dd>¥20,000.02</dd>" in page
@@ -169,7 +171,7 @@ def test_page_void_without_reason_shows_error(personas: Personas, shop: Shop) ->
     contract, wrong = _wrong_receipt(personas, shop)
     before = _state()
 
-    response = _client(personas.rep).post(
+    response = _client(personas.manager).post(
         f"/contracts/{contract.public_id}/receipts/{wrong.public_id}/void/", {"reason": " "}
     )
 
@@ -198,14 +200,14 @@ def test_api_voids_receipt(personas: Personas, shop: Shop) -> None:
     contract, wrong = _wrong_receipt(personas, shop)
     path = f"/contracts/{contract.public_id}/receipts/{wrong.public_id}/void"
 
-    missing = call_api(personas.rep, "POST", path, {"reason": ""})
-    status, body = call_api(personas.rep, "POST", path, {"reason": "重复登记"})
+    missing = call_api(personas.manager, "POST", path, {"reason": ""})
+    status, body = call_api(personas.manager, "POST", path, {"reason": "重复登记"})
 
     assert missing == (422, {"errors": {"reason": ["此字段为必填项。"]}})
     assert status == 200
     receipt_body = {item["id"]: item for item in body["receipts"]}[str(wrong.public_id)]
     assert receipt_body["voided"] is True
-    assert receipt_body["voided_by"]["name"] == "李销售"
+    assert receipt_body["voided_by"]["name"] == "王经理"
     assert receipt_body["void_reason"] == "重复登记"
     assert receipt_body["amount"] == WRONG
     assert body["collection"]["collected"] == "20000.02"
@@ -229,7 +231,7 @@ def test_api_void_of_unknown_receipt_is_404(personas: Personas, shop: Shop) -> N
 
 def test_hidden_amount_not_shown_for_voided_receipt(personas: Personas, shop: Shop) -> None:
     contract, wrong = _wrong_receipt(personas, shop)
-    payments.void_receipt(personas.rep, wrong, f"应为 {WRONG} 的一半")
+    payments.void_receipt(personas.manager, wrong, f"应为 {WRONG} 的一半")
     _hide_receipts(personas.manager)
     client = _client(personas.manager)
 
@@ -253,3 +255,12 @@ def test_hidden_amount_not_shown_for_voided_receipt(personas: Personas, shop: Sh
     assert len(voided) == 1
     assert "received" not in voided[0]["event"]["data"]
     assert "void_reason" not in voided[0]["event"]["data"]
+
+
+def test_reps_page_offers_no_void(personas: Personas, shop: Shop) -> None:
+    contract, wrong = _wrong_receipt(personas, shop)
+
+    page = _client(personas.rep).get(contract.get_absolute_url()).text
+
+    assert "¥12,345.67" in page
+    assert f"/receipts/{wrong.public_id}/void/" not in page

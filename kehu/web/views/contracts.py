@@ -193,7 +193,7 @@ def _render_detail(
             policy, list(contract.receipts.select_related("recorded_by", "voided_by"))
         ),
         # Voiding needs the right to record receipts, and receipts exist only on signed contracts.
-        "can_void": can_receive,
+        "can_void": can_receive and contracts.has_approver_role(user),
         "void_form": void_form,
         "void_reason_errors": void_errors.get("reason", []),
         "methods": PaymentMethod.choices,

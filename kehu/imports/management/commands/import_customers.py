@@ -19,8 +19,8 @@ from kehu.sales.models import Pipeline
 
 class Command(BaseCommand):
     help = (
-        "Import customers, contacts, follow-up history, products or deals from an xlsx, xls or csv "
-        "file. Prints the "
+        "Import customers, contacts, follow-up history, products, deals, contracts or a sales team "
+        "from an xlsx, xls or csv file. Prints the "
         "counts created, updated, skipped as duplicates and rejected, and every problem."
     )
 
