@@ -1,6 +1,6 @@
 """Import the Maven CRM pipeline files: products, accounts, the sales team and 8,800 deals.
 
-The deal file names its product "GTXPro" in 1,480 rows where the product file says "GTX Pro",
+The deal file names its product "GTXPro" in 1,480 rows where the product file has "GTX Pro",
 and 1,425 rows have no account (222 rows have both quirks). Those rows are rejected with a
 message each; no product or customer is created for them.
 """
