@@ -9,7 +9,7 @@ With `dry_run` the batch is written in a transaction that is rolled back, becaus
 check (`kehu.org.escalation.ReachGuard`) compares reaches in the database after each write. So
 the dry run decides every row exactly as the import does.
 
-Imported users get an unusable password: nobody signs in as them until a user manager sets one
+Imported users get an unusable password: they cannot sign in until a user manager sets one
 on the users page or with `kehu changepassword`.
 """
 

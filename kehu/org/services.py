@@ -222,7 +222,7 @@ def add_checked_user(
 ) -> User:
     """Insert a user whose values passed `check_new_user`, check the reach, record the audit.
 
-    A `password` of None gives the user an unusable password: nobody signs in as them until
+    A `password` of None gives the user an unusable password: the user cannot sign in until
     a user manager sets one. `created_ids` are users created just before in the same
     transaction, who own nothing yet. Call inside a transaction, which a PermissionDenied from
     the reach check (`ReachGuard`) must roll back.

@@ -258,10 +258,11 @@ def _choice(raw: Any, choices: type[models.TextChoices]) -> str:
 
 
 def clean_contract(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Clean a contract's terms; title, amount and start date are required, the end date may
-    not come before the start date, and the signing date may not lie in the future.
+    """Clean a contract's terms and raise ValidationError with every problem at once.
 
-    Raises ValidationError with every problem at once."""
+    Title, amount and start date are required. The end date may not come before the start
+    date, and the signing date may not lie in the future.
+    """
     missing = dict.fromkeys(key for key in CONTRACT_REQUIRED if key not in values)
     cleaned, errors = _clean_each({**missing, **values}, CONTRACT_CLEANERS)
     start, end = cleaned.get("start_on"), cleaned.get("end_on")

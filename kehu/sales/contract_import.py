@@ -93,7 +93,7 @@ def import_contracts(
 ) -> BatchResult:
     """Clean, check and (unless a dry run) write historical contracts of existing customers.
 
-    `seen` holds the numbers of earlier rows and gains this batch's. Each contract gets version
+    `seen` contains the numbers of earlier rows and gains this batch's. Each contract gets version
     1 of its terms, a "contract created" entry on its customer's timeline at its signing date
     (else its start date) and an audit entry. A row's payment received becomes one receipt with
     its own timeline entry and audit entry. Raises PermissionDenied unless the actor may import

@@ -75,9 +75,7 @@ def test_products_are_imported_by_code_and_name(personas: Personas, tmp_path: Pa
     ]
 
 
-def test_product_names_differing_in_spaces_or_case_are_one_product(
-    personas: Personas, tmp_path: Path
-) -> None:
+def test_product_import_matches_loose_names(personas: Personas, tmp_path: Path) -> None:
     kept = sales_services.create_product(
         personas.boss, {"name": "GTX Basic", "code": "GTX-B", "list_price": "500"}
     )
@@ -271,7 +269,7 @@ def test_deals_link_to_customers_products_and_stages(
     ]
 
 
-def test_a_rep_imports_deals_only_into_their_own_customers_and_name(
+def test_deal_import_by_rep_stays_in_scope(
     personas: Personas,
     catalogue: dict[str, Product],
     customers: dict[str, Customer],
@@ -384,7 +382,7 @@ def test_deal_imports_need_a_customer_column(
     assert services.duplicate_choices(personas.rep, ImportKind.DEALS) == ["skip", "create"]
 
 
-def test_the_import_pages_offer_deals_and_products_by_role(
+def test_import_pages_offer_kinds_by_role(
     client: Client,
     personas: Personas,
     customers: dict[str, Customer],
@@ -431,7 +429,7 @@ def test_the_import_pages_offer_deals_and_products_by_role(
     ]
 
 
-def test_a_rep_imports_closed_deals_without_creation_times(
+def test_deal_import_closed_without_creation_time(
     personas: Personas,
     catalogue: dict[str, Product],
     customers: dict[str, Customer],
