@@ -76,6 +76,9 @@ class Customer(models.Model):
         related_name="owned_customers",
         db_index=False,
     )
+    # When the current owner received the customer; empty for customers that have kept the
+    # owner they were created with, whose creation time counts instead (see kehu.pool).
+    owner_since = models.DateTimeField(_("owner since"), null=True, blank=True)
     creator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("creator"),

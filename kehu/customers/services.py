@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
-from kehu.customers import search
+from kehu.customers import ownership, search
 from kehu.customers.choices import CustomerKind
 from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
@@ -296,6 +296,8 @@ def create_customer(
     now = clock.now()
     tag_names = cleaned.pop("tags", [])
     with transaction.atomic():
+        if owner is not None:
+            ownership.check_room(owner)
         serialize_duplicate_checks()
         check_duplicates(cleaned, cleaned_contacts, allow_similar=allow_similar)
         customer = Customer.objects.create(
@@ -413,10 +415,12 @@ def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Cus
         old_owner = locked.owner
         if old_owner == new_owner:
             return locked
+        if new_owner is not None:
+            ownership.check_room(new_owner)
         locked.owner = new_owner
-        locked.updated_at = clock.now()
+        locked.updated_at = locked.owner_since = clock.now()
         locked.version = F("version") + 1
-        locked.save(update_fields=["owner", "updated_at", "version"])
+        locked.save(update_fields=["owner", "owner_since", "updated_at", "version"])
         locked.refresh_from_db(fields=["version"])
         events.owner_changed(locked.pk, actor, old_owner, new_owner).save()
     return locked

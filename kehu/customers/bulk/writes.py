@@ -43,6 +43,8 @@ def write_plan(context: ImportContext, index: FileIndex, plan: Plan, result: Bat
             {
                 **planned.cleaned,
                 "owner_id": planned.owner.pk if planned.owner else None,
+                # Kept history may date the customer years back; the owner receives it now.
+                "owner_since": now if planned.owner else None,
                 "creator_id": planned.creator.pk,
                 "created_at": planned.created_at or now,
                 "updated_at": now,

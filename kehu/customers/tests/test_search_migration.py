@@ -53,7 +53,8 @@ def test_migration_round_trip_keeps_search(personas: Personas, at_latest: None) 
     _migrate(AFTER)
     assert SearchDocument.objects.get().text == current
     assert SearchKey.objects.exists() == search.stores_prefix_keys()
+    # Only ids: the model's later columns are not there at 0007.
     scope = visible_customers(personas.rep)
     for query in ("王", "王芳", "hzxx", "5678", "星星科技"):
-        assert list(search.search(scope, query)) == [customer], query
+        assert list(search.search(scope, query).values_list("pk", flat=True)) == [customer.pk]
     assert Customer.objects.count() == 1
