@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "kehu.timeline",
     "kehu.sales",
     "kehu.service",
+    "kehu.pool",
     "kehu.imports",
     "kehu.api",
     "kehu.web",

@@ -47,6 +47,18 @@ class AuditAction(models.TextChoices):
     TICKET_CREATED = "ticket_created", _("Opened a ticket")
     TICKET_CHANGED = "ticket_changed", _("Changed a ticket")
     TICKET_REPLIED = "ticket_replied", _("Replied to a ticket")
+    POOL_CREATED = "pool_created", _("Created a public pool")
+    POOL_CHANGED = "pool_changed", _("Changed a public pool or its rules")
+    POOL_DELETED = "pool_deleted", _("Deleted a public pool")
+    POOL_PLACED = "pool_placed", _("Placed customers in a public pool")
+    POOL_RETURNED = "pool_returned", _("Returned a customer to a public pool")
+    POOL_RECLAIMED = "pool_reclaimed", _("Reclaimed customers to the public pools")
+    POOL_CLAIMED = "pool_claimed", _("Claimed a customer from a public pool")
+    POOL_ASSIGNED = "pool_assigned", _("Assigned a customer from a public pool")
+    CUSTOMER_LOCKED = "customer_locked", _("Locked a customer against reclaiming")
+    CUSTOMER_UNLOCKED = "customer_unlocked", _("Unlocked a customer")
+    RETURN_REASONS_CHANGED = "return_reasons_changed", _("Changed the return reasons")
+    ASSIGNMENT_RULES_CHANGED = "assignment_rules_changed", _("Changed the assignment rules")
 
 
 class AuditEntry(models.Model):

@@ -231,3 +231,32 @@ def ticket_status_changed(customer_id: int, actor: User | None, data: dict[str, 
 def ticket_changed(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of an edited ticket, with "changes": ticket field key -> [old, new]."""
     return _event(customer_id, EventKind.TICKET_CHANGED, actor, data, None)
+
+
+POOL_KINDS = (
+    EventKind.POOL_PLACED,
+    EventKind.POOL_RETURNED,
+    EventKind.POOL_RECLAIMED,
+    EventKind.POOL_CLAIMED,
+    EventKind.POOL_ASSIGNED,
+)
+
+
+def pool_moved(
+    customer_id: int,
+    kind: str,
+    actor: User | None,
+    data: dict[str, Any],
+    at: dt.datetime | None = None,
+) -> Event:
+    """Return the event of a customer entering or leaving a public pool; `kind` is one of
+    POOL_KINDS.
+
+    `data` holds "pool" and "pool_name", the owners it moved between as "from", "from_name",
+    "to" and "to_name" (as owner_changed has them), and where they apply "cause" (an entry
+    cause of kehu.pool), "reason" (a return reason's name), "note" and "days" (the days a
+    reclaim rule counted). Without an actor (a sweep) the event is the system's.
+    """
+    if kind not in POOL_KINDS:
+        raise ValueError(f"not a pool event: {kind}")
+    return _event(customer_id, kind, actor, data, at)

@@ -142,6 +142,11 @@ class EventKind(models.TextChoices):
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     TICKET_STATUS_CHANGED = "ticket_status_changed", _("Ticket status changed")
     TICKET_CHANGED = "ticket_changed", _("Ticket changed")
+    POOL_PLACED = "pool_placed", _("Placed in the public pool")
+    POOL_RETURNED = "pool_returned", _("Returned to the public pool")
+    POOL_RECLAIMED = "pool_reclaimed", _("Reclaimed to the public pool")
+    POOL_CLAIMED = "pool_claimed", _("Claimed from the public pool")
+    POOL_ASSIGNED = "pool_assigned", _("Assigned from the public pool")
 
 
 class Event(models.Model):
