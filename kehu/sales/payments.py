@@ -180,9 +180,11 @@ def void_receipt(actor: User, receipt: Receipt, reason: str) -> Receipt:
     receipt is already void. Records "payment voided" on the customer's timeline and an audit
     entry.
     """
-    check_payment_writer(actor, receipt.contract, "received")
+    # The role first: an agent or a rep is told that voiding is a manager's decision, not that
+    # the customer's deals are out of reach.
     if not has_approver_role(actor):
         raise PermissionDenied(_("Only a manager may void a payment received."))
+    check_payment_writer(actor, receipt.contract, "received")
     text = cleaning.clean_void_reason(reason)
 
     with transaction.atomic():

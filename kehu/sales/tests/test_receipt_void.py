@@ -126,9 +126,10 @@ def test_only_managers_of_the_contract_may_void(
     _contract, wrong = _wrong_receipt(personas, shop)
     before = _state()
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as raised:
         payments.void_receipt(getattr(personas, persona), wrong, "重复登记")
 
+    assert str(raised.value) == "只有经理可以作废回款。"
     assert _state() == before
 
 
