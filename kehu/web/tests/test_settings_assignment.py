@@ -228,3 +228,14 @@ def test_import_mapping_offers_rules(client: Client, personas: Personas, tmp_pat
     assert response.status_code == 302
     job.refresh_from_db()
     assert (job.owner_by_rules, job.assign_owner, job.owner) == (True, False, None)
+
+
+def test_timeline_names_the_rule(personas: Personas, client_for: ClientFor) -> None:
+    _rule(personas, "浙江客户", user=personas.rep2)
+    client = client_for(personas.manager)
+    client.post("/customers/new/", {"name": "杭州星星科技有限公司", "owner": ""})
+    customer = Customer.objects.get()
+
+    page = client.get(f"/customers/{customer.public_id}/")
+
+    assert "由规则“浙江客户”分配。" in page.text
