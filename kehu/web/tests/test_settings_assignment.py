@@ -11,6 +11,7 @@ from kehu.assignment.models import AssignmentRule, RoutingDefault
 from kehu.audit.models import AuditAction, AuditEntry
 from kehu.conftest import Personas
 from kehu.customers.models import Customer
+from kehu.fields.models import CustomField
 from kehu.imports.models import ImportJob
 from kehu.imports.tests.test_views import xlsx_upload
 from kehu.pool.models import PoolEntry
@@ -78,7 +79,13 @@ def test_roles_without_manage_pools_are_refused(
 
 
 def test_manager_opens_the_pages(personas: Personas, client_for: ClientFor) -> None:
-    rule = _rule(personas, regions="浙江", industries=["it"])
+    CustomField.objects.create(target="customer", key="channel", label="渠道", field_type="text")
+    rule = _rule(
+        personas,
+        regions="浙江",
+        industries=["it"],
+        custom_conditions=[{"field": "channel", "values": "展会"}],
+    )
     client = client_for(personas.manager)
 
     listing = client.get(LIST)
@@ -88,6 +95,7 @@ def test_manager_opens_the_pages(personas: Personas, client_for: ClientFor) -> N
     assert "浙江客户" in listing.text
     assert "地区：浙江省" in listing.text
     assert "行业：IT/软件" in listing.text
+    assert "渠道: 展会" in listing.text
     assert form.status_code == 200
     assert 'value="浙江省"' in form.text
 

@@ -57,7 +57,9 @@ def _labels(values: list[str], choices: list[tuple[str, Any]]) -> str:
     return "、".join(str(names.get(value, value)) for value in values)
 
 
-def _describe(rule: AssignmentRule, users: list[User]) -> tuple[list[str], str]:
+def _describe(
+    rule: AssignmentRule, users: list[User], field_labels: dict[str, str]
+) -> tuple[list[str], str]:
     """Return the rule's conditions and route as short texts for the list."""
     conditions = []
     if rule.regions:
@@ -74,7 +76,8 @@ def _describe(rule: AssignmentRule, users: list[User]) -> tuple[list[str], str]:
     if rule.grades:
         conditions.append(_("Grade: %(values)s") % {"values": _labels(rule.grades, Grade.choices)})
     for condition in rule.custom_conditions:
-        conditions.append(f"{condition['field']}: {'、'.join(condition['values'])}")
+        label = field_labels.get(condition["field"], condition["field"])
+        conditions.append(f"{label}: {'、'.join(condition['values'])}")
     if rule.route == RouteKind.USER:
         route = _("To %(user)s") % {"user": rule.user}
     else:
@@ -89,9 +92,10 @@ def _render_list(
     rules = list(
         AssignmentRule.objects.select_related("user", "department").prefetch_related("users")
     )
+    field_labels = {field.key: field.label for field in condition_fields()}
     rows = []
     for index, rule in enumerate(rules):
-        conditions, route = _describe(rule, list(rule.users.all()))
+        conditions, route = _describe(rule, list(rule.users.all()), field_labels)
         rows.append(RuleRow(rule, conditions, route, index == 0, index == len(rules) - 1))
     defaults = {
         default.target: default.owner for default in RoutingDefault.objects.select_related("owner")
