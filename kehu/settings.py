@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "kehu.sales",
     "kehu.service",
     "kehu.pool",
+    "kehu.assignment",
     "kehu.imports",
     "kehu.api",
     "kehu.web",

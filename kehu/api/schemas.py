@@ -175,7 +175,11 @@ class CustomerIn(CustomerFieldsIn):
     name: str
     contacts: list[ContactIn] = []
     owner: uuid.UUID | None = Field(
-        None, description="The owner's user id; omit to own the customer yourself, null for none."
+        None,
+        description=(
+            "The owner's user id; omit to own the customer yourself, null to let the "
+            "assignment rules choose (or put the customer in the public pool)."
+        ),
     )
 
 

@@ -111,15 +111,20 @@ def check_owner(actor: User, owner: User | None) -> None:
         if actor.has_capability(Capability.ASSIGN):
             return
         raise PermissionDenied(_("Only a manager may leave a customer unassigned."))
-    if not owner.is_active:
-        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
-    if not may_own_customers(owner):
-        raise ValidationError({"owner": [_("An outside agent cannot own customers.")]})
+    check_may_own(owner)
     if owner.pk == actor.pk:
         return
     if actor.has_capability(Capability.ASSIGN) and reaches_owner(actor, owner):
         return
     raise PermissionDenied(_("You may not give customers to %(user)s.") % {"user": owner})
+
+
+def check_may_own(owner: User) -> None:
+    """Raise ValidationError on "owner" when `owner` is deactivated or an outside agent."""
+    if not owner.is_active:
+        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
+    if not may_own_customers(owner):
+        raise ValidationError({"owner": [_("An outside agent cannot own customers.")]})
 
 
 def find_owner(actor: User, public_id: uuid.UUID, field: str = "owner") -> User:
@@ -272,17 +277,28 @@ def create_customer(
     *,
     owner: User | OwnerDefault | None = OwnerDefault.ACTOR,
     allow_similar: bool = False,
+    routed: Mapping[str, Any] | None = None,
 ) -> Customer:
     """Create a customer with its contacts, after the duplicate check.
 
     Raises PermissionDenied for roles that cannot create, ValidationError keyed by field, and
     DuplicateCustomer on an exact match (or a close one unless `allow_similar`). The owner is
     the actor unless given; None leaves the customer unassigned. The actor is the creator.
+
+    `routed` is given when the assignment rules chose `owner` (kehu.assignment), and the
+    "created" event keeps it. The owner then need not be in the actor's reach, because rules an
+    administrator set chose them, but the actor must be allowed to leave the choice to others
+    (the assign capability) and the owner must be able to own customers.
     """
     check_creator(actor)
     if owner is OwnerDefault.ACTOR:
         owner = actor
-    check_owner(actor, owner)
+    if routed is None:
+        check_owner(actor, owner)
+    else:
+        check_owner(actor, None)
+        if owner is not None:
+            check_may_own(owner)
     check_field_policy(actor, values, contacts)
     policy = policy_for(actor)
     unwritable = [
@@ -310,7 +326,7 @@ def create_customer(
         if tag_names:
             set_tags(customer, tag_names)
         _create_contacts(customer, cleaned_contacts, now)
-        events.customer_created(customer.pk, actor, now).save()
+        events.customer_created(customer.pk, actor, now, dict(routed or {})).save()
         search.rebuild([customer.pk])
     return customer
 

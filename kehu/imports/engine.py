@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from kehu.assignment.customers import ImportRouting
 from kehu.core import clock
 from kehu.core.db import refresh_statistics
 from kehu.customers import bulk
@@ -91,6 +92,7 @@ class Run:
         self.context = bulk.ImportContext(
             actor=job.created_by,
             owner=job.owner if job.assign_owner else None,
+            router=ImportRouting() if job.owner_by_rules else None,
             on_duplicate=job.on_duplicate,
             import_id=str(job.public_id),
             file_name=job.file_name,

@@ -67,6 +67,9 @@ class ImportJob(models.Model):
     mapping = models.JSONField(_("column mapping"), default=list, blank=True)
     # With `assign_owner` false the customers stay unassigned; `owner` is then None.
     assign_owner = models.BooleanField(_("assign an owner"), default=True)
+    # Set with `assign_owner` false: the assignment rules choose the owner of every new customer
+    # whose row names none, and those no rule takes enter the public pool.
+    owner_by_rules = models.BooleanField(_("owners by the assignment rules"), default=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),

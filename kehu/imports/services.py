@@ -269,12 +269,15 @@ def set_mapping(
     *,
     assign_owner: bool = True,
     owner: User | None = None,
+    owner_by_rules: bool = False,
     on_duplicate: str = OnDuplicate.SKIP,
     pipeline: Pipeline | None = None,
 ) -> ImportJob:
     """Set the target of every column, the owner of new records and the duplicate handling.
 
-    A deal import also takes the pipeline of its deals (None: the default pipeline).
+    A deal import also takes the pipeline of its deals (None: the default pipeline). With
+    `owner_by_rules` a customer import leaves the owners of rows without an owner to the
+    assignment rules, which needs the role that may leave customers unassigned.
 
     Raises PermissionDenied when the actor may not import into that owner (reps import into
     themselves) or may not handle duplicates that way, ValidationError for an unknown,
@@ -284,6 +287,12 @@ def set_mapping(
     with transaction.atomic():
         locked = _require_job(actor, job)
         _require_status(locked, ImportStatus.UPLOADED, ImportStatus.CHECKED)
+        if owner_by_rules:
+            assign_owner, owner = False, None
+            if locked.kind != ImportKind.CUSTOMERS:
+                raise ValidationError(
+                    {"owner": [_("Only customer imports can leave owners to the rules.")]}
+                )
         bulk.check_owner(actor, owner if assign_owner else None)
         if assign_owner and owner is None:
             raise ValidationError({"owner": [_("Choose the owner of the imported customers.")]})
@@ -293,6 +302,7 @@ def set_mapping(
         locked.mapping = _checked_mapping(actor, locked, targets)
         locked.assign_owner = assign_owner
         locked.owner = owner if assign_owner else None
+        locked.owner_by_rules = owner_by_rules
         locked.on_duplicate = on_duplicate
         locked.pipeline = pipeline if locked.kind == ImportKind.DEALS else None
         locked.status = ImportStatus.UPLOADED

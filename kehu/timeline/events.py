@@ -33,8 +33,15 @@ def _event(
     )
 
 
-def customer_created(customer_id: int, actor: User | None, at: dt.datetime | None = None) -> Event:
-    return _event(customer_id, EventKind.CREATED, actor, {}, at)
+def customer_created(
+    customer_id: int,
+    actor: User | None,
+    at: dt.datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Return the creation event; `data` says how the assignment rules chose the owner, if they did
+    (kehu.assignment.routing.Route.event_data)."""
+    return _event(customer_id, EventKind.CREATED, actor, data or {}, at)
 
 
 def customer_imported(

@@ -155,12 +155,14 @@ def describe_event(
             if raw and not changes:
                 return None
             return EventText(title, name or "", changes)
+        case EventKind.CREATED:
+            return EventText(title, _routing_text(data))
         case EventKind.IMPORTED:
             detail = _("File %(file)s, row %(row)s") % {
                 "file": data.get("file", ""),
                 "row": data.get("row", ""),
             }
-            return EventText(title, detail)
+            return EventText(title, " ".join(filter(None, (detail, _routing_text(data)))))
         case EventKind.FOLLOW_UP_EDITED:
             return EventText(
                 title, _("Now version %(version)s") % {"version": data.get("version", "")}
@@ -297,6 +299,18 @@ def _deal_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:
         if amount:
             parts.append(amount)
     return " · ".join(parts)
+
+
+def _routing_text(data: Mapping[str, Any]) -> str:
+    """Return how the assignment rules chose a new customer's owner, or "" if they did not."""
+    match data.get("routing"):
+        case "rule":
+            return _("Assigned by rule “%(rule)s”.") % {"rule": data.get("rule_name", "")}
+        case "default":
+            return _("Given to the default owner: no rule matched.")
+        case "pool":
+            return _("No rule or default owner took it, so it went to the public pool.")
+    return ""
 
 
 def _share_access(value: Any) -> str:

@@ -11,6 +11,7 @@ from kehu.api import lookups, present, schemas
 from kehu.api.auth import request_user
 from kehu.api.errors import error_dict, rows_from_zero
 from kehu.api.routers.common import ERRORS, field_values, reveal
+from kehu.assignment import customers as assignment
 from kehu.customers import services
 from kehu.customers.listing import count_customers, list_customers, params_from_query
 from kehu.org.models import User
@@ -78,9 +79,10 @@ def list_(
 def create(request: HttpRequest, payload: schemas.CustomerIn) -> Status[schemas.CustomerOut]:
     """Create a customer with its contacts, after the duplicate check.
 
-    Without `owner` the customer is yours. An exact duplicate is rejected with 409 and
-    `blocking` true. A similar name is rejected with `blocking` false, and the request may be
-    sent again with `allow_similar` true.
+    Without `owner` the customer is yours. With `owner` null the assignment rules choose the
+    owner, or the customer enters the public pool; that needs a role that may assign. An exact
+    duplicate is rejected with 409 and `blocking` true. A similar name is rejected with
+    `blocking` false, and the request may be sent again with `allow_similar` true.
     """
     user = request_user(request)
     data = payload.model_dump(exclude_unset=True)
@@ -90,14 +92,21 @@ def create(request: HttpRequest, payload: schemas.CustomerIn) -> Status[schemas.
         for index, contact in enumerate(data.pop("contacts", []))
     ]
     owner: User | None = user
+    by_rules = False
     if "owner" in data:
         owner_id = data.pop("owner")
         owner = services.find_owner(user, owner_id) if owner_id else None
+        by_rules = owner is None
 
     with rows_from_zero("contacts"):
-        created = services.create_customer(
-            user, field_values(data), contacts, owner=owner, allow_similar=allow_similar
-        )
+        if by_rules:
+            created = assignment.create_customer(
+                user, field_values(data), contacts, allow_similar=allow_similar
+            )
+        else:
+            created = services.create_customer(
+                user, field_values(data), contacts, owner=owner, allow_similar=allow_similar
+            )
 
     prefetch_related_objects([created], "tags", "owner", "creator")
     return Status(201, present.customer(present.viewer_for(user), created))

@@ -4,7 +4,7 @@ import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
@@ -122,6 +122,24 @@ class BatchResult:
     contacts_created: int = 0
 
 
+class OwnerRouter(Protocol):
+    """Chooses the owners of new customers that neither their row nor the import names.
+
+    The assignment rules (kehu.assignment) implement it; records cannot import features.
+    """
+
+    def route_batch(
+        self, values: Sequence[Mapping[str, Any]]
+    ) -> list[tuple[User | None, dict[str, Any]]]:
+        """Return, per cleaned customer, its owner (None: the pool) and the event data that
+        records the choice. Runs inside the batch's transaction."""
+        ...
+
+    def place(self, actor: User, customer_ids: list[int]) -> None:
+        """Put the batch's new customers that got no owner into the pool."""
+        ...
+
+
 @dataclasses.dataclass
 class ImportContext:
     """Settings shared by every batch of one import."""
@@ -134,6 +152,9 @@ class ImportContext:
     dry_run: bool = False
     # Customers this import created in earlier batches; a match on one is a repeat within the file.
     own_ids: set[int] = dataclasses.field(default_factory=set)
+    # Set when the import leaves owners to the assignment rules: new customers whose row names
+    # no owner get theirs from it instead of `owner`, which is then None.
+    router: OwnerRouter | None = None
 
 
 class FileIndex:
@@ -245,6 +266,9 @@ class Planned:
     # The search index values computed when the row was prepared; None once later rows of the
     # file changed the customer or added contacts to it.
     search_values: list[str] | None = None
+    # Whether the import's router chooses the owner, and the event data it left about that.
+    routed: bool = False
+    routing: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

@@ -277,6 +277,7 @@ def _plan_create(
         # None: the time the batch is written.
         created_at=item.created_at if keeps_history else None,
         search_values=item.search_values,
+        routed=not item.has_owner and context.router is not None,
     )
     index.add(placeholder, item.keys)
     index.contact_keys[placeholder] = set(item.contact_identities)

@@ -16,6 +16,7 @@ from kehu.customers.bulk.common import (
     Change,
     FileIndex,
     ImportContext,
+    OwnerRouter,
     Plan,
     write_contacts,
 )
@@ -37,6 +38,8 @@ def write_plan(context: ImportContext, index: FileIndex, plan: Plan, result: Bat
     """
     now = clock.now()
     actor = context.actor
+    if context.router is not None:
+        _route_owners(context.router, plan)
     builder = RowBuilder(Customer)
     rows = builder.rows(
         [
@@ -78,6 +81,7 @@ def write_plan(context: ImportContext, index: FileIndex, plan: Plan, result: Bat
     for placeholder, planned in plan.creates.items():
         pk = real_ids[placeholder]
         data = events.imported_data(context.import_id, context.file_name, planned.row)
+        data.update(planned.routing)
         imported.append(
             {
                 "customer_id": pk,
@@ -93,10 +97,29 @@ def write_plan(context: ImportContext, index: FileIndex, plan: Plan, result: Bat
 
     _write_search_rows(plan, real_ids)
     search.rebuild(rebuild_ids - set(ids))
+    if context.router is not None:
+        unowned = [
+            real_ids[placeholder]
+            for placeholder, planned in plan.creates.items()
+            if planned.routed and planned.owner is None
+        ]
+        if unowned:
+            context.router.place(actor, unowned)
 
     for row_result in result.rows:
         if row_result.customer_id is not None and row_result.customer_id < 0:
             row_result.customer_id = real_ids.get(row_result.customer_id)
+
+
+def _route_owners(router: OwnerRouter, plan: Plan) -> None:
+    """Give the planned customers that the router owns their owners and routing event data."""
+    routed = [planned for planned in plan.creates.values() if planned.routed]
+    if not routed:
+        return
+    choices = router.route_batch([planned.cleaned for planned in routed])
+    for planned, (owner, data) in zip(routed, choices, strict=True):
+        planned.owner = owner
+        planned.routing = data
 
 
 def _write_search_rows(plan: Plan, real_ids: dict[int, int]) -> None:

@@ -6,6 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern
 
+from kehu.assignment import services as assignment_services
+from kehu.assignment.models import AssignmentRule
 from kehu.audit.models import AuditEntry
 from kehu.conftest import Personas
 from kehu.core import clock
@@ -97,6 +99,10 @@ OUTSIDER_STATUS = {
     "ticket_status": 404,
     "ticket_assign": 404,
     "ticket_create": 404,
+    "settings_assignment_edit": 403,
+    "settings_assignment_delete": 403,
+    "settings_assignment_move": 403,
+    "settings_assignment_switch": 403,
 }
 
 
@@ -132,6 +138,7 @@ def _state() -> list[object]:
         list(Receipt.objects.order_by("pk").values_list("amount", "voided_at")),
         list(Ticket.objects.order_by("pk").values_list("status", "version", "assignee_id")),
         TicketReply.objects.count(),
+        list(AssignmentRule.objects.order_by("pk").values_list("name", "position", "is_active")),
     ]
 
 
@@ -186,6 +193,9 @@ def test_outsider_gets_same_answer_as_missing(
         personas.rep2, customer, {"subject": "海风报修", "category": "repair"}
     )
     pipeline = pipelines.create_pipeline(personas.boss, "项目型销售")
+    rule = assignment_services.create_rule(
+        personas.boss, {"name": "华东规则", "route": "user", "user": personas.rep2}
+    )
     stage = pipeline.stages.get(name="需求确认")
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
@@ -248,6 +258,10 @@ def test_outsider_gets_same_answer_as_missing(
         "ticket_status": ticket.public_id,
         "ticket_assign": ticket.public_id,
         "ticket_create": customer.public_id,
+        "settings_assignment_edit": rule.public_id,
+        "settings_assignment_delete": rule.public_id,
+        "settings_assignment_move": rule.public_id,
+        "settings_assignment_switch": rule.public_id,
     }
     client = client_for(personas.rep)
     before = _state()

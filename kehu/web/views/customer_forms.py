@@ -12,16 +12,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from kehu.assignment import customers as assignment
 from kehu.core import regions
 from kehu.customers import services
 from kehu.customers.models import Customer
 from kehu.customers.queries import visible_contacts
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import FieldSpec, field_map, fields_for
-from kehu.org.models import User
+from kehu.org.models import Capability, User
 from kehu.org.policy import FieldPolicy, policy_for
+from kehu.org.visibility import owners_in_reach
 from kehu.web.display import record_name
 from kehu.web.forms import (
     Input,
@@ -70,10 +73,33 @@ def _duplicate_context(error: services.DuplicateCustomer) -> dict[str, Any]:
     return {"duplicate_messages": error.messages(), "duplicate_blocking": error.blocking}
 
 
+def _owner_choices(user: User) -> list[User]:
+    """Return the owners a manager may pick on the create form; empty for the other roles.
+
+    Roles that may assign also may leave the owner to the assignment rules.
+    """
+    if not user.has_capability(Capability.ASSIGN):
+        return []
+    return list(owners_in_reach(user).order_by("display_name", "username"))
+
+
+def _posted_owner(user: User, owners: Sequence[User], value: str) -> User:
+    """Return the chosen owner; an id outside the choices is rejected like a missing one."""
+    if value == str(user.public_id):
+        return user
+    for owner in owners:
+        if str(owner.public_id) == value:
+            return owner
+    raise ValidationError({"owner": [_("Choose an owner from the list.")]})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_customer(request: HttpRequest) -> HttpResponse:
-    """Create a customer owned by the user, with a first contact if one is filled in.
+    """Create a customer with a first contact if one is filled in.
+
+    The owner is the user. Roles that may assign choose an owner in their reach, or leave the
+    choice to the assignment rules, which may put the customer in the pool.
 
     A blocking duplicate shows its message and saves nothing; a close match shows a warning and
     saves only when the user confirms with "Create anyway".
@@ -98,18 +124,27 @@ def create_customer(request: HttpRequest) -> HttpResponse:
     contact_static = static_texts(policy, FieldTarget.CONTACT, contact_fields, None, {})
     errors: dict[str, list[str]] = {}
     duplicate: dict[str, Any] = {}
+    owners = _owner_choices(user)
+    owner_value = str(user.public_id)
     if request.method == "POST":
         values = _posted(request.POST, customer_fields)
         contact_values = _posted(request.POST, contact_fields, CONTACT_PREFIX)
         contacts = [contact_values] if has_any_value(contact_values) else []
+        owner_value = request.POST.get("owner", owner_value) if owners else owner_value
+        allow_similar = request.POST.get("allow_similar") == "1"
         try:
-            customer = services.create_customer(
-                user,
-                values,
-                contacts,
-                owner=user,
-                allow_similar=request.POST.get("allow_similar") == "1",
-            )
+            if not owner_value:
+                customer = assignment.create_customer(
+                    user, values, contacts, allow_similar=allow_similar
+                )
+            else:
+                customer = services.create_customer(
+                    user,
+                    values,
+                    contacts,
+                    owner=_posted_owner(user, owners, owner_value),
+                    allow_similar=allow_similar,
+                )
         except ValidationError as error:
             errors = error_dict(error)
         except services.DuplicateCustomer as error:
@@ -130,6 +165,8 @@ def create_customer(request: HttpRequest) -> HttpResponse:
         "inputs": inputs,
         "contact_inputs": contact_inputs,
         "form_errors": form_errors(errors, _shown_keys(inputs, contact_inputs)),
+        "owners": owners,
+        "owner_value": owner_value,
         **duplicate,
     }
     status = 400 if errors or duplicate else 200

@@ -159,7 +159,8 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
         return services.apply_template(user, job, template)
     targets = [request.POST.get(f"column_{index}", "") for index in range(len(job.mapping))]
     owner_value = request.POST.get("owner", "")
-    assign_owner = owner_value != "unassigned"
+    owner_by_rules = owner_value == "rules"
+    assign_owner = owner_value not in ("unassigned", "rules")
     owner = None
     if assign_owner:
         # Only owners the user may import into are looked up, so a rejected id and a missing
@@ -182,6 +183,7 @@ def _post_mapping(user: User, job: ImportJob, request: HttpRequest, action: str)
         targets,
         assign_owner=assign_owner,
         owner=owner,
+        owner_by_rules=owner_by_rules,
         on_duplicate=request.POST.get("on_duplicate", OnDuplicate.SKIP),
         pipeline=pipeline,
     )

@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.i18n import set_language
 
 from kehu.web.views import (
+    assignment_urls,
     contract_forms,
     contracts,
     custom_fields,
@@ -26,6 +27,7 @@ from kehu.web.views import (
 )
 
 urlpatterns = [
+    *assignment_urls.urlpatterns,
     path("", customer_list.customer_list, name="customer_list"),
     path(
         "login/",
