@@ -203,8 +203,9 @@ def open_pool_customer(request: HttpRequest, customer_id: uuid.UUID) -> PoolCust
 def claim(request: HttpRequest, customer_id: uuid.UUID) -> schemas.CustomerOut:
     """Take a customer from one of your pools as its owner.
 
-    Of simultaneous claims exactly one succeeds; the others get 422 on "customer". The pool's
-    daily claim limit, cooldown and capacity apply.
+    Of simultaneous claims exactly one succeeds; the others get 422 on "customer", and a claim
+    after the customer left the pool gets 404. The pool's daily claim limit, cooldown and
+    capacity apply.
     """
     user = request_user(request)
     entry = queries.load_entry(user, customer_id)

@@ -78,7 +78,8 @@ def test_claim_then_second_rep_refused(
 
     assert claimed.status_code == 302
     assert claimed["Location"] == f"/customers/{customer.public_id}/"
-    assert refused.status_code == 404
+    assert refused.status_code == 409
+    assert "已被他人领取" in refused.content.decode()
     assert Customer.objects.get(pk=customer.pk).owner_id == personas.rep.pk
     assert Claim.objects.count() == 1
 

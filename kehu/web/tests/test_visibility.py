@@ -101,7 +101,8 @@ OUTSIDER_STATUS = {
     "ticket_create": 404,
     "pool_list": 404,
     "pool_customer": 404,
-    "pool_claim": 404,
+    # Gone from the user's pools: "already claimed", the same for any id.
+    "pool_claim": 409,
     "pool_assign": 404,
     "customer_return": 404,
     "customer_lock": 404,

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -184,9 +184,17 @@ def _rejected(
 @login_required
 @require_POST
 def pool_claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Claim a pool customer and open its page; a refusal shows on the preview."""
+    """Claim a pool customer and open its page; a refusal shows on the preview.
+
+    A customer no longer in the user's pools gets the "already claimed" message, the same for
+    a customer someone claimed a moment ago and for an id that was never there.
+    """
     user = signed_in_user(request)
-    entry = queries.load_entry(user, public_id)
+    try:
+        entry = queries.load_entry(user, public_id)
+    except Http404:
+        message = services.AlreadyClaimed().messages
+        return render(request, "web/pools/gone.html", {"errors": message}, status=409)
 
     try:
         claimed = services.claim(user, entry.customer)
