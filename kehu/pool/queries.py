@@ -7,7 +7,7 @@ a rep never sees the customers of another department's pool. Values leave throug
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 
 from kehu.fields.registry import FieldSpec
@@ -19,7 +19,9 @@ from kehu.pool.models import Pool, PoolEntry
 
 def visible_pools(user: User) -> QuerySet[Pool]:
     """Return the pools `user` may read and claim from, company pool first."""
-    return member_pools(user).select_related("department").order_by("department_id", "name")
+    # PostgreSQL sorts NULLs last by default, SQLite first; the company pool has no department.
+    company_first = F("department_id").asc(nulls_first=True)
+    return member_pools(user).select_related("department").order_by(company_first, "name")
 
 
 def visible_entries(user: User) -> QuerySet[PoolEntry]:

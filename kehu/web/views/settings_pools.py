@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -132,7 +133,8 @@ def pool_settings(request: HttpRequest) -> HttpResponse:
     require_pool_manager(request)
 
     membership.company_pool()
-    pools = Pool.objects.select_related("department").order_by("department_id", "name")
+    company_first = F("department_id").asc(nulls_first=True)
+    pools = Pool.objects.select_related("department").order_by(company_first, "name")
 
     context = {"section": "pools", "pools": pools, "switches": RULE_SWITCHES}
     return render(request, "web/settings/pools.html", context)
