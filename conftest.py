@@ -13,6 +13,7 @@ from django.db import connections
 from playwright.sync_api import BrowserContext, Playwright, sync_playwright
 
 from kehu.conftest import personas  # noqa: F401  (the personas fixture, for tests outside kehu/)
+from kehu.pool.tests.fixtures import place, pools  # noqa: F401  (pool fixtures, likewise)
 
 # Playwright's sync API runs an event loop in the test thread, where Django refuses ORM calls
 # unless this is set. Tests query the database only while the browser is idle.

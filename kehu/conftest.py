@@ -9,6 +9,9 @@ import pytest
 from kehu.org.models import Department, Preset, User
 from kehu.org.presets import preset_role
 
+# Fixtures of the public pools, for the pool's own tests and the page and API tests.
+from kehu.pool.tests.fixtures import no_reasons, place, pools, unfrozen_clock  # noqa: F401
+
 
 @dataclasses.dataclass
 class Personas:

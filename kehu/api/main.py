@@ -15,6 +15,7 @@ from kehu.api.routers import (
     deals,
     fields,
     pipelines,
+    pools,
     products,
     quotes,
     shares,
@@ -52,7 +53,8 @@ api = KehuAPI(
     version="1",
     # The schema is for developers and stays in English. Response messages follow the request.
     description=(
-        "Customers, contacts, follow-ups, products, pipelines, deals, quotes and tickets of "
+        "Customers, contacts, follow-ups, products, pipelines, deals, quotes, tickets and "
+        "public pools of "
         "Kehu CRM. "
         "Authenticate with `Authorization: Bearer <token>` (create a token with "
         "`kehu create_api_token`) or, "
@@ -76,3 +78,4 @@ api.add_router("", products.router)
 api.add_router("", quotes.router)
 api.add_router("", contracts.router)
 api.add_router("", tickets.router)
+api.add_router("", pools.router)

@@ -22,12 +22,15 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, field_map
 from kehu.org.models import FieldAccess, User
 from kehu.org.policy import FieldPolicy, masked, policy_for
-from kehu.timeline.events import CREATION_TIMES
+from kehu.timeline.events import CREATION_TIMES, POOL_KINDS
 from kehu.timeline.models import Event, EventKind, FollowUp
 from kehu.timeline.queries import TimelineEntry
 
 # Event data keeps internal user ids for the pages' links; the API shows only the names.
-_EVENT_PRIVATE_KEYS = {EventKind.OWNER_CHANGED: ("from", "to")}
+_EVENT_PRIVATE_KEYS = {
+    EventKind.OWNER_CHANGED: ("from", "to"),
+    **{kind: ("from", "to") for kind in POOL_KINDS},
+}
 # Event data names customer fields by model attribute; these differ from the registry key.
 _ATTRIBUTE_KEYS = {"province_code": "province", "city_code": "city", "district_code": "district"}
 # Contact attributes that are not registry fields and that every role reads.
@@ -358,7 +361,8 @@ def event_data(viewer: Viewer, record: Event) -> dict[str, Any] | None:
                     data[key] = value
     if record.kind in _TICKET_EVENTS:
         return _ticket_event_data(viewer, EventKind(record.kind), data)
-    if record.kind == EventKind.OWNER_CHANGED:
+    if record.kind == EventKind.OWNER_CHANGED or record.kind in POOL_KINDS:
+        # A pool event names the owners it moved between, under the owner field's policy.
         for key in ("from_name", "to_name"):
             if key in data:
                 value = viewer.shown(FieldTarget.CUSTOMER, "owner", data[key])

@@ -439,6 +439,8 @@ def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Cus
         locked.save(update_fields=["owner", "owner_since", "updated_at", "version"])
         locked.refresh_from_db(fields=["version"])
         events.owner_changed(locked.pk, actor, old_owner, new_owner).save()
+        if new_owner is not None:
+            ownership.received([locked.pk])
     return locked
 
 

@@ -20,6 +20,7 @@ from kehu.demo.plan import (
     OwnerStep,
     plan_company,
 )
+from kehu.demo.pools import seed_pools
 from kehu.demo.tickets import seed_tickets
 from kehu.org.models import Department, User
 from kehu.org.presets import preset_role
@@ -79,6 +80,7 @@ def seed_company(
             follow_ups += _write_customer(planned, users)
         seed_contracts(start)
         seed_tickets(start)
+        seed_pools()
     finally:
         clock.freeze(None)
     return SeedResult(users=list(users.values()), customers=len(plan), follow_ups=follow_ups)

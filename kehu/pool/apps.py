@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class PoolConfig(AppConfig):
     name = "kehu.pool"
     label = "pool"
+
+    def ready(self) -> None:
+        # Imported here because the check reads models, which are ready only now.
+        from kehu.customers import ownership
+        from kehu.pool.capacity import check_capacity
+        from kehu.pool.services import customers_received
+
+        ownership.register(check_capacity)
+        ownership.register_received(customers_received)

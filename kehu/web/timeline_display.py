@@ -18,6 +18,7 @@ from kehu.fields.models import CustomField, FieldTarget, FieldType
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, custom_field_spec
 from kehu.org.models import FieldAccess
 from kehu.org.policy import FieldPolicy
+from kehu.pool.models import EntryCause
 from kehu.sales.models import QuoteStatus
 from kehu.timeline.models import Event, EventKind, FollowUpKind, FollowUpRevision
 from kehu.web import ticket_display
@@ -145,6 +146,14 @@ def describe_event(
                 return None
             detail = _("%(old)s → %(new)s") % {"old": old or nobody, "new": new or nobody}
             return EventText(title, detail)
+        case (
+            EventKind.POOL_PLACED
+            | EventKind.POOL_RETURNED
+            | EventKind.POOL_RECLAIMED
+            | EventKind.POOL_CLAIMED
+            | EventKind.POOL_ASSIGNED
+        ):
+            return EventText(title, _pool_detail(policy, customer_specs, event.kind, data))
         case EventKind.CONTACT_ADDED:
             name = _shown_data(policy, contact, contact_specs, "name", data.get("name"))
             return EventText(title, name or "")
@@ -223,6 +232,36 @@ def describe_event(
                 title, ticket_line, tuple(Change(*change) for change in ticket_changes)
             )
     return EventText(title)
+
+
+def _pool_detail(
+    policy: FieldPolicy,
+    customer_specs: Mapping[str, FieldSpec],
+    kind: str,
+    data: Mapping[str, Any],
+) -> str:
+    """Return the line of a pool event: the pool, the owners it moved between, why.
+
+    The owners follow the customer owner field's policy: masked when it is masked, and left
+    out when it is hidden, while the pool and the reason still show.
+    """
+    parts = [str(data.get("pool_name", ""))]
+    nobody = _("the pool")
+    old = _shown_data(policy, FieldTarget.CUSTOMER, customer_specs, "owner", data.get("from_name"))
+    new = _shown_data(policy, FieldTarget.CUSTOMER, customer_specs, "owner", data.get("to_name"))
+    if old is not None and new is not None and (old or new):
+        parts.append(_("%(old)s → %(new)s") % {"old": old or nobody, "new": new or nobody})
+    cause = data.get("cause")
+    entering = kind in (EventKind.POOL_PLACED, EventKind.POOL_RECLAIMED)
+    if entering and cause in EntryCause.values:
+        parts.append(str(EntryCause(cause).label))
+    if data.get("days"):
+        parts.append(_("%(days)s days") % {"days": data["days"]})
+    if data.get("reason"):
+        parts.append(_("Reason: %(reason)s") % {"reason": data["reason"]})
+    if data.get("note"):
+        parts.append(str(data["note"]))
+    return " · ".join(part for part in parts if part)
 
 
 def _contract_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:

@@ -6,4 +6,5 @@ app_name = "web"
 urlpatterns = [
     path("imports/", include("kehu.web.views.imports_urls")),
     path("", include("kehu.web.views.pages_urls")),
+    path("", include("kehu.web.views.pools_urls")),
 ]

@@ -24,6 +24,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("post", "/api/v1/customers/{customer_id}/contacts/{contact_id}/reveal"): {"field": "mobile"},
     ("post", "/api/v1/customers/{customer_id}/shares"): {"access": "read"},
     ("delete", "/api/v1/customers/{customer_id}/shares/{share_id}"): {},
+    ("post", "/api/v1/customers/{customer_id}/claim"): {},
+    ("post", "/api/v1/customers/{customer_id}/return"): {"note": "退回"},
+    ("post", "/api/v1/customers/{customer_id}/lock"): {},
+    ("delete", "/api/v1/customers/{customer_id}/lock"): {},
 }
 
 
@@ -49,6 +53,7 @@ def test_every_record_route_hides_other_reps_records(
             "user": str(personas.rep2.public_id),
             "access": "read",
         },
+        ("post", "/api/v1/customers/{customer_id}/assign"): {"user": str(personas.rep.public_id)},
     }
     schema = client.get("/api/v1/openapi.json").json()
     before = snapshot()
@@ -68,5 +73,5 @@ def test_every_record_route_hides_other_reps_records(
             )
             checked.append((method, template))
 
-    assert len(checked) == 18
+    assert len(checked) == 24
     assert snapshot() == before

@@ -189,6 +189,13 @@ class FileIndex:
     def placeholder(self) -> int:
         return next(self._placeholder)
 
+    def forget(self, customer_id: int) -> None:
+        """Drop a planned customer that will not be written, so later rows do not match it."""
+        for key in self.keys_of.pop(customer_id, []):
+            if self.by_key.get(key) == customer_id:
+                del self.by_key[key]
+        self.contact_keys.pop(customer_id, None)
+
     def rename(self, old: int, new: int) -> None:
         keys = self.keys_of.pop(old, [])
         for key in keys:

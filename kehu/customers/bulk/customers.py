@@ -32,6 +32,7 @@ from kehu.customers.bulk.common import (
     key_field,
     load_stored_contacts,
 )
+from kehu.customers.bulk.room import limit_to_room
 from kehu.customers.bulk.writes import index_values_of, write_plan
 from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches
@@ -135,11 +136,15 @@ def import_customers(
         )
 
     if context.dry_run:
+        # The limits lock rows, which needs a transaction even though nothing is written.
+        with transaction.atomic():
+            limit_to_room(plan, index, result)
         result.contacts_created = sum(len(p.contacts) for p in plan.creates.values()) + sum(
             len(adds) for adds in plan.contact_adds.values()
         )
         return result
     with transaction.atomic():
+        limit_to_room(plan, index, result)
         write_plan(context, index, plan, result)
     return result
 

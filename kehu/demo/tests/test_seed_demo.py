@@ -18,6 +18,7 @@ from kehu.core import clock
 from kehu.customers.models import Contact, Customer
 from kehu.customers.normalize import normalize_credit_code
 from kehu.org.models import Department, User
+from kehu.pool.models import PoolEntry
 from kehu.sales import payments
 from kehu.sales.models import Contract
 from kehu.service.models import Ticket
@@ -88,14 +89,17 @@ def test_seed_demo_creates_company(var_dir: Path, frozen_start: None) -> None:
         "customers": 300,
         "contacts": 508,
         "follow_ups": 948,
-        # 402 from the customers' histories, 22 from the contracts, 17 from the tickets.
-        "events": 441,
+        # 402 from the customers' histories, 22 from the contracts, 17 from the tickets, 10
+        # from placing the unassigned customers in the company pool.
+        "events": 451,
     }
     statuses = Counter(Contract.objects.values_list("status", flat=True))
     assert statuses == {"signed": 4, "pending": 1}
     overdue = payments.only_overdue(Contract.objects.all(), START.date())
     assert [contract.title for contract in overdue] == ["维保服务合同"]
     assert Customer.objects.filter(owner__isnull=True).count() == 10
+    assert PoolEntry.objects.filter(pool__department__isnull=True).count() == 10
+    assert Event.objects.filter(kind="pool_placed").count() == 10
     assert Customer.objects.filter(agents__username="agent").count() == 15
     assert Event.objects.filter(kind="agent_assigned").count() == 15
     assert Event.objects.filter(kind="owner_changed").count() == 12

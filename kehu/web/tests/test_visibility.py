@@ -15,6 +15,8 @@ from kehu.customers import sharing
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.fields.models import CustomField
 from kehu.org.models import Department, User
+from kehu.pool.models import CustomerLock, Pool, PoolEntry, PoolOpen
+from kehu.pool.tests.fixtures import PlaceCustomer, Pools
 from kehu.sales import contracts, payments, pipelines, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import (
@@ -34,7 +36,7 @@ from kehu.timeline import services as timeline_services
 from kehu.timeline.models import Attachment, FollowUp
 from kehu.web.models import SavedView
 from kehu.web.tests.conftest import ClientFor, MakeCustomer
-from kehu.web.views import pages_urls
+from kehu.web.views import pages_urls, pools_urls
 
 # Route name -> the status an outsider gets: 404 where the record is out of scope, 403 where
 # the whole page is for the boss only.
@@ -103,13 +105,22 @@ OUTSIDER_STATUS = {
     "settings_assignment_delete": 403,
     "settings_assignment_move": 403,
     "settings_assignment_switch": 403,
+    "pool_list": 404,
+    "pool_customer": 404,
+    # Gone from the user's pools: "already claimed", the same for any id.
+    "pool_claim": 409,
+    "pool_assign": 404,
+    "customer_return": 404,
+    "customer_lock": 404,
+    "settings_pool_edit": 403,
+    "settings_pool_delete": 403,
 }
 
 
 def _routes_with_ids() -> dict[str, URLPattern]:
     return {
         pattern.name: pattern
-        for pattern in pages_urls.urlpatterns
+        for pattern in [*pages_urls.urlpatterns, *pools_urls.urlpatterns]
         if pattern.name and "public_id" in str(pattern.pattern)
     }
 
@@ -139,6 +150,10 @@ def _state() -> list[object]:
         list(Ticket.objects.order_by("pk").values_list("status", "version", "assignee_id")),
         TicketReply.objects.count(),
         list(AssignmentRule.objects.order_by("pk").values_list("name", "position", "is_active")),
+        list(PoolEntry.objects.order_by("pk").values_list("customer_id", "pool_id")),
+        list(Pool.objects.order_by("pk").values_list("name", "claim_limit")),
+        CustomerLock.objects.count(),
+        PoolOpen.objects.count(),
     ]
 
 
@@ -148,7 +163,12 @@ def test_every_record_route_is_listed() -> None:
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_outsider_gets_same_answer_as_missing(
-    personas: Personas, client_for: ClientFor, make_customer: MakeCustomer, method: str
+    personas: Personas,
+    client_for: ClientFor,
+    make_customer: MakeCustomer,
+    pools: Pools,
+    place: PlaceCustomer,
+    method: str,
 ) -> None:
     customer = make_customer(
         "宁波海风贸易有限公司", owner=personas.rep2, contacts=[{"name": "赵强"}]
@@ -196,6 +216,7 @@ def test_outsider_gets_same_answer_as_missing(
     rule = assignment_services.create_rule(
         personas.boss, {"name": "华东规则", "route": "user", "user": personas.rep2}
     )
+    in_south_pool = place("华南公海客户有限公司", pools.south)
     stage = pipeline.stages.get(name="需求确认")
     assert personas.rep2.department is not None and personas.rep2.role is not None
     ids = {
@@ -262,6 +283,14 @@ def test_outsider_gets_same_answer_as_missing(
         "settings_assignment_delete": rule.public_id,
         "settings_assignment_move": rule.public_id,
         "settings_assignment_switch": rule.public_id,
+        "pool_list": pools.south.public_id,
+        "pool_customer": in_south_pool.public_id,
+        "pool_claim": in_south_pool.public_id,
+        "pool_assign": in_south_pool.public_id,
+        "customer_return": customer.public_id,
+        "customer_lock": customer.public_id,
+        "settings_pool_edit": pools.south.public_id,
+        "settings_pool_delete": pools.south.public_id,
     }
     client = client_for(personas.rep)
     before = _state()

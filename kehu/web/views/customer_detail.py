@@ -45,6 +45,7 @@ from kehu.web.views.common import (
     signed_in_user,
     vary_on_htmx,
 )
+from kehu.web.views.pools import pool_panel
 
 # The timeline filter's value for system events (creation, edits, owner changes, imports).
 EVENTS = "events"
@@ -322,6 +323,7 @@ def detail_context(
         "can_follow_up": can_follow_up,
         **_deal_context(user, policy, customer, writable),
         **_ticket_context(user, policy, customer, writable),
+        **pool_panel(user, customer),
         "today": clock.today(),
     }
 

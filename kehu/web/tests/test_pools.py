@@ -1,0 +1,170 @@
+"""The pool pages: list, preview, claim, assign, return and lock, and the pool settings."""
+
+from kehu.conftest import Personas
+from kehu.customers import services as customer_services
+from kehu.customers.models import Customer
+from kehu.pool.models import Claim, CustomerLock, Pool, PoolEntry, PoolOpen, ReturnReason
+from kehu.pool.tests.fixtures import PlaceCustomer, Pools
+from kehu.web.tests.conftest import ClientFor
+
+
+def test_list_shows_own_pool_only(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    place("青禾科技有限公司", pools.east, grade="A")
+    place("华南客户有限公司", pools.south)
+    client = client_for(personas.rep)
+
+    home = client.get("/pool/")
+    east = client.get(f"/pool/{pools.east.public_id}/")
+    south = client.get(f"/pool/{pools.south.public_id}/")
+
+    assert home.status_code == 302
+    assert east.status_code == 200
+    page = east.content.decode()
+    assert "青禾科技有限公司" in page
+    assert "华南客户有限公司" not in page
+    assert "华南公海" not in page
+    assert south.status_code == 404
+
+
+def test_list_filters_and_pages(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    for index in range(55):
+        place(f"分页客户{index:02d}有限公司", pools.east, grade="B")
+    place("青禾科技有限公司", pools.east, grade="A")
+    client = client_for(personas.rep)
+
+    first = client.get(f"/pool/{pools.east.public_id}/")
+    filtered = client.get(f"/pool/{pools.east.public_id}/", {"grade": "A"})
+
+    assert first.context["next_url"]
+    assert len(first.context["rows"]) == 50
+    second = client.get(first.context["next_url"])
+    assert len(second.context["rows"]) == 6
+    assert [row["name"] for row in filtered.context["rows"]] == ["青禾科技有限公司"]
+
+
+def test_preview_masks_and_counts_open(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    pools.east.masked_fields = ["contact.mobile"]
+    pools.east.save()
+    customer = place("青禾科技有限公司", pools.east)
+    customer.contacts.create(
+        name="王芳",
+        mobile="13812345678",
+        created_at=customer.created_at,
+        updated_at=customer.created_at,
+    )
+
+    response = client_for(personas.rep).get(f"/pool/customers/{customer.public_id}/")
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "138****5678" in page
+    assert "13812345678" not in page
+    assert PoolOpen.objects.filter(user=personas.rep, customer=customer).count() == 1
+
+
+def test_claim_then_second_rep_refused(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    customer = place("青禾科技有限公司", pools.east)
+
+    claimed = client_for(personas.rep).post(f"/pool/customers/{customer.public_id}/claim/")
+    refused = client_for(personas.rep2).post(f"/pool/customers/{customer.public_id}/claim/")
+
+    assert claimed.status_code == 302
+    assert claimed["Location"] == f"/customers/{customer.public_id}/"
+    assert refused.status_code == 409
+    assert "已被他人领取" in refused.content.decode()
+    assert Customer.objects.get(pk=customer.pk).owner_id == personas.rep.pk
+    assert Claim.objects.count() == 1
+
+
+def test_claim_over_limit_shows_message(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    pools.east.capacity_on, pools.east.capacity = True, 0
+    pools.east.save()
+    customer = place("青禾科技有限公司", pools.east)
+
+    response = client_for(personas.rep).post(f"/pool/customers/{customer.public_id}/claim/")
+
+    assert response.status_code == 409
+    assert "库容上限为 0" in response.content.decode()
+    assert PoolEntry.objects.filter(customer=customer).exists()
+
+
+def test_manager_assigns(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    customer = place("青禾科技有限公司", pools.east)
+    manager = client_for(personas.manager)
+
+    preview = manager.get(f"/pool/customers/{customer.public_id}/")
+    refused = client_for(personas.rep).post(
+        f"/pool/customers/{customer.public_id}/assign/", {"user": str(personas.rep2.public_id)}
+    )
+    assigned = manager.post(
+        f"/pool/customers/{customer.public_id}/assign/", {"user": str(personas.rep2.public_id)}
+    )
+
+    assert "张销售" in [str(person) for person in preview.context["assignees"]]
+    assert refused.status_code == 403
+    assert assigned.status_code == 302
+    assert Customer.objects.get(pk=customer.pk).owner_id == personas.rep2.pk
+
+
+def test_return_and_lock_from_customer_page(
+    personas: Personas, pools: Pools, client_for: ClientFor
+) -> None:
+    pools.east.lock_on = True
+    pools.east.save()
+    reason = ReturnReason.objects.filter(is_active=True).first()
+    assert reason is not None
+    customer = customer_services.create_customer(personas.rep, {"name": "退回测试有限公司"})
+    client = client_for(personas.rep)
+
+    detail = client.get(f"/customers/{customer.public_id}/").content.decode()
+    locked = client.post(f"/customers/{customer.public_id}/lock/")
+    unlocked = client.post(f"/customers/{customer.public_id}/lock/", {"unlock": "1"})
+    missing_reason = client.post(f"/customers/{customer.public_id}/return/", {"note": "无"})
+    returned = client.post(
+        f"/customers/{customer.public_id}/return/", {"reason": str(reason.pk), "note": "无"}
+    )
+
+    assert "退回公海" in detail and "锁定" in detail
+    assert locked.status_code == 302 and unlocked.status_code == 302
+    assert not CustomerLock.objects.exists()
+    assert missing_reason.status_code == 302
+    assert returned.status_code == 302
+    assert returned["Location"] == f"/pool/customers/{customer.public_id}/"
+    entry = PoolEntry.objects.get(customer=customer)
+    assert (entry.pool_id, entry.reason_id, entry.note) == (pools.east.pk, reason.pk, "无")
+
+
+def test_settings_pages_need_capability(
+    personas: Personas, pools: Pools, client_for: ClientFor
+) -> None:
+    rep = client_for(personas.rep)
+    boss = client_for(personas.boss)
+
+    assert rep.get("/settings/pools/").status_code == 403
+    assert rep.post("/settings/return-reasons/", {"reasons": "其他"}).status_code == 403
+    assert boss.get("/settings/pools/").status_code == 200
+    assert boss.get(f"/settings/pools/{pools.east.public_id}/edit/").status_code == 200
+    saved = boss.post(
+        f"/settings/pools/{pools.east.public_id}/edit/",
+        {"name": "华东公海", "claim_limit_on": "on", "claim_limit": "3", "capacity": "200"},
+    )
+    assert saved.status_code == 302
+    assert Pool.objects.get(pk=pools.east.pk).claim_limit == 3
+    reasons = boss.post("/settings/return-reasons/", {"reasons": "联系不上\n其他"})
+    assert reasons.status_code == 302
+    assert list(ReturnReason.objects.filter(is_active=True).values_list("name", flat=True)) == [
+        "联系不上",
+        "其他",
+    ]
