@@ -14,6 +14,8 @@ from kehu.api.routers import (
     customers,
     deals,
     fields,
+    intake,
+    leads,
     pipelines,
     products,
     quotes,
@@ -76,3 +78,5 @@ api.add_router("", products.router)
 api.add_router("", quotes.router)
 api.add_router("", contracts.router)
 api.add_router("", tickets.router)
+api.add_router("", leads.router)
+api.add_router("", intake.router)

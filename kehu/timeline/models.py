@@ -142,6 +142,8 @@ class EventKind(models.TextChoices):
     TICKET_ASSIGNED = "ticket_assigned", _("Ticket assigned")
     TICKET_STATUS_CHANGED = "ticket_status_changed", _("Ticket status changed")
     TICKET_CHANGED = "ticket_changed", _("Ticket changed")
+    CONVERTED_FROM_LEAD = "converted_from_lead", _("Converted from a lead")
+    LEAD_SUBMITTED = "lead_submitted", _("Submitted a form again")
 
 
 class Event(models.Model):
