@@ -21,7 +21,7 @@ from kehu.customers.models import Customer
 from kehu.customers.services import OwnerDefault, check_owner
 from kehu.leads.cleaning import clean_lead
 from kehu.leads.models import Lead, LeadEvent, LeadEventKind, LeadNote, LeadStatus
-from kehu.leads.queries import is_writable, may_work_leads, visible_leads
+from kehu.leads.queries import is_writable, may_work_leads
 from kehu.org.models import Capability, User
 from kehu.org.visibility import may_own_customers, reaches_owner
 from kehu.timeline.services import clean_follow_up
@@ -210,14 +210,14 @@ def _check_open(lead: Lead) -> None:
 def claim_lead(actor: User, lead: Lead) -> Lead:
     """Take a lead from the lead pool as its owner.
 
-    The lead's row is locked, so of many users claiming the same lead at once exactly one
-    wins; the others get ValidationError. Converted and closed leads cannot be claimed.
+    Every lead-working role sees the lead pool, so the check that matters runs under the row
+    lock: of many users claiming the same lead at once exactly one wins, and the others get
+    ValidationError because the lead has an owner by then. Converted and closed leads cannot
+    be claimed.
     """
     check_lead_creator(actor)
     if not may_own_customers(actor):
         raise PermissionDenied(_("Your role may not own leads."))
-    if not visible_leads(actor).filter(pk=lead.pk).exists():
-        raise PermissionDenied(_("You may not claim this lead."))
 
     with transaction.atomic():
         locked = _lock(lead)

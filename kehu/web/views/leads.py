@@ -24,7 +24,7 @@ from kehu.customers.services import find_owner
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.leads import services
-from kehu.leads.models import Campaign, Lead, LeadEvent, LeadNote, LeadStatus
+from kehu.leads.models import Campaign, Lead, LeadStatus
 from kehu.leads.queries import is_writable, lead_history, visible_leads
 from kehu.org.models import Capability, User
 from kehu.org.policy import FieldPolicy, policy_for
@@ -156,8 +156,8 @@ def detail_context(user: User, lead: Lead, **errors: list[str]) -> dict[str, Any
     }
 
 
-def _entry(record: LeadNote | LeadEvent, who: User | None, title: str, text: str) -> dict[str, str]:
-    when = format_datetime(record.occurred_at)
+def _entry(at: dt.datetime, who: User | None, title: str, text: str) -> dict[str, str]:
+    when = format_datetime(at)
     return {"when": when, "who": str(who or ""), "title": title, "text": text}
 
 
