@@ -78,5 +78,6 @@ api.add_router("", products.router)
 api.add_router("", quotes.router)
 api.add_router("", contracts.router)
 api.add_router("", tickets.router)
-api.add_router("", leads.router)
+# Before the leads router, whose /leads/{lead_id} would otherwise take /leads/intake.
 api.add_router("", intake.router)
+api.add_router("", leads.router)
