@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from kehu.customers import normalize
 from kehu.customers.dedup import Candidate, find_matches
 from kehu.customers.models import Customer
 from kehu.customers.queries import writable_customers
@@ -25,14 +26,20 @@ from kehu.web.views.common import error_dict, signed_in_user
 from kehu.web.views.leads import load_lead
 
 
-def _targets(user: User, lead: Lead, extra_ids: list[int]) -> list[Customer]:
-    """Return the customers the user may convert the lead into: the ones it repeats."""
-    mobiles = [lead.mobile] if lead.mobile else []
-    emails = [lead.email] if lead.email else []
-    ids = {
-        match.customer_id for match in find_matches([Candidate(mobiles=mobiles, emails=emails)])[0]
-    }
-    ids.update(extra_ids)
+def _targets(user: User, lead: Lead, name: str = "") -> list[Customer]:
+    """Return the customers the user may convert the lead into: the ones it repeats.
+
+    They match the lead's mobile or email, or the customer name (`name`, else the lead's
+    company) as the duplicate check compares names.
+    """
+    company = name or lead.company
+    candidate = Candidate(
+        name_key=normalize.name_key(company) if company else "",
+        name_core=normalize.name_core(company) if company else "",
+        mobiles=[lead.mobile] if lead.mobile else [],
+        emails=[lead.email] if lead.email else [],
+    )
+    ids = {match.customer_id for match in find_matches([candidate])[0]}
     if lead.duplicate_of_customer_id:
         ids.add(lead.duplicate_of_customer_id)
     return list(writable_customers(user).filter(pk__in=ids).order_by("name"))
@@ -42,7 +49,7 @@ def _context(user: User, lead: Lead, values: dict[str, Any], **extra: Any) -> di
     return {
         "lead": lead,
         "values": values,
-        "targets": _targets(user, lead, extra.pop("match_ids", [])),
+        "targets": _targets(user, lead, values.get("name", "")),
         "errors": {},
         "duplicate": [],
         "similar": False,
@@ -76,7 +83,8 @@ def lead_convert(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     target_id = request.POST.get("existing", "")
     if target_id:
         existing = next(
-            (c for c in _targets(user, lead, []) if str(c.public_id) == target_id), None
+            (c for c in _targets(user, lead, values["name"]) if str(c.public_id) == target_id),
+            None,
         )
         if existing is None:
             errors = {"existing": [_("Choose one of the customers listed, or create a new one.")]}
@@ -102,7 +110,6 @@ def lead_convert(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             values,
             duplicate=duplicate.messages(),
             similar=not duplicate.blocking,
-            match_ids=[match.customer_id for match in duplicate.matches],
         )
         return render(request, "web/leads/convert.html", context, status=409)
     return HttpResponseRedirect(customer.get_absolute_url())
