@@ -37,6 +37,7 @@ def test_intake_creates_lead(key: str, campaign: Campaign) -> None:
     status, body = _post(key, {"name": "冯雪", "mobile": "13811112222", "consent": True})
 
     assert status == 202
+    assert body == {"detail": "已收到，谢谢。"}
     lead = Lead.objects.get()
     assert (lead.name, lead.mobile, lead.channel) == ("冯雪", "13811112222", "api")
     assert lead.campaign == campaign
