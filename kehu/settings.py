@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "kehu.service",
     "kehu.pool",
     "kehu.assignment",
+    "kehu.leads",
     "kehu.imports",
     "kehu.api",
     "kehu.web",
@@ -182,6 +183,11 @@ KEHU_PDF_FONT = env_path(
     "KEHU_PDF_FONT", Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Public lead forms and the lead intake API: the largest request body in bytes, submissions per
+# client address per 10 minutes, and submissions per intake key per minute.
+KEHU_LEAD_MAX_BODY_BYTES = env_int("LEAD_MAX_BODY_BYTES", 16 * 1024, minimum=1024)
+KEHU_LEAD_FORM_RATE = env_int("LEAD_FORM_RATE_LIMIT", 10, minimum=1)
+KEHU_LEAD_INTAKE_RATE = env_int("LEAD_INTAKE_RATE_LIMIT", 60, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {

@@ -14,6 +14,8 @@ from kehu.api.routers import (
     customers,
     deals,
     fields,
+    intake,
+    leads,
     pipelines,
     pools,
     products,
@@ -79,3 +81,6 @@ api.add_router("", quotes.router)
 api.add_router("", contracts.router)
 api.add_router("", tickets.router)
 api.add_router("", pools.router)
+# Before the leads router, whose /leads/{lead_id} would otherwise take /leads/intake.
+api.add_router("", intake.router)
+api.add_router("", leads.router)

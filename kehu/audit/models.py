@@ -59,6 +59,15 @@ class AuditAction(models.TextChoices):
     CUSTOMER_UNLOCKED = "customer_unlocked", _("Unlocked a customer")
     RETURN_REASONS_CHANGED = "return_reasons_changed", _("Changed the return reasons")
     ASSIGNMENT_RULES_CHANGED = "assignment_rules_changed", _("Changed the assignment rules")
+    LEAD_CREATED = "lead_created", _("Created a lead")
+    LEAD_CHANGED = "lead_changed", _("Changed a lead")
+    LEAD_CLAIMED = "lead_claimed", _("Claimed a lead")
+    LEAD_ASSIGNED = "lead_assigned", _("Assigned a lead")
+    LEAD_CONVERTED = "lead_converted", _("Converted a lead")
+    CAMPAIGN_CREATED = "campaign_created", _("Created a campaign")
+    CAMPAIGN_CHANGED = "campaign_changed", _("Changed a campaign")
+    INTAKE_KEY_CREATED = "intake_key_created", _("Created an intake key")
+    INTAKE_KEY_CHANGED = "intake_key_changed", _("Turned an intake key on or off")
 
 
 class AuditEntry(models.Model):

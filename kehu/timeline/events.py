@@ -267,3 +267,16 @@ def pool_moved(
     if kind not in POOL_KINDS:
         raise ValueError(f"not a pool event: {kind}")
     return _event(customer_id, kind, actor, data, at)
+
+
+
+def converted_from_lead(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
+    """Return the event of a lead converted into this customer: the lead's id, "source",
+    "campaign" name, "channel", "created_at" and its "history" (event kinds, times, actors)."""
+    return _event(customer_id, EventKind.CONVERTED_FROM_LEAD, actor, data, None)
+
+
+def lead_submitted(customer_id: int, data: dict[str, Any]) -> Event:
+    """Return the event of a form or intake submission that matched this customer's contact,
+    with the "campaign" name, "source", "channel" and the start of the "message"."""
+    return _event(customer_id, EventKind.LEAD_SUBMITTED, None, data, None)

@@ -147,6 +147,8 @@ class EventKind(models.TextChoices):
     POOL_RECLAIMED = "pool_reclaimed", _("Reclaimed to the public pool")
     POOL_CLAIMED = "pool_claimed", _("Claimed from the public pool")
     POOL_ASSIGNED = "pool_assigned", _("Assigned from the public pool")
+    CONVERTED_FROM_LEAD = "converted_from_lead", _("Converted from a lead")
+    LEAD_SUBMITTED = "lead_submitted", _("Submitted a form again")
 
 
 class Event(models.Model):

@@ -135,6 +135,20 @@ def add_follow_up(actor: User, customer: Customer, values: Mapping[str, Any]) ->
     return follow_up
 
 
+def copy_follow_ups(customer: Customer, follow_ups: list[FollowUp]) -> None:
+    """Store follow-ups written elsewhere (a converted lead's notes) on `customer`'s timeline.
+
+    Each keeps its author and times. The caller has checked permission and holds the
+    transaction; the customer's last follow-up time moves forward as `add_follow_up` moves it.
+    """
+    for follow_up in follow_ups:
+        follow_up.customer = customer
+    FollowUp.objects.bulk_create(follow_ups)
+    if follow_ups:
+        latest = max(follow_up.occurred_at for follow_up in follow_ups)
+        _touch_customer(customer.pk, latest, None)
+
+
 def can_edit_follow_up(actor: User, follow_up: FollowUp) -> bool:
     """The author edits their own follow-ups; roles that may assign edit anyone's in reach.
 

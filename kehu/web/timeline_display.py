@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from kehu.core import regions
+from kehu.customers.choices import LeadSource
 from kehu.customers.models import ShareAccess
 from kehu.fields.models import CustomField, FieldTarget, FieldType
 from kehu.fields.registry import CUSTOM_PREFIX, FieldSpec, custom_field_spec
@@ -231,6 +232,8 @@ def describe_event(
             return EventText(
                 title, ticket_line, tuple(Change(*change) for change in ticket_changes)
             )
+        case EventKind.CONVERTED_FROM_LEAD | EventKind.LEAD_SUBMITTED:
+            return EventText(title, _lead_detail(data))
     return EventText(title)
 
 
@@ -262,6 +265,16 @@ def _pool_detail(
     if data.get("note"):
         parts.append(str(data["note"]))
     return " · ".join(part for part in parts if part)
+
+
+
+def _lead_detail(data: Mapping[str, Any]) -> str:
+    """Return the source, campaign and message start of a lead event, those it has."""
+    parts = []
+    if data.get("source") in LeadSource.values:
+        parts.append(str(LeadSource(data["source"]).label))
+    parts.extend(str(data[key]) for key in ("campaign", "name", "message") if data.get(key))
+    return " · ".join(parts)
 
 
 def _contract_detail(policy: FieldPolicy, data: Mapping[str, Any]) -> str:

@@ -20,7 +20,16 @@ from tests.security.world import ANONYMOUS, READER, Records, World
 # Builds a form or JSON body, or a query, from the world, the acting role and the records.
 Builder = Callable[[World, str, Records], dict[str, Any]]
 # Targets that settings pages edit. They are the same records in every scope.
-SETTINGS_TARGETS = ("field", "user", "department", "role", "pipeline", "stage")
+SETTINGS_TARGETS = (
+    "field",
+    "user",
+    "department",
+    "role",
+    "pipeline",
+    "stage",
+    "campaign",
+    "intake_key",
+)
 # API path parameters that name a settings record, and the target each stands for.
 SETTINGS_PARAMETERS = {"pipeline_id": "pipeline", "stage_id": "stage"}
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
@@ -117,6 +126,9 @@ _RECORD_IDS = {
     "receipt_id": "receipt",
     "ticket": "ticket",
     "ticket_id": "ticket",
+    "lead": "lead",
+    "lead_id": "lead",
+    "pool_lead": "pool_lead",
 }
 
 

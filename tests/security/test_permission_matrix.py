@@ -1,8 +1,8 @@
 """Every route against every preset role, for records inside and outside the role's scope.
 
 The routes come from the URL configuration and the API's OpenAPI schema, so a new route without
-an entry in matrix_pages, matrix_settings, matrix_api, matrix_sales, matrix_service or
-matrix_pipelines fails `test_every_route_has_an_entry`.
+an entry in matrix_pages, matrix_settings, matrix_api, matrix_sales, matrix_service,
+matrix_pipelines or matrix_leads fails `test_every_route_has_an_entry`.
 The colleague who has a read-only share of the in-scope customer is checked on the routes that
 name a customer's records. Each case checks the status, that the response shows no record
 outside the caller's scope (and, when denied, not the requested record either), that an outside
@@ -25,6 +25,7 @@ from tests.security.matrix import (
     url_routes,
 )
 from tests.security.matrix_api import API_ENTRIES
+from tests.security.matrix_leads import LEAD_API_ENTRIES, LEAD_PAGE_ENTRIES
 from tests.security.matrix_pages import PAGE_ENTRIES
 from tests.security.matrix_pipelines import PIPELINE_API_ENTRIES, PIPELINE_PAGE_ENTRIES
 from tests.security.matrix_sales import SALES_API_ENTRIES, SALES_PAGE_ENTRIES
@@ -50,6 +51,8 @@ ENTRIES = [
     *SERVICE_API_ENTRIES,
     *PIPELINE_PAGE_ENTRIES,
     *PIPELINE_API_ENTRIES,
+    *LEAD_PAGE_ENTRIES,
+    *LEAD_API_ENTRIES,
 ]
 PERSONAS = (*ROLES, ANONYMOUS)
 # Web route targets that are a customer or one of its records.
@@ -128,6 +131,7 @@ def _shown_text(entry: Entry, records: Records) -> str:
         "import": records.import_name,
         "deal": records.deal_name,
         "ticket": records.ticket_subject,
+        "lead": records.lead_name,
     }[entry.shows]
 
 

@@ -30,6 +30,9 @@ from kehu.fields import services as field_services
 from kehu.fields.models import CustomField, FieldTarget
 from kehu.imports import services as import_services
 from kehu.imports.models import ImportJob
+from kehu.leads import campaigns as lead_campaigns
+from kehu.leads import services as lead_services
+from kehu.leads.models import Campaign, IntakeKey, Lead
 from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
 from kehu.sales import contracts, payments, pipelines, quotes
@@ -92,6 +95,11 @@ class Records:
     ticket_subject: str
     # The one product of the catalogue; products have no scope, so "in" and "out" share it.
     product: str
+    # The rep's lead and, for claims, a lead of the lead pool; "out" has the south rep's lead
+    # for both.
+    lead: str
+    pool_lead: str
+    lead_name: str
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -106,6 +114,7 @@ class Records:
             self.view_name,
             self.deal_name,
             self.ticket_subject,
+            self.lead_name,
         )
 
 
@@ -122,6 +131,10 @@ class World:
     pipeline: Pipeline
     # An outside agent not yet assigned to any customer.
     spare_agent: User
+    # The campaign (its link token is CAMPAIGN_TOKEN) and an intake key for it.
+    campaign: Campaign
+    intake_key: IntakeKey
+    leads: dict[str, Lead]
     tokens: dict[str, str]
     texts: dict[str, dict[str, str]]
 
@@ -139,6 +152,8 @@ class World:
             "role": self.personas.rep2.role,
             "pipeline": self.pipeline,
             "stage": self.pipeline.stages.get(position=2),
+            "campaign": self.campaign,
+            "intake_key": self.intake_key,
         }
         return str(records[target].public_id)
 
@@ -194,6 +209,9 @@ class World:
             ticket=str(customer.tickets.get().public_id),
             ticket_subject=texts["ticket_subject"],
             product=str(self.product.public_id),
+            lead=str(self.leads[scope].public_id),
+            pool_lead=str(self.leads["pool" if scope == "in" else scope].public_id),
+            lead_name=self.leads[scope].name,
         )
 
 
@@ -225,6 +243,9 @@ def _missing_records() -> Records:
         ticket=str(uuid.uuid4()),
         ticket_subject="无此工单",
         product=str(uuid.uuid4()),
+        lead=str(uuid.uuid4()),
+        pool_lead=str(uuid.uuid4()),
+        lead_name="无此线索",
     )
 
 
@@ -302,6 +323,26 @@ def _import(user: User) -> ImportJob:
     return import_services.create_import(user, upload, upload.name or "import.csv")
 
 
+# The link token of the world's campaign, so matrix entries can name its public form.
+CAMPAIGN_TOKEN = "matrix-campaign"
+
+
+def _leads(personas: Personas) -> dict[str, Lead]:
+    """Create the rep's lead, the south rep's lead and one in the lead pool."""
+    return {
+        "in": lead_services.create_lead(
+            personas.rep, {"name": "马晓东", "company": "绍兴柯桥纺织", "mobile": "13905750011"}
+        ),
+        "out": lead_services.create_lead(
+            personas.other_rep,
+            {"name": "林海燕", "company": "佛山顺德家电", "mobile": "13702000022"},
+        ),
+        "pool": lead_services.create_lead(
+            personas.boss, {"name": "池中线索", "mobile": "13600000033"}, owner=None
+        ),
+    }
+
+
 def build_world(personas: Personas) -> World:
     """Create the world's records through the services, as the pages would."""
     inside = _customer(personas.rep, TEXTS["in"])
@@ -338,6 +379,14 @@ def build_world(personas: Personas) -> World:
         display_name="第二代理",
         role=preset_role(Preset.AGENT),
     )
+    campaign = lead_campaigns.create_campaign(
+        personas.boss, {"name": "官网咨询", "fields": ["name", "mobile", "message"]}
+    )
+    Campaign.objects.filter(pk=campaign.pk).update(token=CAMPAIGN_TOKEN)
+    campaign.refresh_from_db()
+    intake_key = lead_campaigns.create_intake_key(
+        personas.boss, "官网", campaign=campaign, source="website"
+    )[0]
     tokens = {role: new_token(getattr(personas, role)) for role in ROLES}
     tokens[READER] = new_token(personas.rep2)
     return World(
@@ -350,6 +399,9 @@ def build_world(personas: Personas) -> World:
         product,
         pipeline,
         spare_agent,
+        campaign,
+        intake_key,
+        _leads(personas),
         tokens,
         TEXTS,
     )
