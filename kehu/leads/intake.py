@@ -29,7 +29,7 @@ from kehu.leads.models import (
     LeadEventKind,
     LeadStatus,
 )
-from kehu.leads.services import find_match, record_event, route_owner
+from kehu.leads.services import find_match, record_event, route_lead
 from kehu.timeline import events
 
 logger = logging.getLogger(__name__)
@@ -127,17 +127,19 @@ def submit_lead(
         if match is not None and match.customer is not None:
             events.lead_submitted(match.customer.pk, summary).save()
             return Outcome.LINKED_TO_CUSTOMER
+        route = route_lead(cleaned)
         lead = Lead.objects.create(
             **cleaned,
             **consent_values,
             channel=channel,
             campaign=campaign,
-            owner=route_owner(cleaned),
+            owner=route.owner,
             status=LeadStatus.NEW,
             created_at=now,
             updated_at=now,
         )
-        record_event(lead, LeadEventKind.CREATED, None, {**summary, "owner": str(lead.owner or "")})
+        data = {**summary, "owner": str(lead.owner or ""), **route.event_data()}
+        record_event(lead, LeadEventKind.CREATED, None, data)
         audit.record(
             None,
             AuditAction.LEAD_CREATED,

@@ -11,8 +11,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from kehu.assignment import routing
+from kehu.assignment.routing import Route
 from kehu.audit import services as audit
 from kehu.audit.models import AuditAction
 from kehu.core import clock
@@ -106,15 +109,26 @@ def find_match(mobile: str, email: str, *, exclude: Lead | None = None) -> LeadM
     return LeadMatch(None, customer, first.reason, first.owner_label)
 
 
-def _route(values: Mapping[str, Any]) -> User | None:
-    """Return the owner the assignment rules give a new lead, or None for the lead pool."""
-    # wired to kehu.assignment at merge: kehu.assignment.routing.route(values, target="lead")
-    return None
+# Leads still being worked; converted and closed ones no longer load their owner.
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED)
 
 
-def route_owner(values: Mapping[str, Any]) -> User | None:
-    """Return the owner of a lead that arrived without a user (web form or intake API)."""
-    return _route(values)
+def open_leads_by_owner(user_ids: list[int]) -> dict[int, int]:
+    """Return how many new or contacted leads each of the users owns: a salesperson's load."""
+    rows = (
+        Lead.objects.filter(owner_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values("owner_id")
+        .annotate(count=Count("pk"))
+        .values_list("owner_id", "count")
+    )
+    return dict(rows)
+
+
+def route_lead(values: Mapping[str, Any]) -> Route:
+    """Return the owner the assignment rules give a lead that arrived without a user (web form
+    or intake API), or the lead pool (an owner of None). Call it in the transaction that writes
+    the lead, so a failed write also undoes a round-robin turn."""
+    return routing.route(values, target="lead", load=open_leads_by_owner)
 
 
 def record_event(

@@ -269,7 +269,6 @@ def pool_moved(
     return _event(customer_id, kind, actor, data, at)
 
 
-
 def converted_from_lead(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a lead converted into this customer: the lead's id, "source",
     "campaign" name, "channel", "created_at" and its "history" (event kinds, times, actors)."""

@@ -267,7 +267,6 @@ def _pool_detail(
     return " · ".join(part for part in parts if part)
 
 
-
 def _lead_detail(data: Mapping[str, Any]) -> str:
     """Return the source, campaign and message start of a lead event, those it has."""
     parts = []
