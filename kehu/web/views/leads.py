@@ -16,6 +16,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kehu.core import regions
@@ -167,7 +168,25 @@ def _event_text(data: dict[str, Any]) -> str:
     ]
     if data.get("from") and data.get("to"):
         parts.append(f"{LeadStatus(data['from']).label} → {LeadStatus(data['to']).label}")
+    routing = _routing_text(data)
+    if routing:
+        parts.append(routing)
     return " · ".join(parts)
+
+
+def _routing_text(data: dict[str, Any]) -> str:
+    """Return how a lead from a form or the intake API got its owner, when the event says."""
+    owner = str(data.get("owner") or "")
+    if data.get("routing") == "rule":
+        return _("Given to %(owner)s by the assignment rule “%(rule)s”") % {
+            "owner": owner,
+            "rule": data.get("rule_name", ""),
+        }
+    if data.get("routing") == "default":
+        return _("Given to the default owner %(owner)s") % {"owner": owner}
+    if data.get("routing") == "pool":
+        return _("No assignment rule matched; left in the lead pool")
+    return ""
 
 
 @login_required
