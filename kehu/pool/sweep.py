@@ -118,7 +118,7 @@ def active_owner_ids(pool: Pool) -> list[int]:
     return list(User.objects.filter(pk__in=governed, is_active=True).values_list("pk", flat=True))
 
 
-def _owner_start() -> Coalesce:
+def owner_start() -> Coalesce:
     return Coalesce("owner_since", "created_at")
 
 
@@ -131,10 +131,10 @@ def _last_contract_end() -> Subquery:
 
 def _started_before(moment: dt.datetime, cause: str) -> Q:
     """Return the filter "the rule's clock started before `moment`"."""
-    owner_start = Q(owner_start__lt=moment)
+    received = Q(owner_start__lt=moment)
     if cause == EntryCause.NO_FOLLOW_UP:
-        return owner_start & (Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=moment))
-    return owner_start
+        return received & (Q(last_follow_up_at__isnull=True) | Q(last_follow_up_at__lt=moment))
+    return received
 
 
 def _ended_by(day: dt.date) -> Q:
@@ -179,7 +179,7 @@ def governed_customers(pool: Pool, owner_ids: list[int] | None = None) -> QueryS
         Customer.objects.filter(owner_id__in=owners)
         .exclude(Exists(open_deals))
         .exclude(Exists(locks))
-        .annotate(owner_start=_owner_start())
+        .annotate(owner_start=owner_start())
     )
 
 
@@ -197,9 +197,9 @@ def rule_customers(
 
 def with_rule_start(customers: QuerySet[Customer], pool: Pool, cause: str) -> QuerySet[Customer]:
     """Annotate `rule_start` (the moment the rule's clock started) and `rule_days`."""
-    owner_start = _owner_start()
+    received = owner_start()
     if cause == EntryCause.NO_FOLLOW_UP:
-        start = Greatest(Coalesce("last_follow_up_at", owner_start), owner_start)
+        start = Greatest(Coalesce("last_follow_up_at", received), received)
         overrides = grade_days(pool)
         days = Case(
             *(When(grade=grade, then=Value(n)) for grade, n in overrides.items()),
@@ -207,7 +207,7 @@ def with_rule_start(customers: QuerySet[Customer], pool: Pool, cause: str) -> Qu
             output_field=IntegerField(),
         )
         return customers.annotate(rule_start=start, rule_days=days)
-    annotated = customers.annotate(rule_start=owner_start, rule_days=Value(rule_days(pool, cause)))
+    annotated = customers.annotate(rule_start=received, rule_days=Value(rule_days(pool, cause)))
     if cause == EntryCause.CONTRACT_ENDED:
         annotated = annotated.annotate(contract_end=_last_contract_end())
     return annotated
@@ -240,17 +240,26 @@ def sweep_pools(*, dry_run: bool = False, today: dt.date | None = None) -> list[
     With `dry_run` nothing is written, and the counts say what a real run would do now.
     """
     day = today or clock.today()
-    results: list[RuleResult] = []
     logger.info("pool sweep for %s started%s", day, " (dry run)" if dry_run else "")
+    results: list[RuleResult] = []
     for pool in Pool.objects.order_by("pk"):
-        for cause in RULES:
-            if not is_on(pool, cause):
-                continue
-            result = RuleResult(pool.pk, pool.name, cause)
-            result.reclaimed = _reclaim(pool, cause, day, dry_run=dry_run)
-            if pool.warning_on:
-                result.warned = _warn(pool, cause, day, dry_run=dry_run)
-            results.append(result)
+        results.extend(sweep_pool(pool, day, dry_run=dry_run))
+    logger.info("pool sweep for %s finished", day)
+    return results
+
+
+def sweep_pool(pool: Pool, day: dt.date, *, dry_run: bool) -> list[RuleResult]:
+    """Apply each switched-on rule of `pool` on `day`; the preview page runs it as a dry run."""
+    results: list[RuleResult] = []
+    for cause in RULES:
+        if not is_on(pool, cause):
+            continue
+        result = RuleResult(pool.pk, pool.name, cause)
+        result.reclaimed = _reclaim(pool, cause, day, dry_run=dry_run)
+        if pool.warning_on:
+            result.warned = _warn(pool, cause, day, dry_run=dry_run)
+        results.append(result)
+        if not dry_run:
             logger.info(
                 "pool %s rule %s: %s reclaimed, %s warned",
                 pool.pk,
@@ -258,7 +267,6 @@ def sweep_pools(*, dry_run: bool = False, today: dt.date | None = None) -> list[
                 result.reclaimed,
                 result.warned,
             )
-    logger.info("pool sweep for %s finished", day)
     return results
 
 

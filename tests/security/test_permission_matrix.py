@@ -27,6 +27,7 @@ from tests.security.matrix import (
 from tests.security.matrix_api import API_ENTRIES
 from tests.security.matrix_pages import PAGE_ENTRIES
 from tests.security.matrix_pipelines import PIPELINE_API_ENTRIES, PIPELINE_PAGE_ENTRIES
+from tests.security.matrix_pool_sweep import POOL_SWEEP_PAGE_ENTRIES
 from tests.security.matrix_sales import SALES_API_ENTRIES, SALES_PAGE_ENTRIES
 from tests.security.matrix_service import SERVICE_API_ENTRIES, SERVICE_PAGE_ENTRIES
 from tests.security.matrix_settings import SETTINGS_ENTRIES
@@ -50,6 +51,7 @@ ENTRIES = [
     *SERVICE_API_ENTRIES,
     *PIPELINE_PAGE_ENTRIES,
     *PIPELINE_API_ENTRIES,
+    *POOL_SWEEP_PAGE_ENTRIES,
 ]
 PERSONAS = (*ROLES, ANONYMOUS)
 # Web route targets that are a customer or one of its records.

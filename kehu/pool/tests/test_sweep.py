@@ -47,7 +47,7 @@ def add_deal(customer: Customer, kind: str) -> Deal:
         customer=customer,
         name="阀门采购",
         pipeline=pipeline,
-        stage=pipeline.stages.get(kind=kind),
+        stage=pipeline.stages.filter(kind=kind).order_by("position")[0],
         owner=customer.owner,
         created_at=now,
         updated_at=now,
