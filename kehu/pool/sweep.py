@@ -251,14 +251,18 @@ def sweep_pools(*, dry_run: bool = False, today: dt.date | None = None) -> list[
 def sweep_pool(pool: Pool, day: dt.date, *, dry_run: bool) -> list[RuleResult]:
     """Apply each switched-on rule of `pool` on `day`; the preview page runs it as a dry run."""
     results: list[RuleResult] = []
+    earlier: list[str] = []
     for cause in RULES:
         if not is_on(pool, cause):
             continue
+        # A real run has reclaimed what the earlier rules selected, so a dry run leaves it out.
+        taken = earlier if dry_run else []
         result = RuleResult(pool.pk, pool.name, cause)
-        result.reclaimed = _reclaim(pool, cause, day, dry_run=dry_run)
+        result.reclaimed = _reclaim(pool, cause, day, dry_run=dry_run, taken=taken)
         if pool.warning_on:
-            result.warned = _warn(pool, cause, day, dry_run=dry_run)
+            result.warned = _warn(pool, cause, day, dry_run=dry_run, taken=taken)
         results.append(result)
+        earlier.append(cause)
         if not dry_run:
             logger.info(
                 "pool %s rule %s: %s reclaimed, %s warned",
@@ -275,8 +279,17 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[first : first + size]
 
 
-def _reclaim(pool: Pool, cause: str, day: dt.date, *, dry_run: bool) -> int:
-    candidates = rule_customers(pool, cause, day)
+def _without(
+    customers: QuerySet[Customer], pool: Pool, taken: list[str], day: dt.date
+) -> QuerySet[Customer]:
+    """Leave out the customers that the rules `taken` of `pool` reclaim on `day`."""
+    for cause in taken:
+        customers = customers.exclude(pk__in=rule_customers(pool, cause, day).values("pk"))
+    return customers
+
+
+def _reclaim(pool: Pool, cause: str, day: dt.date, *, dry_run: bool, taken: list[str]) -> int:
+    candidates = _without(rule_customers(pool, cause, day), pool, taken, day)
     if dry_run:
         return candidates.count()
     ids = list(candidates.order_by("pk").values_list("pk", flat=True))
@@ -358,10 +371,11 @@ def _reclaim_chunk(pool: Pool, cause: str, day: dt.date, chunk: list[int]) -> in
     return len(rows)
 
 
-def _warn(pool: Pool, cause: str, day: dt.date, *, dry_run: bool) -> int:
+def _warn(pool: Pool, cause: str, day: dt.date, *, dry_run: bool, taken: list[str]) -> int:
     """Record one warning per customer that the rule reclaims within the warning days."""
     horizon = warning_horizon(pool, day)
     soon = rule_customers(pool, cause, horizon).exclude(_due_by(pool, cause, day))
+    soon = _without(soon, pool, taken, day)
     rows = list(with_rule_start(soon, pool, cause).only("pk", "owner_id", "grade"))
     warnings = [
         ReclaimWarning(

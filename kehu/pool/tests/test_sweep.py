@@ -347,3 +347,20 @@ def test_warnings_are_recorded_once(
         dt.date(2026, 3, 31),
         dt.date(2026, 4, 28),
     ]
+
+
+def test_dry_run_counts_each_customer_once(pool: Pool, make_customer: MakeCustomer) -> None:
+    switch_on(pool, no_follow_up_on=True, no_win_on=True, no_win_days=30)
+    make_customer(at(2026, 1, 1))
+
+    dry = run_at(at(2026, 3, 1), dry_run=True)
+    real = run_at(at(2026, 3, 1))
+
+    assert (
+        dry
+        == real
+        == {
+            (pool.name, EntryCause.NO_FOLLOW_UP): 1,
+            (pool.name, EntryCause.NO_WIN): 0,
+        }
+    )
