@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.environment import DATABASE_NAME, DEFAULT_DATA_DIR, RESULTS_DIR, setup_django
-from bench.generate import BIG_OWNER_USERNAME, MARKER_NAME
+from bench.generate import MARKER_NAME
 from bench.timing import Measurement, markdown_table, measure
 
 POOL_MARKER = "pool.json"
@@ -197,28 +197,26 @@ def time_sweep() -> dict[str, Any]:
 
 
 def fill_pool() -> int:
-    """Put the big owner's customers into the company pool until it holds POOL_SIZE entries."""
+    """Put owned customers, lowest ids first, into the company pool until it holds POOL_SIZE."""
     from django.db import connection
 
-    from kehu.org.models import User
     from kehu.pool import membership
     from kehu.pool.models import EntryCause, PoolEntry
 
     pool = membership.company_pool()
     missing = POOL_SIZE - PoolEntry.objects.filter(pool=pool).count()
     if missing > 0:
-        owner = User.objects.get(username=BIG_OWNER_USERNAME)
         stamp = str(dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0))
         with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMP TABLE moved AS SELECT id FROM customers_customer "
-                "WHERE owner_id = %s ORDER BY id LIMIT %s",
-                [owner.pk, missing],
+                "CREATE TEMP TABLE moved AS SELECT id, owner_id FROM customers_customer "
+                "WHERE owner_id IS NOT NULL ORDER BY id LIMIT %s",
+                [missing],
             )
             cursor.execute(
                 "INSERT INTO pool_poolentry (entered_at, cause, note, customer_id, pool_id, "
-                "previous_owner_id) SELECT %s, %s, '', id, %s, %s FROM moved",
-                [stamp, EntryCause.PLACED, pool.pk, owner.pk],
+                "previous_owner_id) SELECT %s, %s, '', id, %s, owner_id FROM moved",
+                [stamp, EntryCause.PLACED, pool.pk],
             )
             cursor.execute(
                 "UPDATE customers_customer SET owner_id = NULL, owner_since = NULL "
