@@ -9,7 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connections
+from django.utils import translation
 from playwright.sync_api import BrowserContext, Playwright, sync_playwright
 
 from kehu.conftest import personas  # noqa: F401  (the personas fixture, for tests outside kehu/)
@@ -35,6 +37,18 @@ CHROMIUM_ARGS = [
 ]
 
 OpenBrowser = Callable[..., BrowserContext]
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Restore the default language after each test.
+
+    A request in English leaves English active in the test thread (the locale middleware
+    activates the request's language and does not switch back), and later tests that read
+    Chinese messages would fail only when run after it.
+    """
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

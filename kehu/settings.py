@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.env import env_bool, env_int, env_list, env_path, secret_key
+from kehu.core.env import env_bool, env_daily_time, env_int, env_list, env_path, secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("KEHU_VAR_DIR", BASE_DIR / "var"))
@@ -195,6 +195,14 @@ TASKS = {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
+}
+# Daily tasks planned by kehu.core.schedule: the dotted path of the task and its local time of
+# day. POOL_SWEEP_AT=off stops the daily reclaim sweep; `kehu pool_sweep` still runs it by hand.
+KEHU_SCHEDULES = {
+    "pool_sweep": {
+        "task": "kehu.pool.tasks.sweep_pools",
+        "at": env_daily_time("POOL_SWEEP_AT", "01:00"),
+    },
 }
 
 LOGGING = {

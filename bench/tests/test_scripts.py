@@ -114,3 +114,31 @@ def test_benchmark_measures_every_case(tmp_path: Path) -> None:
     pages = [item for item in report["results"] if item["group"].startswith("page")]
     assert all(item["detail"].startswith("HTTP 200,") for item in pages)
     assert report["server_memory_kib"]["VmRSS"] > 0
+
+
+def test_bench_pool_sweeps_then_fills_the_pool(tmp_path: Path) -> None:
+    assert generate(tmp_path).returncode == 0
+    results_dir = tmp_path / "results"
+
+    result = run_module(
+        "bench.bench_pool", "--data-dir", str(tmp_path), "--results-dir", str(results_dir)
+    )
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(next(results_dir.glob("pool-*.json")).read_text())
+    rows = report["pool_data"]["rows"]
+    assert rows["open_deals"] == CUSTOMERS // 20
+    assert rows["locks"] == CUSTOMERS // 100
+    first = report["sweep"]["first run"]
+    assert first["reclaimed"] > 0
+    assert report["sweep"]["dry run"]["reclaimed"] == first["reclaimed"]
+    assert report["sweep"]["second run"]["reclaimed"] == 0
+    # 300 customers cannot fill a pool of 500,000: every customer moves to a pool.
+    with sqlite3.connect(tmp_path / "run" / "kehu.sqlite3") as database:
+        unowned = database.execute(
+            "SELECT count(*) FROM customers_customer WHERE owner_id IS NULL"
+        ).fetchone()[0]
+        entries = database.execute("SELECT count(*) FROM pool_poolentry").fetchone()[0]
+    assert unowned == CUSTOMERS
+    assert entries == unowned
+    assert 0 < report["pool_entries"] <= unowned

@@ -4,6 +4,7 @@ Every helper raises ImproperlyConfigured naming the variable and the bad value, 
 deployment fails at start-up instead of silently falling back to a default.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -81,3 +82,17 @@ def secret_key(var_dir: Path, debug: bool) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def env_daily_time(name: str, default: str) -> dt.time | None:
+    """Return the time of day "HH:MM" in variable `name`; "off" returns None (no schedule)."""
+    raw = os.environ.get(name)
+    value = (raw if raw is not None and raw.strip() else default).strip()
+    if value.lower() == "off":
+        return None
+    try:
+        return dt.datetime.strptime(value, "%H:%M").time()
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a time of day as HH:MM (such as 01:00) or off, got {value!r}"
+        ) from None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from kehu.customers.models import Customer
 from kehu.org.models import User
 from kehu.pool.membership import governing_pool
-from kehu.pool.won import not_won_customers_q
+from kehu.pool.won import not_won_q
 
 
 def lock_owner(owner: User) -> None:
@@ -30,7 +30,7 @@ def lock_owner(owner: User) -> None:
 
 def counted_customers(owner: User) -> int:
     """Return how many of the owner's customers count against the capacity."""
-    return Customer.objects.filter(not_won_customers_q(), owner_id=owner.pk).count()
+    return Customer.objects.filter(not_won_q(), owner_id=owner.pk).count()
 
 
 def check_capacity(owner: User, adding: int) -> None:

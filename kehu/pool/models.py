@@ -240,3 +240,33 @@ class CustomerLock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} locked by {self.user_id}"
+
+
+class ReclaimWarning(models.Model):
+    """A notice to an owner that a rule will reclaim one of their customers on `due_on`.
+
+    The sweep records one per customer, owner, rule and due date, so an owner is told once; a
+    follow-up that moves the due date leads to a new warning when the new date comes near.
+    """
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="reclaim_warnings"
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="+")
+    cause = models.CharField(_("rule"), max_length=20, choices=EntryCause.choices)
+    due_on = models.DateField(_("due date"))
+    created_at = models.DateTimeField(_("warned at"))
+
+    class Meta:
+        verbose_name = _("reclaim warning")
+        verbose_name_plural = _("reclaim warnings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "owner", "cause", "due_on"], name="pool_warning_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "due_on"], name="pool_warning_owner_due")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} due {self.due_on} ({self.cause})"

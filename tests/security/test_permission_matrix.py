@@ -28,6 +28,7 @@ from tests.security.matrix_api import API_ENTRIES
 from tests.security.matrix_leads import LEAD_API_ENTRIES, LEAD_PAGE_ENTRIES
 from tests.security.matrix_pages import PAGE_ENTRIES
 from tests.security.matrix_pipelines import PIPELINE_API_ENTRIES, PIPELINE_PAGE_ENTRIES
+from tests.security.matrix_pool_sweep import POOL_SWEEP_PAGE_ENTRIES
 from tests.security.matrix_sales import SALES_API_ENTRIES, SALES_PAGE_ENTRIES
 from tests.security.matrix_service import SERVICE_API_ENTRIES, SERVICE_PAGE_ENTRIES
 from tests.security.matrix_settings import SETTINGS_ENTRIES
@@ -53,6 +54,7 @@ ENTRIES = [
     *PIPELINE_API_ENTRIES,
     *LEAD_PAGE_ENTRIES,
     *LEAD_API_ENTRIES,
+    *POOL_SWEEP_PAGE_ENTRIES,
 ]
 PERSONAS = (*ROLES, ANONYMOUS)
 # Web route targets that are a customer or one of its records.

@@ -1,3 +1,4 @@
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,23 @@ def test_env_path_reads_absolute_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KEHU_TEST_PATH", "/srv/fonts/noto.ttc")
 
     assert env.env_path("KEHU_TEST_PATH", Path("/default")) == Path("/srv/fonts/noto.ttc")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("01:00", dt.time(1, 0)), (" 23:30 ", dt.time(23, 30)), ("", dt.time(1, 0)), ("off", None)],
+)
+def test_env_daily_time_reads_hours_and_minutes(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: dt.time | None
+) -> None:
+    monkeypatch.setenv("KEHU_TEST_AT", raw)
+
+    assert env.env_daily_time("KEHU_TEST_AT", "01:00") == expected
+
+
+@pytest.mark.parametrize("raw", ["1am", "25:00", "01:00:00"])
+def test_env_daily_time_rejects_other_forms(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv("KEHU_TEST_AT", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="KEHU_TEST_AT must be a time of day"):
+        env.env_daily_time("KEHU_TEST_AT", "01:00")

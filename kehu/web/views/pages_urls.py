@@ -13,6 +13,7 @@ from kehu.web.views import (
     deal_forms,
     deals,
     follow_ups,
+    pool_sweep,
     products,
     quotes,
     reveal,
@@ -29,6 +30,8 @@ from kehu.web.views import (
 urlpatterns = [
     *assignment_urls.urlpatterns,
     path("", customer_list.customer_list, name="customer_list"),
+    path("pool/due/", pool_sweep.due_soon, name="pool_due"),
+    path("pool/preview/", pool_sweep.sweep_preview, name="pool_sweep_preview"),
     path(
         "login/",
         auth_views.LoginView.as_view(
