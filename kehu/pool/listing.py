@@ -39,7 +39,10 @@ class PoolFilters:
     previous_owner: str = ""
 
     def as_params(self) -> dict[str, str]:
-        return {key: value for key, value in dataclasses.asdict(self).items() if value}
+        """Return the request parameters that give these filters back (the search is "q")."""
+        values = dataclasses.asdict(self)
+        values["q"] = values.pop("query")
+        return {key: value for key, value in values.items() if value}
 
 
 def parse_filters(params: Mapping[str, str]) -> PoolFilters:

@@ -46,6 +46,28 @@ def test_list_filters_and_pages(
     assert [row["name"] for row in filtered.context["rows"]] == ["青禾科技有限公司"]
 
 
+def test_next_page_keeps_search(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    for index in range(55):
+        # Names this close need the duplicate check's confirmation, which place() does not give.
+        customer = customer_services.create_customer(
+            personas.boss, {"name": f"青禾分公司{index:02d}"}, owner=None, allow_similar=True
+        )
+        PoolEntry.objects.create(
+            customer=customer, pool=pools.east, entered_at=customer.created_at, cause="placed"
+        )
+    place("远山物流有限公司", pools.east)
+    client = client_for(personas.rep)
+
+    first = client.get(f"/pool/{pools.east.public_id}/", {"q": "青禾"})
+    second = client.get(first.context["next_url"])
+
+    assert "q=" in first.context["next_url"]
+    assert len(second.context["rows"]) == 5
+    assert all("青禾" in row["name"] for row in second.context["rows"])
+
+
 def test_preview_masks_and_counts_open(
     personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
 ) -> None:

@@ -97,7 +97,7 @@ def pool_list(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "count": min(page.count, listing.COUNT_CAP),
         "count_capped": page.count_capped,
         "filters": filters,
-        "filters_active": bool(set(params) - {"query"}),
+        "filters_active": bool(set(params) - {"q"}),
         "first_url": f"{base}?{urlencode(params)}" if request.GET.get("cursor") else "",
         "next_url": next_url,
         "grades": Grade.choices,
