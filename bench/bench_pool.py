@@ -15,9 +15,10 @@ Steps:
 2. Copy the database to run/ inside the data folder, so every run starts from the same rows.
 3. On the copy, time the sweep as a dry run, then for real, then once more (it must reclaim
    nothing the second time).
-4. Fill the company pool of the copy up to 500,000 customers (PoolEntry rows) and, when the
-   branch has a pool list page, time it over HTTP as bench.bench_list_search times the customer
-   list.
+4. Fill the company pool of the copy up to 500,000 customers (PoolEntry rows) and time its
+   list over HTTP as bench.bench_list_search times the customer list: the first page, filters,
+   the next page, a page 5,000 entries in and a name search, for the boss and a rep.
+   `--list-only` skips steps 1 to 3 and times the list on the copy an earlier run left.
 Writes pool-<UTC time>.json to bench/results/ (or --results-dir) and prints a summary.
 """
 
@@ -49,9 +50,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=200, help="timed requests per list case")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per list case")
     parser.add_argument(
-        "--list-url",
-        default="web:pool_list",
-        help="URL name of the pool list page, reversed with no arguments",
+        "--list-only",
+        action="store_true",
+        help="skip the sweep and time only the pool list of the last run's copy",
     )
     return parser.parse_args()
 
@@ -178,6 +179,20 @@ def copy_database(data_dir: Path) -> Path:
     return run_dir
 
 
+def use_last_copy(data_dir: Path) -> Path:
+    """Point Django's connection at the copy an earlier run left in run/, swept already."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    run_dir = data_dir / "run"
+    if not (run_dir / DATABASE_NAME).exists():
+        raise SystemExit(f"{run_dir / DATABASE_NAME} is missing: run without --list-only first")
+    connection.close()
+    connection.settings_dict["NAME"] = str(run_dir / DATABASE_NAME)
+    call_command("migrate", verbosity=0, interactive=False)
+    return run_dir
+
+
 def time_sweep() -> dict[str, Any]:
     from kehu.pool import sweep
 
@@ -227,19 +242,39 @@ def fill_pool() -> int:
     return PoolEntry.objects.filter(pool=pool).count()
 
 
+def list_cases() -> list[tuple[str, str]]:
+    """Return (case, path) pairs of the company pool's list: first page, filters, next page."""
+    from django.urls import reverse
+
+    from kehu.pool.listing import encode_cursor
+    from kehu.pool.membership import company_pool
+    from kehu.pool.models import PoolEntry
+
+    pool = company_pool()
+    base = reverse("web:pool_list", args=[pool.public_id])
+    newest = PoolEntry.objects.filter(pool=pool).order_by("-entered_at", "-id")
+    # A small smoke-test pool has fewer entries; its last entry stands in.
+    fiftieth = newest[49:50].first() or newest.last()
+    deep = newest[5_000:5_001].first() or newest.last()
+    assert fiftieth is not None and deep is not None, "the company pool is empty"
+    return [
+        ("first page", base),
+        ("grade A", f"{base}?grade=A"),
+        ("industry and province", f"{base}?industry=manufacturing&province=44"),
+        ("second page", f"{base}?cursor={encode_cursor(fiftieth)}"),
+        ("page after 5,000 entries", f"{base}?cursor={encode_cursor(deep)}"),
+        ("name search", f"{base}?q=%E7%A7%91%E6%8A%80"),
+    ]
+
+
 def time_list(args: argparse.Namespace, run_dir: Path, stamp: str) -> list[Measurement]:
-    """Time the pool list page over HTTP for the boss and a rep, if the page exists."""
+    """Time the company pool's list page over HTTP for the boss and a rep."""
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
 
     from bench.http_run import BenchServer
     from kehu.org.models import User
 
-    try:
-        path = reverse(args.list_url)
-    except NoReverseMatch:
-        print(f"The pool list page ({args.list_url}) does not exist on this branch; not timed.")
-        return []
+    cases = list_cases()
     measurements = []
     log_path = args.results_dir / f"pool-server-{stamp}.log"
     with BenchServer(run_dir, log_path) as server:
@@ -250,16 +285,19 @@ def time_list(args: argparse.Namespace, run_dir: Path, stamp: str) -> list[Measu
                 backend="django.contrib.auth.backends.ModelBackend",
             )
             session = client.cookies["sessionid"].value
+            for case, path in cases:
 
-            def page(session: str = session) -> str:
-                status, size = server.get(path, session)
-                return f"HTTP {status}, {size:,} B"
+                def page(session: str = session, path: str = path) -> str:
+                    status, size = server.get(path, session)
+                    return f"HTTP {status}, {size:,} B"
 
-            detail = page()
-            samples, _cpu = measure(page, repeat=args.repeat, warmup=args.warmup, budget_seconds=60)
-            item = Measurement("pool list (HTTP)", f"GET {path}", username, samples, [], detail)
-            item.target_p50, item.target_p95 = LIST_TARGET
-            measurements.append(item)
+                detail = page()
+                samples, _cpu = measure(
+                    page, repeat=args.repeat, warmup=args.warmup, budget_seconds=60
+                )
+                item = Measurement("pool list (HTTP)", case, username, samples, [], detail)
+                item.target_p50, item.target_p95 = LIST_TARGET
+                measurements.append(item)
     return measurements
 
 
@@ -278,9 +316,14 @@ def main() -> None:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     args.results_dir.mkdir(parents=True, exist_ok=True)
 
-    prepared = prepare(data_dir)
-    run_dir = copy_database(data_dir)
-    sweep_timings = time_sweep()
+    if args.list_only:
+        run_dir = use_last_copy(data_dir)
+        prepared: dict[str, Any] = json.loads((data_dir / POOL_MARKER).read_text())
+        sweep_timings: dict[str, Any] = {}
+    else:
+        prepared = prepare(data_dir)
+        run_dir = copy_database(data_dir)
+        sweep_timings = time_sweep()
     pool_size = fill_pool()
     print(f"company pool entries: {pool_size:,}")
     measurements = time_list(args, run_dir, stamp)

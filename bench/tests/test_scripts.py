@@ -121,7 +121,15 @@ def test_bench_pool_sweeps_then_fills_the_pool(tmp_path: Path) -> None:
     results_dir = tmp_path / "results"
 
     result = run_module(
-        "bench.bench_pool", "--data-dir", str(tmp_path), "--results-dir", str(results_dir)
+        "bench.bench_pool",
+        "--data-dir",
+        str(tmp_path),
+        "--results-dir",
+        str(results_dir),
+        "--repeat",
+        "2",
+        "--warmup",
+        "1",
     )
 
     assert result.returncode == 0, result.stderr
@@ -142,3 +150,6 @@ def test_bench_pool_sweeps_then_fills_the_pool(tmp_path: Path) -> None:
     assert unowned == CUSTOMERS
     assert entries == unowned
     assert 0 < report["pool_entries"] <= unowned
+    cases = {(item["case"], item["user"]) for item in report["list"]}
+    assert ("first page", "rep01") in cases
+    assert all(item["detail"].startswith("HTTP 200") for item in report["list"])

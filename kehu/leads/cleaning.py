@@ -4,6 +4,7 @@ Names, phones, email and WeChat ID are cleaned as a contact's are, and province,
 industry as a customer's are, so a lead converts without a value being rejected then.
 """
 
+import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -34,6 +35,12 @@ def _limited(raw: Any, limit: int, *, multiline: bool) -> str:
     return text
 
 
+def _shown(raw: Any) -> str:
+    """Return a short JSON-like text of a value that is not a string, for an error message."""
+    text = json.dumps(raw, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _collect(errors: dict[str, list[str]], error: ValidationError) -> None:
     for key, messages in error.message_dict.items():
         errors.setdefault(key, []).extend(messages)
@@ -54,12 +61,22 @@ def clean_lead(
     for key in unknown:
         errors.setdefault(key, []).append(_("Unknown field “%(key)s”.") % {"key": key})
 
-    contact_values = {key: values[key] for key in CONTACT_KEYS if key in values}
-    if contact_values:
-        try:
-            cleaned.update(clean_contact(contact_values, partial=True))
-        except ValidationError as error:
-            _collect(errors, error)
+    labels = form_field_labels()
+    for key, raw in values.items():
+        if raw is not None and not isinstance(raw, str):
+            errors.setdefault(key, []).append(
+                _("“%(field)s” must be text, not %(value)s.")
+                % {"field": labels.get(key, key), "value": _shown(raw)}
+            )
+    values = {key: raw for key, raw in values.items() if key not in errors}
+
+    # One field at a time, so a bad mobile does not also lose the name beside it.
+    for key in CONTACT_KEYS:
+        if key in values:
+            try:
+                cleaned.update(clean_contact({key: values[key]}, partial=True))
+            except ValidationError as error:
+                _collect(errors, error)
     customer_values = {key: values[key] for key in CUSTOMER_KEYS if key in values}
     if customer_values:
         try:
@@ -76,7 +93,6 @@ def clean_lead(
             except ValueError as error:
                 errors.setdefault(key, []).append(str(error))
 
-    labels = form_field_labels()
     for key in required:
         stored = {"province": "province_code", "city": "city_code"}.get(key, key)
         if not cleaned.get(stored) and key not in errors:

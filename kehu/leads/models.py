@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.choices import Industry, LeadSource
 from kehu.timeline.models import FollowUpKind
@@ -50,7 +51,8 @@ FORM_FIELDS = (
 def form_field_labels() -> dict[str, str]:
     """Return the label of each form field, in the active language."""
     return {
-        "name": str(_("Name")),
+        # A person's name (姓名), where other pages name a record (名称).
+        "name": str(pgettext_lazy("person", "Name")),
         "company": str(_("Company")),
         "title": str(_("Job title")),
         "mobile": str(_("Mobile")),

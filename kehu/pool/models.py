@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def default_days_by_grade() -> dict[str, int]:
@@ -255,7 +256,7 @@ class ReclaimWarning(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     pool = models.ForeignKey(Pool, on_delete=models.CASCADE, related_name="+")
     cause = models.CharField(_("rule"), max_length=20, choices=EntryCause.choices)
-    due_on = models.DateField(_("due date"))
+    due_on = models.DateField(pgettext_lazy("reclaim", "due date"))
     created_at = models.DateTimeField(_("warned at"))
 
     class Meta:

@@ -134,3 +134,22 @@ def test_key_shown_once_stored_hashed(key: str) -> None:
     assert stored is not None
     assert key.split("_")[-1] not in stored.key_hash
     assert key.startswith(f"kehu_lead_{stored.prefix}_")
+
+
+def test_bad_mobile_keeps_the_name(key: str) -> None:
+    status, body = _post(key, {"name": "接口三号", "mobile": "123", "consent": True})
+
+    assert status == 422
+    assert list(body["errors"]) == ["mobile"]
+    assert "123" in body["errors"]["mobile"][0]
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.parametrize("value", [["a"], 13800006666, {"text": "冯雪"}])
+def test_values_must_be_text(key: str, value: object) -> None:
+    status, body = _post(key, {"name": value, "mobile": "13800006666", "consent": True})
+
+    assert status == 422
+    assert list(body["errors"]) == ["name"]
+    assert body["errors"]["name"][0].startswith("“姓名”必须是文本")
+    assert not Lead.objects.exists()

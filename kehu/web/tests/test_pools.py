@@ -120,6 +120,30 @@ def test_claim_over_limit_shows_message(
     assert PoolEntry.objects.filter(customer=customer).exists()
 
 
+def test_refused_claim_respects_open_limit(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    pools.east.open_limit_on, pools.east.open_limit = True, 1
+    pools.east.capacity_on, pools.east.capacity = True, 0
+    pools.east.save()
+    seen = place("青禾科技有限公司", pools.east)
+    unseen = place("远山物流有限公司", pools.east)
+    unseen.contacts.create(
+        name="赵经理", created_at=unseen.created_at, updated_at=unseen.created_at
+    )
+    client = client_for(personas.rep)
+    assert client.get(f"/pool/customers/{seen.public_id}/").status_code == 200
+
+    refused = client.post(f"/pool/customers/{unseen.public_id}/claim/")
+
+    page = refused.content.decode()
+    assert refused.status_code == 409
+    assert "库容上限为 0" in page
+    assert "每日上限" in page
+    assert "赵经理" not in page
+    assert PoolOpen.objects.filter(user=personas.rep).count() == 1
+
+
 def test_manager_assigns(
     personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
 ) -> None:

@@ -176,8 +176,20 @@ def pool_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _rejected(
     request: HttpRequest, user: User, entry: PoolEntry, error: ValidationError | PermissionDenied
 ) -> HttpResponse:
-    context = {**_preview_context(user, entry), "errors": _messages_of(error)}
+    """Show why a claim failed, on the preview when the user may open it now.
+
+    The preview counts as an open, so a refused claim cannot show customers past the daily open
+    limit; past it, or for a non-member, only the messages show.
+    """
     status = 403 if isinstance(error, PermissionDenied) else 409
+    errors = _messages_of(error)
+    try:
+        services.open_pool_customer(user, entry)
+    except (ValidationError, PermissionDenied) as refusal:
+        extra = [message for message in _messages_of(refusal) if message not in errors]
+        context = {"pool": entry.pool, "errors": errors + extra}
+        return render(request, "web/pools/preview.html", context, status=status)
+    context = {**_preview_context(user, entry), "errors": errors}
     return render(request, "web/pools/preview.html", context, status=status)
 
 
