@@ -60,8 +60,10 @@ class PoolPolicy(FieldPolicy):
     """The field policy of a viewer reading customers of one pool.
 
     Fields listed in the pool's masked_fields are masked until the viewer claims the customer,
-    unless the viewer's own policy hides them. A role that may reveal masked values sees these
-    whole only after claiming, because the pool masks them for everyone.
+    unless the viewer's own policy hides them. On the pool's pages and API a role that may
+    reveal masked values sees these whole only after claiming.
+    NOTE: roles that reach unassigned customers (managers who assign, the boss) also read pool
+    customers on the ordinary customer pages, where only their role's policy applies.
     """
 
     def __init__(self, user: User, pool: Pool) -> None:
