@@ -18,7 +18,7 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.org.models import User
 from kehu.pool.models import EntryCause, Pool, PoolEntry
-from kehu.pool.queries import PoolPolicy, visible_entries
+from kehu.pool.queries import PoolPolicy, pool_entries
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -105,7 +105,7 @@ def filtered_entries(user: User, pool: Pool, filters: PoolFilters) -> QuerySet[P
     """
     policy = PoolPolicy(user, pool)
     specs = field_map(FieldTarget.CUSTOMER)
-    entries = visible_entries(user).filter(pool=pool)
+    entries = pool_entries(user, pool)
 
     def readable(key: str) -> bool:
         spec = specs.get(key)
@@ -142,7 +142,8 @@ def pool_page(
         )[: size + 1]
     )
     next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else ""
-    return PoolPage(entries=rows[:size], next_cursor=next_cursor, count=count)
+    unowned = [entry for entry in rows[:size] if entry.customer.owner_id is None]
+    return PoolPage(entries=unowned, next_cursor=next_cursor, count=count)
 
 
 def local_time(moment: dt.datetime) -> str:

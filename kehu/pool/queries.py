@@ -31,6 +31,20 @@ def visible_entries(user: User) -> QuerySet[PoolEntry]:
     )
 
 
+def pool_entries(user: User, pool: Pool) -> QuerySet[PoolEntry]:
+    """Return the entries of `pool` when `user` belongs to it, else none, for listings.
+
+    Unlike visible_entries it does not join the customer to check that it is still unowned:
+    with that check SQLite reads every unowned customer and sorts them, and without it reads the
+    pool's entries in (pool, entered_at, id) index order. Claims and transfers delete the entry
+    in the transaction that gives the customer an owner, and listings drop any row whose
+    customer has one.
+    """
+    if not member_pools(user).filter(pk=pool.pk).exists():
+        return PoolEntry.objects.none()
+    return PoolEntry.objects.filter(pool=pool)
+
+
 def load_pool(user: User, public_id: uuid.UUID) -> Pool:
     """Return a pool the user belongs to; any other id is a 404, the same as a missing one."""
     found = visible_pools(user).filter(public_id=public_id).first()

@@ -2,6 +2,7 @@
 and returning, locking and unlocking an owned customer from its page."""
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from kehu.core import regions
 from kehu.customers.choices import Grade, Industry
 from kehu.customers.models import Customer
 from kehu.fields.models import FieldTarget
-from kehu.fields.registry import field_map
+from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import User
 from kehu.org.visibility import may_own_customers
 from kehu.pool import listing, queries, services
@@ -51,8 +52,9 @@ def pool_home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/pools/list.html", {"pools": [], "pool": None})
 
 
-def _row(policy: queries.PoolPolicy, entry: PoolEntry) -> dict[str, Any]:
-    specs = field_map(FieldTarget.CUSTOMER)
+def _row(
+    policy: queries.PoolPolicy, specs: Mapping[str, FieldSpec], entry: PoolEntry
+) -> dict[str, Any]:
     customer = entry.customer
     cells = []
     for key in ("grade", "industry", "region"):
@@ -85,6 +87,7 @@ def pool_list(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     page = listing.pool_page(user, pool, filters, request.GET.get("cursor", ""))
 
     policy = queries.PoolPolicy(user, pool)
+    specs = field_map(FieldTarget.CUSTOMER)
     base = reverse("web:pool_list", args=[pool.public_id])
     params = filters.as_params()
     next_url = ""
@@ -93,7 +96,7 @@ def pool_list(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     context = {
         "pools": list(queries.visible_pools(user)),
         "pool": pool,
-        "rows": [_row(policy, entry) for entry in page.entries],
+        "rows": [_row(policy, specs, entry) for entry in page.entries],
         "count": min(page.count, listing.COUNT_CAP),
         "count_capped": page.count_capped,
         "filters": filters,
