@@ -176,9 +176,15 @@ def pool_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _rejected(
     request: HttpRequest, user: User, entry: PoolEntry, error: ValidationError | PermissionDenied
 ) -> HttpResponse:
+    """Show the preview again with a refused claim's or assignment's messages (409).
+
+    A PermissionDenied is raised again as a plain 403: a denied request shows nothing of the
+    customer, and the preview would otherwise bypass the pool's daily open limit.
+    """
+    if isinstance(error, PermissionDenied):
+        raise error
     context = {**_preview_context(user, entry), "errors": _messages_of(error)}
-    status = 403 if isinstance(error, PermissionDenied) else 409
-    return render(request, "web/pools/preview.html", context, status=status)
+    return render(request, "web/pools/preview.html", context, status=409)
 
 
 @login_required
@@ -233,7 +239,10 @@ def pool_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def customer_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Return the customer to the pool with the posted reason and note."""
+    """Return the customer to the pool with the posted reason and note.
+
+    A user who may not return it gets a 403; a rejected reason or note shows on its page.
+    """
     user = signed_in_user(request)
     customer = load_customer(user, public_id)
     detail_url = reverse("web:customer_detail", args=[customer.public_id])
@@ -246,7 +255,7 @@ def customer_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if reason_id and reason is None:
             raise ValidationError({"reason": [_("Choose a reason from the list.")]})
         entry = services.return_to_pool(user, customer, reason, request.POST.get("note", ""))
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
         return HttpResponseRedirect(detail_url)
@@ -260,7 +269,10 @@ def customer_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def customer_lock(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Lock the customer against reclaiming, or unlock it when "unlock" is posted."""
+    """Lock the customer against reclaiming, or unlock it when "unlock" is posted.
+
+    A user who may not gets a 403; a refusal under the pool's rules shows on its page.
+    """
     user = signed_in_user(request)
     customer = load_customer(user, public_id)
 
@@ -269,7 +281,7 @@ def customer_lock(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             services.unlock_customer(user, customer)
         else:
             services.lock_customer(user, customer)
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
 
