@@ -29,6 +29,8 @@ SETTINGS_TARGETS = (
     "stage",
     "campaign",
     "intake_key",
+    "edited_pool",
+    "rule",
 )
 # API path parameters that name a settings record, and the target each stands for.
 SETTINGS_PARAMETERS = {"pipeline_id": "pipeline", "stage_id": "stage"}
@@ -43,12 +45,13 @@ class Entry:
     `expect` maps each persona to the status of a request naming its in-scope record, then
     "/" and the status for the out-of-scope one when the route names records ("200/404").
     `target` names the record a web route's <public_id> stands for: one of the scope's records
-    (customer, contact, follow_up, attachment, share, import, view) or a settings record (field,
-    user, department, role, pipeline, stage). API routes name theirs (<customer_id>,
-    <contact_id>, <pipeline_id>...).
+    (customer, contact, follow_up, attachment, share, import, view, pool, pool_customer) or a
+    settings record (field, user, department, role, pipeline, stage, edited_pool, rule). API
+    routes name theirs (<customer_id>, <contact_id>, <pipeline_id>...).
     `shows` names the text an in-scope success must contain: "name", "contact", "follow_up",
-    "file", "import", "deal" or "ticket". `writes` marks routes whose success must change the
-    database.
+    "file", "import", "deal", "ticket", "lead" or "pool_customer". `writes` marks routes whose
+    success must change the database, and the GETs that record the read (opening a pool
+    customer counts against the pool's daily open limit).
     `reader` is the status for the colleague who holds a read-only share of the in-scope
     customer (see world.READER); every route that names a customer's record sets it.
     """
@@ -65,7 +68,8 @@ class Entry:
     writes: bool = False
     # The path to request, for routes that are regular expressions.
     path: str = ""
-    # Pages that echo the search query differ from a missing record's page in that text only.
+    # Pages that echo the request (a search query, or the path in the language switch) differ
+    # from a missing record's page in that text only.
     echoes_query: bool = False
     reader: str = ""
 
@@ -99,6 +103,15 @@ def every(status: str, anonymous: str) -> dict[str, str]:
     return expect(status.split("/")[0], status, status, status, anonymous)
 
 
+def constant(values: dict[str, Any]) -> Builder:
+    """Return a builder that sends the same `values` for every role and record."""
+
+    def build(world: World, role: str, records: Records) -> dict[str, Any]:
+        return dict(values)
+
+    return build
+
+
 # The record ids a route parameter takes, by the entry's target or the API parameter name.
 _RECORD_IDS = {
     "customer": "customer",
@@ -129,6 +142,9 @@ _RECORD_IDS = {
     "lead": "lead",
     "lead_id": "lead",
     "pool_lead": "pool_lead",
+    "pool": "pool",
+    "pool_id": "pool",
+    "pool_customer": "pool_customer",
 }
 
 

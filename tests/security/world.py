@@ -6,8 +6,10 @@ rep) and one outside it (owned by the south department's rep). Each has a contac
 an attachment, a share, a deal, a quote and a ticket with a reply. One product, outside any
 scope, is in the catalogue, and a second pipeline besides the default one has no deals. Imports
 and saved views are personal, so each persona gets its own, and the south rep's are the ones
-outside everyone else's reach. The boss reaches the whole
-company, so the boss has no outside records.
+outside everyone else's reach. East and South have public pools. The east rep returned one
+customer to the East pool (the rep's and the manager's) and the south rep one to the South pool,
+with a return reason. Two assignment rules route customers of the energy industry. The boss
+reaches the whole company, so the boss has no outside records.
 
 A third set of records, "missing", has random ids and names that nothing in the database holds:
 an outside record must get exactly the response a missing one gets.
@@ -22,6 +24,8 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 
+from kehu.assignment import services as assignment_services
+from kehu.assignment.models import AssignmentRule
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
 from kehu.customers import sharing
@@ -35,6 +39,11 @@ from kehu.leads import services as lead_services
 from kehu.leads.models import Campaign, IntakeKey, Lead
 from kehu.org.models import Preset, User
 from kehu.org.presets import preset_role
+from kehu.pool import configure as pool_configure
+from kehu.pool import membership
+from kehu.pool import services as pool_services
+from kehu.pool.configure import PoolMembers
+from kehu.pool.models import Pool, ReturnReason
 from kehu.sales import contracts, payments, pipelines, quotes
 from kehu.sales import services as sales_services
 from kehu.sales.models import ContractFile, ContractStatus, Pipeline, Product, Receipt
@@ -100,6 +109,11 @@ class Records:
     lead: str
     pool_lead: str
     lead_name: str
+    # The East pool and the customer in it. "out" has the South pool and its customer, except
+    # for users who manage pools (see World.records).
+    pool: str
+    pool_customer: str
+    pool_customer_name: str
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -115,6 +129,7 @@ class Records:
             self.deal_name,
             self.ticket_subject,
             self.lead_name,
+            self.pool_customer_name,
         )
 
 
@@ -137,13 +152,20 @@ class World:
     leads: dict[str, Lead]
     tokens: dict[str, str]
     texts: dict[str, dict[str, str]]
+    # By scope: the East and the South pool, and the customer in each.
+    pools: dict[str, Pool]
+    pool_customers: dict[str, Customer]
+    return_reason: ReturnReason
+    # The second of the two assignment rules, so moving it up changes the order.
+    rule: AssignmentRule
 
     def settings_id(self, target: str) -> str:
         """Return the public id a settings page edits: a field, a user, a department, a role,
         a pipeline or a stage.
 
         The user is the second rep, the department the east one and the role the reps' preset.
-        The pipeline is the one no deal uses, and the stage its second one.
+        The pipeline is the one no deal uses, and the stage its second one. The pool is the
+        East pool, and the rule the second one.
         """
         records: dict[str, Any] = {
             "field": self.field,
@@ -154,6 +176,8 @@ class World:
             "stage": self.pipeline.stages.get(position=2),
             "campaign": self.campaign,
             "intake_key": self.intake_key,
+            "edited_pool": self.pools["in"],
+            "rule": self.rule,
         }
         return str(records[target].public_id)
 
@@ -169,6 +193,8 @@ class World:
         """Return the records of `scope` ("in", "out" or "missing") as `role` would name them.
 
         "in" imports and saved views are the role's own (the rep's for roles without any).
+        Users who manage pools administer every pool, so no pool is outside their reach: their
+        outside pool and pool customer are the south rep's owned customer, which is in no pool.
         """
         if scope == "missing":
             return _missing_records()
@@ -177,6 +203,13 @@ class World:
         job = self.imports.get(person, self.imports["rep"])
         view = self.views.get(person, self.views["rep"])
         texts = self.texts[scope]
+        user = self.user(role)
+        if scope == "in" or user is None or not membership.administers_all(user):
+            pool = str(self.pools[scope].public_id)
+            pool_customer = self.pool_customers[scope]
+        else:
+            pool = str(customer.public_id)
+            pool_customer = customer
         return Records(
             customer=str(customer.public_id),
             contact=str(customer.contacts.get().public_id),
@@ -212,6 +245,9 @@ class World:
             lead=str(self.leads[scope].public_id),
             pool_lead=str(self.leads["pool" if scope == "in" else scope].public_id),
             lead_name=self.leads[scope].name,
+            pool=pool,
+            pool_customer=str(pool_customer.public_id),
+            pool_customer_name=pool_customer.name,
         )
 
 
@@ -246,6 +282,9 @@ def _missing_records() -> Records:
         lead=str(uuid.uuid4()),
         pool_lead=str(uuid.uuid4()),
         lead_name="无此线索",
+        pool=str(uuid.uuid4()),
+        pool_customer=str(uuid.uuid4()),
+        pool_customer_name="无此公海客户",
     )
 
 
@@ -343,6 +382,59 @@ def _leads(personas: Personas) -> dict[str, Lead]:
     }
 
 
+# The customer each department's rep returned to its pool, and its contact's mobile.
+POOL_CUSTOMERS = {
+    "in": ("嘉兴秀洲轴承有限公司", "13500000066"),
+    "out": ("东莞厚街鞋材有限公司", "13500000077"),
+}
+
+
+def _pools(personas: Personas) -> tuple[dict[str, Pool], dict[str, Customer], ReturnReason]:
+    """Create the East and South pools, each with a customer its rep returned to it.
+
+    The department managers administer their pool, and East lets owners lock customers.
+    """
+    reason = pool_configure.set_return_reasons(personas.boss, ["客户无意向", "联系不上"])[0]
+    departments = {"in": personas.rep, "out": personas.other_rep}
+    admins = {"in": personas.manager, "out": personas.other_manager}
+    names = {"in": "华东公海", "out": "华南公海"}
+    pools = {}
+    customers = {}
+    for scope, rep in departments.items():
+        department = rep.department
+        assert department is not None
+        members = PoolMembers(departments=[department], admins=[admins[scope]])
+        values = {"name": names[scope], "lock_on": scope == "in", "lock_limit": 5}
+        pools[scope] = pool_configure.create_pool(personas.boss, values, department, members)
+        name, mobile = POOL_CUSTOMERS[scope]
+        customer = customer_services.create_customer(
+            rep, {"name": name}, [{"name": "采购部", "mobile": mobile}]
+        )
+        pool_services.return_to_pool(rep, customer, reason, "暂无采购计划")
+        customer.refresh_from_db()
+        customers[scope] = customer
+    return pools, customers, reason
+
+
+def _rules(boss: User, owner: User) -> AssignmentRule:
+    """Create two rules for energy customers, which no other record of the world is; return
+    the second."""
+    rules = [
+        assignment_services.create_rule(
+            boss,
+            {
+                "name": name,
+                "applies_to": "customer",
+                "industries": ["energy"],
+                "route": "user",
+                "user": owner,
+            },
+        )
+        for name in ("能源客户", "能源客户（备用）")
+    ]
+    return rules[1]
+
+
 def build_world(personas: Personas) -> World:
     """Create the world's records through the services, as the pages would."""
     inside = _customer(personas.rep, TEXTS["in"])
@@ -389,6 +481,7 @@ def build_world(personas: Personas) -> World:
     )[0]
     tokens = {role: new_token(getattr(personas, role)) for role in ROLES}
     tokens[READER] = new_token(personas.rep2)
+    pools, pool_customers, reason = _pools(personas)
     return World(
         personas,
         inside,
@@ -404,6 +497,10 @@ def build_world(personas: Personas) -> World:
         _leads(personas),
         tokens,
         TEXTS,
+        pools,
+        pool_customers,
+        reason,
+        _rules(personas.boss, personas.rep),
     )
 
 

@@ -2,6 +2,7 @@
 
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
+from kehu.customers import sharing
 from kehu.customers.models import Customer
 from kehu.pool.models import Claim, CustomerLock, Pool, PoolEntry, PoolOpen, ReturnReason
 from kehu.pool.tests.fixtures import PlaceCustomer, Pools
@@ -160,6 +161,8 @@ def test_manager_assigns(
 
     assert "张销售" in [str(person) for person in preview.context["assignees"]]
     assert refused.status_code == 403
+    # A refused assignment shows no preview, which would bypass the daily open limit.
+    assert "青禾科技有限公司" not in refused.content.decode()
     assert assigned.status_code == 302
     assert Customer.objects.get(pk=customer.pk).owner_id == personas.rep2.pk
 
@@ -190,6 +193,30 @@ def test_return_and_lock_from_customer_page(
     assert returned["Location"] == f"/pool/customers/{customer.public_id}/"
     entry = PoolEntry.objects.get(customer=customer)
     assert (entry.pool_id, entry.reason_id, entry.note) == (pools.east.pk, reason.pk, "无")
+
+
+def test_return_and_lock_refused_with_403(
+    personas: Personas, pools: Pools, client_for: ClientFor
+) -> None:
+    pools.east.lock_on = True
+    pools.east.save()
+    reason = ReturnReason.objects.filter(is_active=True).first()
+    assert reason is not None
+    customer = customer_services.create_customer(personas.rep, {"name": "退回测试有限公司"})
+    sharing.assign_agent(personas.boss, customer, personas.agent)
+    agent = client_for(personas.agent)
+    manager = client_for(personas.manager)
+
+    returned = agent.post(f"/customers/{customer.public_id}/return/", {"reason": str(reason.pk)})
+    locked_by_agent = agent.post(f"/customers/{customer.public_id}/lock/")
+    locked_by_manager = manager.post(f"/customers/{customer.public_id}/lock/")
+
+    assert returned.status_code == 403
+    assert locked_by_agent.status_code == 403
+    assert locked_by_manager.status_code == 403
+    assert Customer.objects.get(pk=customer.pk).owner_id == personas.rep.pk
+    assert not PoolEntry.objects.filter(customer=customer).exists()
+    assert not CustomerLock.objects.exists()
 
 
 def test_settings_pages_need_capability(

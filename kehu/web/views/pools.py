@@ -179,21 +179,23 @@ def pool_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def _rejected(
     request: HttpRequest, user: User, entry: PoolEntry, error: ValidationError | PermissionDenied
 ) -> HttpResponse:
-    """Show why a claim failed, on the preview when the user may open it now.
+    """Show why a claim or an assignment failed (409), on the preview when the user may open it.
 
-    The preview counts as an open, so a refused claim cannot show customers past the daily open
-    limit; past it, or for a non-member, only the messages show.
+    A PermissionDenied is raised again as a plain 403, so a denied request shows nothing of the
+    customer. The preview counts as an open, so a refused claim cannot show customers past the
+    daily open limit; past it only the messages show.
     """
-    status = 403 if isinstance(error, PermissionDenied) else 409
+    if isinstance(error, PermissionDenied):
+        raise error
     errors = _messages_of(error)
     try:
         services.open_pool_customer(user, entry)
     except (ValidationError, PermissionDenied) as refusal:
         extra = [message for message in _messages_of(refusal) if message not in errors]
         context = {"pool": entry.pool, "errors": errors + extra}
-        return render(request, "web/pools/preview.html", context, status=status)
+        return render(request, "web/pools/preview.html", context, status=409)
     context = {**_preview_context(user, entry), "errors": errors}
-    return render(request, "web/pools/preview.html", context, status=status)
+    return render(request, "web/pools/preview.html", context, status=409)
 
 
 @login_required
@@ -248,7 +250,10 @@ def pool_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def customer_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Return the customer to the pool with the posted reason and note."""
+    """Return the customer to the pool with the posted reason and note.
+
+    A user who may not return it gets a 403; a rejected reason or note shows on its page.
+    """
     user = signed_in_user(request)
     customer = load_customer(user, public_id)
     detail_url = reverse("web:customer_detail", args=[customer.public_id])
@@ -261,7 +266,7 @@ def customer_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if reason_id and reason is None:
             raise ValidationError({"reason": [_("Choose a reason from the list.")]})
         entry = services.return_to_pool(user, customer, reason, request.POST.get("note", ""))
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
         return HttpResponseRedirect(detail_url)
@@ -275,7 +280,10 @@ def customer_return(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @login_required
 @require_POST
 def customer_lock(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Lock the customer against reclaiming, or unlock it when "unlock" is posted."""
+    """Lock the customer against reclaiming, or unlock it when "unlock" is posted.
+
+    A user who may not gets a 403; a refusal under the pool's rules shows on its page.
+    """
     user = signed_in_user(request)
     customer = load_customer(user, public_id)
 
@@ -284,7 +292,7 @@ def customer_lock(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             services.unlock_customer(user, customer)
         else:
             services.lock_customer(user, customer)
-    except (ValidationError, PermissionDenied) as error:
+    except ValidationError as error:
         for message in _messages_of(error):
             messages.error(request, message)
 
