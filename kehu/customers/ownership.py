@@ -1,8 +1,8 @@
 """Limits on how many customers a user may own, checked by every write that gives customers away.
 
-Records sit below the features that set such limits (the public pool's capacity, 库容), so the
-features register their checks here when Django starts, and customer writes, imports, claims and
-assignment rules call `check_room` or `has_room` without knowing who set the limit.
+Records sit below the features that set such limits, such as the public pool's capacity (库容).
+Those features register their checks here when Django starts. Customer writes, imports, claims
+and assignment rules then call `check_room` or `has_room` without knowing who set the limit.
 """
 
 from collections.abc import Callable
@@ -17,9 +17,9 @@ RoomCheck = Callable[[User, int], None]
 
 _checks: list[RoomCheck] = []
 
-# A hook runs inside the writing transaction after the customers with these ids received an
-# owner through a write outside the feature that registered it (such as a manager's transfer),
-# so the feature can drop state that only an unowned customer has (a public pool entry).
+# A hook runs inside the writing transaction after customers received an owner through a write
+# outside the feature that registered it, such as a manager's transfer. It gets their ids, so
+# the feature can drop what only an unowned customer has, such as a public pool entry.
 ReceivedHook = Callable[[list[int]], None]
 
 _received_hooks: list[ReceivedHook] = []

@@ -60,7 +60,7 @@ def test_set_needs_users_or_department(personas: Personas) -> None:
 def test_agent_cannot_receive(personas: Personas) -> None:
     errors = errors_of(personas, {"name": "甲", "user": personas.agent})
 
-    assert errors == {"user": ["外部代理 是外部代理，不能拥有客户。"]}
+    assert errors == {"user": ["外部代理 是外部协作者，不能拥有客户。"]}
 
 
 def test_custom_condition_checks_field_and_choice(personas: Personas) -> None:

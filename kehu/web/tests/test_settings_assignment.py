@@ -160,7 +160,7 @@ def test_agent_as_default_owner_is_rejected(personas: Personas, client_for: Clie
     )
 
     assert response.status_code == 400
-    assert "外部代理 不能拥有客户：该用户已停用或是外部代理。" in response.text
+    assert "外部代理 不能拥有客户：该用户已停用或是外部协作者。" in response.text
     assert not RoutingDefault.objects.exists()
 
 
