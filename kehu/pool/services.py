@@ -122,10 +122,10 @@ def claim(actor: User, customer: Customer) -> Customer:
                     {
                         "customer": [
                             _(
-                                "You have claimed %(count)d customers from %(pool)s today, "
-                                "the daily limit. Claim again tomorrow."
+                                "You have claimed %(count)d customers from %(pool)s today and "
+                                "the daily limit is %(limit)d. Claim again tomorrow."
                             )
-                            % {"count": claimed, "pool": pool.name}
+                            % {"count": claimed, "pool": pool.name, "limit": pool.claim_limit}
                         ]
                     }
                 )
@@ -412,10 +412,10 @@ def open_pool_customer(actor: User, entry: PoolEntry) -> None:
                     {
                         "customer": [
                             _(
-                                "You have opened %(count)d customers of %(pool)s today, the "
-                                "daily limit. Open more tomorrow."
+                                "You have opened %(count)d customers of %(pool)s today and the "
+                                "daily limit is %(limit)d. Open more tomorrow."
                             )
-                            % {"count": opened, "pool": pool.name}
+                            % {"count": opened, "pool": pool.name, "limit": pool.open_limit}
                         ]
                     }
                 )

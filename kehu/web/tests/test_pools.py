@@ -140,7 +140,7 @@ def test_refused_claim_respects_open_limit(
     page = refused.content.decode()
     assert refused.status_code == 409
     assert "库容上限为 0" in page
-    assert "每日上限" in page
+    assert "已达每日上限 1 个" in page
     assert "赵经理" not in page
     assert PoolOpen.objects.filter(user=personas.rep).count() == 1
 
