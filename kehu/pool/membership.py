@@ -1,4 +1,4 @@
-"""Which pool governs an owner, and which pools a user belongs to or administers.
+"""Pool membership: the pool that governs an owner, and the pools a user belongs to or runs.
 
 The pool that governs an owner is the pool of the owner's department, or of the nearest
 department above it that has one, or else the company pool. Its rules apply to the owner's
@@ -79,7 +79,7 @@ def _ancestor_ids(department_id: int | None) -> list[int]:
 
 
 def administers_all(user: User) -> bool:
-    """Users who manage pools administer every pool."""
+    """Return whether `user` administers every pool, as users who may manage pools do."""
     return user.has_capability(Capability.MANAGE_POOLS)
 
 

@@ -1,8 +1,8 @@
 """The public pool (公海): customers without an owner that colleagues may claim.
 
 A customer is in at most one pool (PoolEntry is one-to-one with Customer). The company pool
-has no department; a department's pool takes the customers reclaimed from, or returned by,
-the members of that department and the departments below it that have no pool of their own.
+has no department. A department's pool takes the customers reclaimed from, or returned by,
+the members of that department and of the departments below it without a pool of their own.
 The rules of the pool that governs an owner (see kehu.pool.membership) decide when that owner's
 customers go back, how many customers the owner may hold and lock, and how many the owner may
 claim a day. Every rule has its own switch, and all are off until an administrator turns them
@@ -246,8 +246,9 @@ class CustomerLock(models.Model):
 class ReclaimWarning(models.Model):
     """A notice to an owner that a rule will reclaim one of their customers on `due_on`.
 
-    The sweep records one per customer, owner, rule and due date, so an owner is told once; a
-    follow-up that moves the due date leads to a new warning when the new date comes near.
+    The sweep records one per customer, owner, rule and due date, so an owner gets one warning
+    per due date. A follow-up that moves the due date leads to a new warning when the new date
+    comes near.
     """
 
     customer = models.ForeignKey(
