@@ -212,7 +212,7 @@ def time_sweep() -> dict[str, Any]:
 
 
 def fill_pool() -> int:
-    """Put owned customers, lowest ids first, into the company pool until it holds POOL_SIZE."""
+    """Put owned customers, lowest ids first, into the company pool until it contains POOL_SIZE."""
     from django.db import connection
 
     from kehu.pool import membership
@@ -253,7 +253,7 @@ def list_cases() -> list[tuple[str, str]]:
     pool = company_pool()
     base = reverse("web:pool_list", args=[pool.public_id])
     newest = PoolEntry.objects.filter(pool=pool).order_by("-entered_at", "-id")
-    # A small smoke-test pool has fewer entries; its last entry stands in.
+    # A small smoke-test pool has fewer entries, so its last entry is used instead.
     fiftieth = newest[49:50].first() or newest.last()
     deep = newest[5_000:5_001].first() or newest.last()
     assert fiftieth is not None and deep is not None, "the company pool is empty"

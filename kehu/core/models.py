@@ -11,7 +11,7 @@ class RateCounter(models.Model):
     key = models.CharField(max_length=200)
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
-    # When the window ends; rows past it limit nobody and are deleted by later hits.
+    # The end of the window. Rows past it no longer limit anyone, and later hits delete them.
     expires_at = models.DateTimeField()
 
     class Meta:

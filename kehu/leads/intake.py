@@ -41,7 +41,7 @@ EXCERPT_LIMIT = 200
 
 
 class Outcome(enum.Enum):
-    """What a submission did; for logs and tests, never for the response."""
+    """The outcome of a submission, for logs and tests and never for the response."""
 
     CREATED = "created"
     LINKED_TO_LEAD = "linked_to_lead"
@@ -100,7 +100,11 @@ def submit_lead(
         errors = {**error.message_dict, **errors}
     if errors:
         raise ValidationError(errors)
-    source = campaign.source if campaign is not None else intake_key.source if intake_key else ""
+    source = ""
+    if campaign is not None:
+        source = campaign.source
+    elif intake_key is not None:
+        source = intake_key.source
     cleaned["source"] = source
 
     now = clock.now()

@@ -24,7 +24,7 @@ class LeadStatus(models.TextChoices):
 
 
 class LeadChannel(models.TextChoices):
-    """How a lead entered Kehu."""
+    """The channel through which a lead entered Kehu."""
 
     USER = "user", _("Entered by a user")
     FORM = "form", _("Web form")

@@ -22,7 +22,7 @@ from kehu.pool.queries import PoolPolicy, pool_entries
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
-# The longest name search, in characters; longer text is cut.
+# The maximum length of a name search, in characters; longer text is cut.
 QUERY_MAX_LENGTH = 100
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -64,7 +64,7 @@ CHUNK_SIZE = 2000
 
 @dataclasses.dataclass
 class RuleResult:
-    """What one rule of one pool did, or would do in a dry run."""
+    """The counts of one rule of one pool, done or, in a dry run, to be done."""
 
     pool_id: int
     pool_name: str

@@ -97,7 +97,8 @@ def test_assign_return_lock_unlock(
     returned = rep.post(f"/customers/{customer.public_id}/return", {"reason": "联系不上"})
 
     assert refused.status == 403
-    assert assigned.status == 200 and assigned.body["owner"]["name"] == "李销售"
+    assert assigned.status == 200
+    assert assigned.body["owner"]["name"] == "李销售"
     assert locked.status == 200
     assert (unlocked.status_code, unlocked.content) == (204, b"")
     assert not CustomerLock.objects.exists()
@@ -120,4 +121,5 @@ def test_timeline_hides_pool_owner_ids(
     events = [item["event"] for item in timeline.body if item["type"] == "event"]
     returned = next(event for event in events if event["kind"] == "pool_returned")
     assert returned["data"]["from_name"] == "李销售"
-    assert "from" not in returned["data"] and "to" not in returned["data"]
+    assert "from" not in returned["data"]
+    assert "to" not in returned["data"]

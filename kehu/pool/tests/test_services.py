@@ -160,7 +160,9 @@ def test_capacity_on_claim_ignores_won(
         services.claim(personas.rep, second)
 
     message = refused.value.messages[0]
-    assert "李销售" in message and "2" in message and "华东公海" in message
+    assert "李销售" in message
+    assert "2" in message
+    assert "华东公海" in message
     assert Customer.objects.get(pk=second.pk).owner_id is None
     assert PoolEntry.objects.filter(customer=second).exists()
 
@@ -234,7 +236,8 @@ def test_return_moves_to_governing_pool(personas: Personas, pools: Pools) -> Non
     entry = services.return_to_pool(personas.rep, customer, reasons[0], "  多次电话无人接  ")
 
     customer.refresh_from_db()
-    assert customer.owner_id is None and customer.owner_since is None
+    assert customer.owner_id is None
+    assert customer.owner_since is None
     assert (entry.pool_id, entry.cause) == (pools.east.pk, EntryCause.RETURNED)
     assert (entry.previous_owner_id, entry.reason_id) == (personas.rep.pk, reasons[0].pk)
     assert entry.note == "多次电话无人接"

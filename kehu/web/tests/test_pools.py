@@ -185,8 +185,10 @@ def test_return_and_lock_from_customer_page(
         f"/customers/{customer.public_id}/return/", {"reason": str(reason.pk), "note": "无"}
     )
 
-    assert "退回公海" in detail and "锁定" in detail
-    assert locked.status_code == 302 and unlocked.status_code == 302
+    assert "退回公海" in detail
+    assert "锁定" in detail
+    assert locked.status_code == 302
+    assert unlocked.status_code == 302
     assert not CustomerLock.objects.exists()
     assert missing_reason.status_code == 302
     assert returned.status_code == 302

@@ -175,7 +175,7 @@ def _event_text(data: dict[str, Any]) -> str:
 
 
 def _routing_text(data: dict[str, Any]) -> str:
-    """Return how a lead from a form or the intake API got its owner, when the event says."""
+    """Return how a lead from a form or the intake API got its owner, when the event records it."""
     owner = str(data.get("owner") or "")
     if data.get("routing") == "rule":
         return _("Given to %(owner)s by the assignment rule “%(rule)s”") % {

@@ -42,7 +42,7 @@ def _messages_of(error: ValidationError | PermissionDenied) -> list[str]:
 @login_required
 @require_GET
 def pool_home(request: HttpRequest) -> HttpResponse:
-    """Open the first pool the user belongs to, or say that there is none."""
+    """Open the first pool the user belongs to, or show that there is none."""
     user = signed_in_user(request)
 
     first = queries.visible_pools(user).first()
