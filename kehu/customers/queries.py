@@ -2,8 +2,12 @@
 
 A user reads the customers their role reaches (`kehu.org.visibility.reach`) and those shared with
 them until the share ends. They write to the customers their role reaches and to those shared
-with them read-write; which writes they may do is up to their role's capabilities.
+with them read-write; which writes they may do is up to their role's capabilities. Features that
+keep unowned customers for their own members, such as the public pool, narrow which unowned
+customers a role reaches (`register_unassigned_filter`).
 """
+
+from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
 
@@ -13,6 +17,25 @@ from kehu.org.models import User
 from kehu.org.visibility import NOTHING, Reach, reach
 
 NONE = Q(pk__in=[])
+
+# A filter returns which unowned customers `user` may read through a role that reaches
+# unassigned customers; Q() leaves them all. Every registered filter applies.
+UnassignedFilter = Callable[[User], Q]
+
+_unassigned_filters: list[UnassignedFilter] = []
+
+
+def register_unassigned_filter(narrow: UnassignedFilter) -> None:
+    """Add a filter on the unowned customers a role reaches; registering it twice keeps one."""
+    if narrow not in _unassigned_filters:
+        _unassigned_filters.append(narrow)
+
+
+def _unassigned(user: User) -> Q:
+    found = Q(owner__isnull=True)
+    for narrow in _unassigned_filters:
+        found &= narrow(user)
+    return found
 
 
 def _role_filter(user: User, role_reach: Reach) -> Q:
@@ -26,7 +49,7 @@ def _role_filter(user: User, role_reach: Reach) -> Q:
     if role_reach.department_ids:
         parts.append(Q(owner__department_id__in=role_reach.department_ids))
     if role_reach.unassigned:
-        parts.append(Q(owner__isnull=True))
+        parts.append(_unassigned(user))
     if role_reach.assigned:
         assigned = Customer.agents.through.objects.filter(user_id=user.pk)
         parts.append(Q(pk__in=assigned.values("customer_id")))

@@ -5,13 +5,13 @@ department above it that has one, or else the company pool. Its rules apply to t
 customers, and the customers the owner returns or loses go into it.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.org.models import Capability, Department, User
 from kehu.org.visibility import may_own_customers
-from kehu.pool.models import Pool, PoolMember
+from kehu.pool.models import Pool, PoolEntry, PoolMember
 
 
 def company_pool() -> Pool:
@@ -123,3 +123,18 @@ def is_member(user: User, pool: Pool) -> bool:
 
 def is_admin(user: User, pool: Pool) -> bool:
     return admin_pools(user).filter(pk=pool.pk).exists()
+
+
+def unassigned_reach(user: User) -> Q:
+    """Return which unowned customers a role that hands customers out reaches, pools considered.
+
+    Such a role reaches the unowned customers outside every pool and those in the pools the user
+    administers. Members of other pools read those pools' customers through the pool pages only,
+    where fields are masked until claimed.
+    """
+    if administers_all(user):
+        return Q()
+    elsewhere = PoolEntry.objects.filter(customer_id=OuterRef("pk")).exclude(
+        pool_id__in=admin_pools(user).values("pk")
+    )
+    return ~Q(Exists(elsewhere))

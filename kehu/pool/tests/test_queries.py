@@ -1,11 +1,15 @@
 """Who sees which pool customers, and how the pool masks their fields."""
 
+from django.test import Client
+
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
+from kehu.customers.queries import visible_customers
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
-from kehu.org.models import FieldAccess, User
+from kehu.org.models import Capability, DataScope, FieldAccess, Role, User
 from kehu.pool import listing, queries
+from kehu.pool.models import PoolMember
 from kehu.pool.tests.fixtures import PlaceCustomer, Pools
 
 
@@ -73,3 +77,63 @@ def test_filters_narrow_page(personas: Personas, pools: Pools, place: PlaceCusto
 
     assert [entry.customer.name for entry in page.entries] == ["青禾科技有限公司"]
     assert listing.parse_filters({"grade": "Z", "province": "abc"}) == listing.PoolFilters()
+
+
+def team_lead(user: User) -> User:
+    """Give `user` a manager's role without the right to manage pools, as a team lead has."""
+    role = Role.objects.create(
+        name=f"组长{user.pk}",
+        data_scope=DataScope.DEPARTMENT_TREE,
+        capabilities=[Capability.CREATE, Capability.EDIT, Capability.FOLLOW_UP, Capability.ASSIGN],
+    )
+    user.role = role
+    user.save(update_fields=["role"])
+    return User.objects.get(pk=user.pk)
+
+
+def test_lead_reaches_own_pools_only(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client: Client
+) -> None:
+    """A role that assigns but does not manage pools reads the unowned customers outside every
+    pool and those of the pools the user administers. Other pools' customers stay behind the pool
+    pages' masks."""
+    own_pool = place("华东公海客户有限公司", pools.east)
+    company = place("公司公海客户有限公司", pools.company)
+    south = place("华南公海客户有限公司", pools.south)
+    loose = customer_services.create_customer(
+        personas.boss, {"name": "无主客户有限公司"}, owner=None
+    )
+
+    def names(user: User) -> list[str]:
+        unowned = visible_customers(user).filter(owner__isnull=True)
+        return sorted(unowned.values_list("name", flat=True))
+
+    # The preset manager's role manages pools, so it administers every pool.
+    everyone = sorted([own_pool.name, company.name, south.name, loose.name])
+    assert names(personas.manager) == everyone
+    east_lead = team_lead(personas.manager)
+    south_lead = team_lead(personas.other_manager)
+    assert names(east_lead) == sorted([own_pool.name, loose.name])
+    assert names(south_lead) == sorted([south.name, loose.name])
+    assert names(personas.boss) == everyone
+    assert names(personas.rep) == []
+
+    client.force_login(east_lead)
+    assert client.get(f"/customers/{company.public_id}/").status_code == 404
+    assert client.get(f"/customers/{own_pool.public_id}/").status_code == 200
+    listed = client.get("/", {"q": "公海客户"}).content.decode()
+    assert own_pool.name in listed
+    assert company.name not in listed
+    assert south.name not in listed
+
+
+def test_pool_admin_reaches_pool_customers(
+    personas: Personas, pools: Pools, place: PlaceCustomer
+) -> None:
+    company = place("公司公海客户有限公司", pools.company)
+    east_lead = team_lead(personas.manager)
+    assert not visible_customers(east_lead).filter(pk=company.pk).exists()
+
+    PoolMember.objects.create(pool=pools.company, user=east_lead, is_admin=True)
+
+    assert visible_customers(east_lead).filter(pk=company.pk).exists()
