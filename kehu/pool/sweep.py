@@ -16,10 +16,11 @@ Exempt from every rule: customers with a deal in an open stage and locked custom
 customers (kehu.pool.won) are exempt from rules 1 and 2. Customers of deactivated owners are
 left alone: the handover of a leaver's customers decides where they go.
 
-Customers are chosen with one query per pool and rule and reclaimed in chunks, one
-transaction per chunk. Each chunk evaluates the rule again for its own rows under the write
-lock, so a follow-up logged or an owner changed since the selection keeps the customer, and a
-second run finds nothing left to do.
+One query per pool evaluates every rule for each of its customers (`plan_pool`). Customers
+are then reclaimed in chunks, one transaction per chunk, with set-based writes. Each chunk
+evaluates the rule again for its own rows under the write lock, so a follow-up logged or an
+owner changed since the selection keeps the customer, and a second run finds nothing left to
+do.
 """
 
 import dataclasses
@@ -29,8 +30,11 @@ from collections.abc import Iterator
 
 from django.db import transaction
 from django.db.models import (
+    BooleanField,
     Case,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -41,11 +45,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, NullIf
 
 from kehu.audit import services as audit
 from kehu.audit.models import AuditAction
-from kehu.core import clock
+from kehu.core import clock, db
 from kehu.customers.choices import Grade
 from kehu.customers.models import Customer, CustomerShare
 from kehu.org.models import User
@@ -54,12 +58,15 @@ from kehu.pool.models import CustomerLock, EntryCause, Pool, PoolEntry, ReclaimW
 from kehu.pool.won import won_q
 from kehu.sales.models import Contract, ContractStatus, Deal, StageKind
 from kehu.timeline import events
-from kehu.timeline.models import Event, EventKind
+from kehu.timeline.models import EventKind
 
 logger = logging.getLogger(__name__)
 
 RULES = (EntryCause.NO_FOLLOW_UP, EntryCause.NO_WIN, EntryCause.CONTRACT_ENDED)
-CHUNK_SIZE = 2000
+# Customers reclaimed per transaction. Fewer, larger commits write each touched index page fewer
+# times. On SQLite a chunk holds the write lock for one to two seconds at 1,000,000 customers
+# (docs/benchmarks.md), inside the 20-second busy timeout that other writers wait.
+CHUNK_SIZE = 10_000
 
 
 @dataclasses.dataclass
@@ -248,21 +255,59 @@ def sweep_pools(*, dry_run: bool = False, today: dt.date | None = None) -> list[
     return results
 
 
+@dataclasses.dataclass
+class PoolPlan:
+    """The customers each rule of one pool reclaims on one day, and those it warns about.
+
+    The first rule in RULES order that is due reclaims a customer. A rule warns about the
+    customers it reclaims within the warning days, unless an earlier rule reclaims them today.
+    """
+
+    reclaim: dict[str, list[int]]
+    warn: dict[str, list[int]]
+
+
+def _flag(condition: Q) -> ExpressionWrapper[Q]:
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def plan_pool(pool: Pool, day: dt.date) -> PoolPlan:
+    """Evaluate every switched-on rule of `pool` for `day` in one pass over its customers."""
+    causes = [cause for cause in RULES if is_on(pool, cause)]
+    reclaim: dict[str, list[int]] = {cause: [] for cause in causes}
+    warn: dict[str, list[int]] = {cause: [] for cause in causes}
+    if not causes:
+        return PoolPlan(reclaim, warn)
+    horizon = warning_horizon(pool, day) if pool.warning_on else None
+    flags: dict[str, ExpressionWrapper[Q]] = {"is_won": _flag(won_q())}
+    for index, cause in enumerate(causes):
+        flags[f"now_{index}"] = _flag(_due_by(pool, cause, day))
+        if horizon is not None:
+            flags[f"soon_{index}"] = _flag(_due_by(pool, cause, horizon))
+    rows = governed_customers(pool).annotate(**flags).values_list("pk", *flags)
+    stride = 1 if horizon is None else 2
+    for pk, is_won, *due in rows.iterator(chunk_size=10_000):
+        for index, cause in enumerate(causes):
+            # The contract rule concerns won customers only; the other rules spare them.
+            if is_won != (cause == EntryCause.CONTRACT_ENDED):
+                continue
+            if due[index * stride]:
+                reclaim[cause].append(pk)
+                break
+            if stride == 2 and due[index * stride + 1]:
+                warn[cause].append(pk)
+    return PoolPlan(reclaim, warn)
+
+
 def sweep_pool(pool: Pool, day: dt.date, *, dry_run: bool) -> list[RuleResult]:
     """Apply each switched-on rule of `pool` on `day`; the preview page runs it as a dry run."""
+    plan = plan_pool(pool, day)
     results: list[RuleResult] = []
-    earlier: list[str] = []
-    for cause in RULES:
-        if not is_on(pool, cause):
-            continue
-        # A real run has reclaimed what the earlier rules selected, so a dry run leaves it out.
-        taken = earlier if dry_run else []
+    for cause, ids in plan.reclaim.items():
         result = RuleResult(pool.pk, pool.name, cause)
-        result.reclaimed = _reclaim(pool, cause, day, dry_run=dry_run, taken=taken)
-        if pool.warning_on:
-            result.warned = _warn(pool, cause, day, dry_run=dry_run, taken=taken)
+        result.reclaimed = len(ids) if dry_run else _reclaim(pool, cause, day, ids)
+        result.warned = _warn(pool, cause, plan.warn[cause], dry_run=dry_run)
         results.append(result)
-        earlier.append(cause)
         if not dry_run:
             logger.info(
                 "pool %s rule %s: %s reclaimed, %s warned",
@@ -279,22 +324,9 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[first : first + size]
 
 
-def _without(
-    customers: QuerySet[Customer], pool: Pool, taken: list[str], day: dt.date
-) -> QuerySet[Customer]:
-    """Leave out the customers that the rules `taken` of `pool` reclaim on `day`."""
-    for cause in taken:
-        customers = customers.exclude(pk__in=rule_customers(pool, cause, day).values("pk"))
-    return customers
-
-
-def _reclaim(pool: Pool, cause: str, day: dt.date, *, dry_run: bool, taken: list[str]) -> int:
-    candidates = _without(rule_customers(pool, cause, day), pool, taken, day)
-    if dry_run:
-        return candidates.count()
-    ids = list(candidates.order_by("pk").values_list("pk", flat=True))
+def _reclaim(pool: Pool, cause: str, day: dt.date, ids: list[int]) -> int:
     reclaimed = 0
-    for chunk in _chunks(ids, CHUNK_SIZE):
+    for chunk in _chunks(sorted(ids), CHUNK_SIZE):
         reclaimed += _reclaim_chunk(pool, cause, day, chunk)
     if reclaimed:
         with transaction.atomic():
@@ -308,94 +340,91 @@ def _reclaim(pool: Pool, cause: str, day: dt.date, *, dry_run: bool, taken: list
     return reclaimed
 
 
+def _owner_name() -> Coalesce:
+    """Return the owner's name as str(User) gives it: the display name, else the username."""
+    return Coalesce(NullIf("owner__display_name", Value("")), "owner__username")
+
+
 def _reclaim_chunk(pool: Pool, cause: str, day: dt.date, chunk: list[int]) -> int:
-    """Reclaim the customers of `chunk` that the rule still selects; return how many."""
+    """Reclaim the customers of `chunk` that the rule still selects; return how many.
+
+    Every write is one set-based statement. The rule selects the customers again inside the
+    transaction, so a change since the plan counts. PostgreSQL locks their rows, and on SQLite
+    the transaction holds the write lock.
+    """
     now = clock.now()
+    chunk_ids = db.id_list(chunk)
     with transaction.atomic():
-        # The rule runs again on the locked rows, so a change since the selection counts.
-        selected = with_rule_start(rule_customers(pool, cause, day), pool, cause)
-        # rule_days is an annotation, which django-stubs does not know on the model.
-        rows: list[tuple[int, int, int]] = [
-            (customer.pk, customer.owner_id, customer.rule_days)  # type: ignore[attr-defined]
-            for customer in selected.filter(pk__in=chunk)
-            .select_for_update(of=("self",))
-            .only("pk", "owner_id", "grade")
-            if customer.owner_id is not None
-        ]
-        if not rows:
+        selected = rule_customers(pool, cause, day).filter(pk__in=chunk_ids, owner__isnull=False)
+        count = len(selected.select_for_update(of=("self",)).values_list("pk", flat=True))
+        if not count:
             return 0
-        ids = [pk for pk, _owner, _days in rows]
-        owners = {
-            user.pk: str(user)
-            for user in User.objects.filter(pk__in={owner for _pk, owner, _days in rows})
-        }
-        PoolEntry.objects.filter(customer_id__in=ids).delete()
-        PoolEntry.objects.bulk_create(
-            PoolEntry(
-                customer_id=pk,
+        # An owned customer has no pool entry, and one left over would block the new entry.
+        PoolEntry.objects.filter(customer_id__in=chunk_ids, customer__owner__isnull=False).delete()
+        db.insert_select(
+            PoolEntry,
+            selected,
+            {
+                "customer": F("pk"),
+                "pool": Value(pool.pk),
+                "entered_at": Value(now, output_field=DateTimeField()),
+                "cause": Value(cause),
+                "previous_owner": F("owner_id"),
+                "note": Value(""),
+            },
+        )
+        # The new entries name the customers reclaimed, for the statements that follow.
+        entered = PoolEntry.objects.filter(
+            pool=pool, cause=cause, entered_at=now, customer_id__in=chunk_ids
+        ).values("customer_id")
+        customers = Customer.objects.filter(pk__in=entered)
+        events.insert_pool_moved(
+            with_rule_start(customers, pool, cause),
+            EventKind.POOL_RECLAIMED,
+            {
+                "pool": str(pool.public_id),
+                "pool_name": pool.name,
+                "from": F("owner_id"),
+                "from_name": _owner_name(),
+                "to": None,
+                "to_name": "",
+                "cause": cause,
+                "days": F("rule_days"),
+            },
+            now,
+        )
+        customers.update(owner=None, owner_since=None, version=F("version") + 1, updated_at=now)
+        CustomerShare.objects.filter(customer_id__in=entered).delete()
+        CustomerLock.objects.filter(customer_id__in=entered).delete()
+    return count
+
+
+def _warn(pool: Pool, cause: str, ids: list[int], *, dry_run: bool) -> int:
+    """Record one warning per customer of `ids` and due date; return how many are new."""
+    warnings: list[ReclaimWarning] = []
+    for chunk in _chunks(ids, CHUNK_SIZE):
+        customers = with_rule_start(Customer.objects.filter(pk__in=db.id_list(chunk)), pool, cause)
+        warnings.extend(
+            ReclaimWarning(
+                customer_id=customer.pk,
+                owner_id=customer.owner_id,
                 pool=pool,
-                entered_at=now,
                 cause=cause,
-                previous_owner_id=owner,
+                due_on=due_on(customer, pool),
+                created_at=clock.now(),
             )
-            for pk, owner, _days in rows
+            for customer in customers.only("pk", "owner_id", "grade")
+            if customer.owner_id is not None
         )
-        Customer.objects.filter(pk__in=ids).update(
-            owner=None, owner_since=None, version=F("version") + 1, updated_at=now
-        )
-        CustomerShare.objects.filter(customer_id__in=ids).delete()
-        CustomerLock.objects.filter(customer_id__in=ids).delete()
-        pool_id = str(pool.public_id)
-        Event.objects.bulk_create(
-            (
-                events.pool_moved(
-                    pk,
-                    EventKind.POOL_RECLAIMED,
-                    None,
-                    {
-                        "pool": pool_id,
-                        "pool_name": pool.name,
-                        "from": owner,
-                        "from_name": owners.get(owner, ""),
-                        "to": None,
-                        "to_name": "",
-                        "cause": cause,
-                        "days": days,
-                    },
-                    now,
-                )
-                for pk, owner, days in rows
-            ),
-            batch_size=1000,
-        )
-    return len(rows)
-
-
-def _warn(pool: Pool, cause: str, day: dt.date, *, dry_run: bool, taken: list[str]) -> int:
-    """Record one warning per customer that the rule reclaims within the warning days."""
-    horizon = warning_horizon(pool, day)
-    soon = rule_customers(pool, cause, horizon).exclude(_due_by(pool, cause, day))
-    soon = _without(soon, pool, taken, day)
-    rows = list(with_rule_start(soon, pool, cause).only("pk", "owner_id", "grade"))
-    warnings = [
-        ReclaimWarning(
-            customer_id=customer.pk,
-            owner_id=customer.owner_id,
-            pool=pool,
-            cause=cause,
-            due_on=due_on(customer, pool),
-            created_at=clock.now(),
-        )
-        for customer in rows
-        if customer.owner_id is not None
-    ]
     if not warnings:
         return 0
-    existing = set(
-        ReclaimWarning.objects.filter(
-            customer_id__in=[warning.customer_id for warning in warnings], cause=cause
-        ).values_list("customer_id", "owner_id", "due_on")
-    )
+    existing: set[tuple[int, int, dt.date]] = set()
+    for chunk in _chunks([warning.customer_id for warning in warnings], CHUNK_SIZE):
+        existing.update(
+            ReclaimWarning.objects.filter(
+                customer_id__in=db.id_list(chunk), cause=cause
+            ).values_list("customer_id", "owner_id", "due_on")
+        )
     new = [
         warning
         for warning in warnings

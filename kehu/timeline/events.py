@@ -1,15 +1,24 @@
-"""One builder per timeline event type. Each returns an unsaved Event so callers can bulk-create.
+"""One builder per timeline event type. Each returns an unsaved Event so callers can bulk-create;
+`insert_pool_moved` writes the events of many customers in one statement instead.
 
 `data` holds only what the timeline shows: field keys with old and new values as displayed,
 user ids, counts. Field-security filtering of these values happens when they are rendered.
 """
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kehu.core import clock
+from django.db.models import DateTimeField, Expression, F, IntegerField, Value
+from django.db.models.functions import UUID4, JSONObject
+
+from kehu.core import clock, db
 from kehu.org.models import User
 from kehu.timeline.models import Event, EventKind
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from kehu.customers.models import Customer
 
 # Events whose time is a record's creation time, by the (field target, key) whose field policy
 # their time follows on every channel: a customer created or imported (unless the import kept
@@ -267,6 +276,35 @@ def pool_moved(
     if kind not in POOL_KINDS:
         raise ValueError(f"not a pool event: {kind}")
     return _event(customer_id, kind, actor, data, at)
+
+
+def insert_pool_moved(
+    customers: "QuerySet[Customer]", kind: str, data: dict[str, Any], at: dt.datetime
+) -> int:
+    """Write the event `pool_moved` returns for every customer of `customers`, with no actor,
+    in one INSERT … SELECT; return how many.
+
+    `data` has the same keys as for `pool_moved`. A value may be an expression over the
+    customer (such as F("owner_id")), which the database evaluates for each row.
+    """
+    if kind not in POOL_KINDS:
+        raise ValueError(f"not a pool event: {kind}")
+    values = {
+        key: value if isinstance(value, Expression | F) else Value(value)
+        for key, value in data.items()
+    }
+    return db.insert_select(
+        Event,
+        customers,
+        {
+            "public_id": UUID4(),
+            "customer": F("pk"),
+            "kind": Value(kind),
+            "actor": Value(None, output_field=IntegerField()),
+            "occurred_at": Value(at, output_field=DateTimeField()),
+            "data": JSONObject(**values),
+        },
+    )
 
 
 def converted_from_lead(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:

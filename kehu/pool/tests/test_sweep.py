@@ -277,6 +277,12 @@ def test_reclaim_writes_everything_once(
     assert audit.target_id == str(pool.public_id)
     assert audit.detail == {"rule": EntryCause.NO_FOLLOW_UP, "count": 3, "day": "2026-03-01"}
 
+    assert len({event.public_id for event in events}) == 3
+    assert event.occurred_at == at(2026, 3, 1, 1)
+    entry = PoolEntry.objects.get(customer=customers[0])
+    assert entry.entered_at == at(2026, 3, 1, 1)
+    assert entry.cause == EntryCause.NO_FOLLOW_UP
+
     assert run_at(at(2026, 3, 1, 2)) == {(pool.name, EntryCause.NO_FOLLOW_UP): 0}
     assert Event.objects.filter(kind=EventKind.POOL_RECLAIMED).count() == 3
     assert AuditEntry.objects.filter(action=AuditAction.POOL_RECLAIMED).count() == 1
@@ -364,3 +370,42 @@ def test_dry_run_counts_each_customer_once(pool: Pool, make_customer: MakeCustom
             (pool.name, EntryCause.NO_WIN): 0,
         }
     )
+
+
+def test_reclaim_names_an_owner_without_display_name(
+    personas: Personas, pool: Pool, make_customer: MakeCustomer
+) -> None:
+    switch_on(pool, no_follow_up_on=True, no_follow_up_days=30, no_follow_up_days_by_grade={})
+    personas.rep.display_name = ""
+    personas.rep.save(update_fields=["display_name"])
+    customer = make_customer(at(2026, 1, 1), grade="A")
+
+    run_at(at(2026, 3, 1, 1))
+
+    event = Event.objects.get(kind=EventKind.POOL_RECLAIMED, customer=customer)
+    assert event.data["from_name"] == personas.rep.username == "rep"
+    assert event.data["days"] == 30
+
+
+def test_follow_up_after_the_plan_keeps_customer(
+    personas: Personas, pool: Pool, make_customer: MakeCustomer
+) -> None:
+    """A chunk selects its customers again when it writes, so a follow-up logged between the
+    plan and the write keeps the customer with its owner."""
+    switch_on(pool, no_follow_up_on=True, no_follow_up_days=30)
+    kept = make_customer(at(2026, 1, 1))
+    lost = make_customer(at(2026, 1, 1))
+    clock.freeze(at(2026, 3, 1, 1))
+    day = clock.today()
+    plan = sweep.plan_pool(pool, day)
+    assert sorted(plan.reclaim[EntryCause.NO_FOLLOW_UP]) == sorted([kept.pk, lost.pk])
+
+    timeline_services.add_follow_up(personas.rep, kept, {"kind": "call", "content": "回访"})
+    # The chunk writer gets the plan's stale ids, as it would mid-sweep.
+    reclaimed = sweep._reclaim(pool, EntryCause.NO_FOLLOW_UP, day, plan.reclaim["no_follow_up"])
+
+    assert reclaimed == 1
+    assert owner_of(kept) == personas.rep.pk
+    assert owner_of(lost) is None
+    assert PoolEntry.objects.filter(customer=kept).count() == 0
+    assert Event.objects.filter(kind=EventKind.POOL_RECLAIMED, customer=kept).count() == 0
