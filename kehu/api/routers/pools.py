@@ -225,7 +225,8 @@ def assign(request: HttpRequest, customer_id: uuid.UUID, payload: AssignIn) -> s
     user = request_user(request)
     entry = queries.load_entry(user, customer_id)
     assignee = User.objects.select_related("role").filter(public_id=payload.user).first()
-    if assignee is None or not may_own_customers(assignee):
+    # Deactivated users fall through to services.assign, which names them in its refusal.
+    if assignee is None or (assignee.is_active and not may_own_customers(assignee)):
         raise ValidationError({"user": [_("No member of this pool has this id.")]})
 
     assigned = services.assign(user, entry.customer, assignee)

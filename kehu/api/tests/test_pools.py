@@ -123,3 +123,20 @@ def test_timeline_hides_pool_owner_ids(
     assert returned["data"]["from_name"] == "李销售"
     assert "from" not in returned["data"]
     assert "to" not in returned["data"]
+
+
+def test_assign_to_deactivated_names_them(
+    personas: Personas, pools: Pools, place: PlaceCustomer, call_as: Callable[..., Caller]
+) -> None:
+    customer = place("青禾科技有限公司", pools.east)
+    personas.rep2.is_active = False
+    personas.rep2.save(update_fields=["is_active"])
+    before = snapshot()
+
+    response = call_as(personas.manager).post(
+        f"/customers/{customer.public_id}/assign", {"user": str(personas.rep2.public_id)}
+    )
+
+    assert response.status == 422
+    assert response.body["errors"] == {"user": ["张销售 已停用，不能接收客户。请选择其他成员。"]}
+    assert snapshot() == before

@@ -97,3 +97,20 @@ def test_convert_duplicate_offers_existing(personas: Personas) -> None:
     assert str(existing.public_id) in refused.content.decode()
     assert merged.status_code == 302
     assert sorted(existing.contacts.values_list("name", flat=True)) == ["周敏", "钱工"]
+
+
+def test_assign_to_deactivated_names_them(personas: Personas) -> None:
+    lead = services.create_lead(
+        personas.boss, {"name": "池中线索", "mobile": "13900000002"}, owner=None
+    )
+    personas.rep2.is_active = False
+    personas.rep2.save(update_fields=["is_active"])
+
+    response = _client(personas.manager).post(
+        f"/leads/{lead.public_id}/assign/", {"owner": str(personas.rep2.public_id)}
+    )
+
+    assert response.status_code == 400
+    assert "张销售 已停用，不能成为客户负责人。请选择其他用户。" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.owner is None
