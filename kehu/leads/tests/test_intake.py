@@ -74,6 +74,18 @@ def test_bad_value_is_422(key: str) -> None:
     assert Lead.objects.count() == 0
 
 
+def test_missing_consent_names_the_field(key: str) -> None:
+    status, body = _post(key, {"name": "冯雪", "mobile": "13811112222"})
+
+    assert status == 422
+    assert body["errors"] == {
+        "consent": [
+            "consent 必须为 true：此密钥所属推广活动设有同意条款，提交此人的信息前须取得其同意。"
+        ]
+    }
+    assert Lead.objects.count() == 0
+
+
 def test_user_token_rejected_on_intake(personas: Personas) -> None:
     token = issue_token(None, personas.boss, "测试")[1]
 
