@@ -8,7 +8,8 @@ repeat submission of the person becomes a "lead submitted" event at its time, an
 customer's timeline gets a "converted from lead" event with the lead's message and history.
 """
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -122,6 +123,26 @@ def _has_person(customer: Customer, contact: Mapping[str, Any]) -> bool:
     return customer.contacts.filter(same).exists()
 
 
+@contextlib.contextmanager
+def _rekeyed(renamed: Mapping[str, str], prefix: str = "") -> Iterator[None]:
+    """Re-raise a ValidationError with its keys renamed, or else prefixed, for the caller.
+
+    The customer's and the deal's services both name their name field "name", so conversion
+    reports them as "customer_name" and "deal.name", the names of its own inputs.
+    """
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {
+                renamed.get(key, prefix + key): messages
+                for key, messages in error.message_dict.items()
+            }
+        ) from None
+
+
 def convert_lead(
     actor: User,
     lead: Lead,
@@ -139,7 +160,8 @@ def convert_lead(
     lead's owner, or by the actor for a pool lead. With `existing`, the actor must be able to
     change that customer, and the person is added as its contact unless a contact has the same
     mobile or email. Raises PermissionDenied, ValidationError, and DuplicateCustomer as
-    `create_customer` does; nothing is written then.
+    `create_customer` does; nothing is written then. In a ValidationError the customer's name
+    is "customer_name" and the deal's fields are "deal.name" and "deal.amount".
     """
     check_lead_writer(actor, lead)
     if not actor.has_capability(Capability.CREATE):
@@ -155,19 +177,21 @@ def convert_lead(
             raise ValidationError(_("This lead has been converted to a customer already."))
         if existing is None:
             owner = locked_lead.owner or actor
-            target = customer_services.create_customer(
-                actor,
-                customer if customer is not None else customer_values(locked_lead),
-                [person],
-                owner=owner,
-                allow_similar=allow_similar,
-            )
+            with _rekeyed({"name": "customer_name"}):
+                target = customer_services.create_customer(
+                    actor,
+                    customer if customer is not None else customer_values(locked_lead),
+                    [person],
+                    owner=owner,
+                    allow_similar=allow_similar,
+                )
         else:
             target = existing
             if not _has_person(target, person):
                 customer_services.add_contact(actor, target, person)
         if deal:
-            sales_services.create_deal(actor, target, deal)
+            with _rekeyed({}, prefix="deal."):
+                sales_services.create_deal(actor, target, deal)
 
         copy_follow_ups(target, _copied_notes(locked_lead))
         lead_events = list(

@@ -94,6 +94,21 @@ def test_conversion_keeps_repeat_messages(personas: Personas, campaign: Campaign
     assert messages == ["想了解报价", "请尽快回电，下周要下单", None]
 
 
+def test_conversion_errors_name_their_input(personas: Personas) -> None:
+    lead = _lead(personas)
+
+    with pytest.raises(ValidationError) as unnamed:
+        conversion.convert_lead(personas.rep, lead, customer={"name": ""})
+    with pytest.raises(ValidationError) as bad_deal:
+        conversion.convert_lead(personas.rep, lead, deal={"name": "", "amount": "abc"})
+
+    assert list(unnamed.value.message_dict) == ["customer_name"]
+    assert sorted(bad_deal.value.message_dict) == ["deal.amount", "deal.name"]
+    assert Customer.objects.count() == 0
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW
+
+
 def test_duplicate_customer_rolls_back(personas: Personas) -> None:
     lead = _lead(personas)
     customer_services.create_customer(

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from kehu.conftest import Personas
+from kehu.conftest import Personas, field_errors
 from kehu.customers import services as customer_services
 from kehu.leads import services
 from kehu.leads.models import Lead, LeadStatus
@@ -114,3 +114,39 @@ def test_assign_to_deactivated_names_them(personas: Personas) -> None:
     assert "张销售 已停用，不能成为客户负责人。请选择其他用户。" in response.content.decode()
     lead.refresh_from_db()
     assert lead.owner is None
+
+
+def test_convert_errors_show_beside_inputs(personas: Personas) -> None:
+    lead = services.create_lead(
+        personas.rep,
+        {"name": "周敏", "company": "常州武进电机有限公司", "mobile": "13900000001"},
+    )
+    client = _client(personas.rep)
+    url = f"/leads/{lead.public_id}/convert/"
+
+    unnamed = client.post(url, {"name": "", "deal_name": "电机采购", "deal_amount": "1"})
+    bad_amount = client.post(
+        url, {"name": "常州武进电机有限公司", "deal_name": "电机采购", "deal_amount": "abc"}
+    )
+
+    assert unnamed.status_code == 400
+    assert field_errors(unnamed.content.decode())["name"] == ["客户名称为必填项。"]
+    assert bad_amount.status_code == 400
+    errors = field_errors(bad_amount.content.decode())
+    assert errors["name"] == []
+    assert errors["deal_name"] == []
+    assert errors["deal_amount"] == ["“abc”不是数字。"]
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW
+
+
+def test_lead_form_shows_source_error_beside_it(personas: Personas) -> None:
+    response = _client(personas.rep).post(
+        "/leads/new/", {"name": "周敏", "mobile": "13900000001", "source": "nope"}
+    )
+
+    assert response.status_code == 400
+    errors = field_errors(response.content.decode())
+    assert len(errors["source"]) == 1
+    assert errors["source"][0].startswith("“nope”不是可选值之一")
+    assert Lead.objects.count() == 0

@@ -6,8 +6,9 @@ import pytest
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from kehu.conftest import Personas
+from kehu.conftest import Personas, field_errors
 from kehu.customers import services as customer_services
+from kehu.leads import campaigns
 from kehu.leads.models import Campaign, Lead, LeadEventKind
 from kehu.timeline.models import Event, EventKind
 
@@ -137,3 +138,19 @@ def test_inactive_campaign_is_404(campaign: Campaign) -> None:
 
     assert Client().get(f"/f/{campaign.token}/").status_code == 404
     assert Client().get("/f/no-such-token/").status_code == 404
+
+
+def test_reach_error_shows_beside_email(personas: Personas) -> None:
+    email_only = campaigns.create_campaign(
+        personas.manager,
+        {"name": "邮件咨询", "fields": ["name", "email"], "required_fields": ["name"]},
+    )
+
+    response = Client().post(f"/f/{email_only.token}/", {"name": "郑洁", "email": ""})
+
+    assert response.status_code == 400
+    assert field_errors(response.content.decode()) == {
+        "name": [],
+        "email": ["请至少填写手机、电话、邮箱或微信号中的一项，以便联系。"],
+    }
+    assert Lead.objects.count() == 0

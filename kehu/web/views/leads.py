@@ -31,7 +31,13 @@ from kehu.org.models import Capability, User
 from kehu.org.policy import FieldPolicy, policy_for
 from kehu.timeline.models import FollowUpKind
 from kehu.web.display import format_datetime, masked_display
-from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
+from kehu.web.views.common import (
+    error_dict,
+    form_errors,
+    is_htmx,
+    signed_in_user,
+    vary_on_htmx,
+)
 
 PAGE_SIZE = 50
 # Lead values shown as a contact's, so the contact field policy decides how.
@@ -279,6 +285,7 @@ def form_context(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[s
     return {
         "values": values,
         "errors": errors,
+        "form_errors": form_errors(errors, {*INPUTS, "province", "city", "source"}),
         "industries": Industry.choices,
         "sources": LeadSource.choices,
         "provinces": [(division.code, division.name) for division in regions.provinces()],
