@@ -150,3 +150,31 @@ def test_lead_form_shows_source_error_beside_it(personas: Personas) -> None:
     assert len(errors["source"]) == 1
     assert errors["source"][0].startswith("“nope”不是可选值之一")
     assert Lead.objects.count() == 0
+
+
+def test_pool_lead_contacts_masked_until_claimed(personas: Personas) -> None:
+    lead = services.create_lead(
+        personas.boss,
+        {"name": "池中线索", "mobile": "13900000002", "email": "chi@example.cn"},
+        owner=None,
+    )
+    rep = _client(personas.rep)
+    detail_url = f"/leads/{lead.public_id}/"
+
+    listed = rep.get("/leads/", {"pool": "1"}).content.decode()
+    detail = rep.get(detail_url).content.decode()
+    api = rep.get(f"/api/v1/leads/{lead.public_id}").json()
+    api_page = rep.get("/api/v1/leads", {"pool": "true"}).json()
+    manager_api = _client(personas.manager).get(f"/api/v1/leads/{lead.public_id}").json()
+
+    for page in (listed, detail):
+        assert "139****0002" in page
+        assert "13900000002" not in page
+        assert "chi@example.cn" not in page
+    assert api["mobile"] == "139****0002"
+    assert api["email"] != "chi@example.cn"
+    assert api_page["items"][0]["mobile"] == "139****0002"
+    assert manager_api["mobile"] == "13900000002"
+    services.claim_lead(personas.rep, lead)
+    assert "13900000002" in rep.get(detail_url).content.decode()
+    assert rep.get(f"/api/v1/leads/{lead.public_id}").json()["mobile"] == "13900000002"

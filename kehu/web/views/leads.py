@@ -26,9 +26,9 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.leads import services
 from kehu.leads.models import Campaign, Lead, LeadStatus
-from kehu.leads.queries import is_writable, lead_history, visible_leads
+from kehu.leads.queries import LeadPolicies, is_writable, lead_history, visible_leads
 from kehu.org.models import Capability, User
-from kehu.org.policy import FieldPolicy, policy_for
+from kehu.org.policy import FieldPolicy
 from kehu.timeline.models import FollowUpKind
 from kehu.web.display import format_datetime, masked_display
 from kehu.web.views.common import (
@@ -98,9 +98,12 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     page: Page[Lead] = Paginator(_filtered(user, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    policy = policy_for(user)
+    policies = LeadPolicies(user)
     context: dict[str, Any] = {
-        "rows": [{"lead": lead, **shown_values(policy, lead)} for lead in page.object_list],
+        "rows": [
+            {"lead": lead, **shown_values(policies.for_lead(lead), lead)}
+            for lead in page.object_list
+        ],
         "page": page,
         "values": query,
         "statuses": LeadStatus.choices,
@@ -115,7 +118,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 def detail_context(user: User, lead: Lead, **errors: list[str]) -> dict[str, Any]:
     """Return what the lead page shows; `errors` are keyed by the form they belong to."""
-    policy = policy_for(user)
+    policy = LeadPolicies(user).for_lead(lead)
     notes, lead_events = lead_history(user, lead)
     entries: list[tuple[dt.datetime, dict[str, str]]] = [
         (
