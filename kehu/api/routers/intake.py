@@ -22,6 +22,7 @@ from kehu.api import schemas_leads as schemas
 from kehu.api.errors import IntakeKeyRequired
 from kehu.api.routers.common import ERRORS
 from kehu.core import ratelimit
+from kehu.core.client import client_address
 from kehu.leads import intake
 from kehu.leads.campaigns import key_for_secret
 from kehu.leads.models import FORM_FIELDS, IntakeKey, LeadChannel
@@ -111,7 +112,7 @@ def submit_lead(request: HttpRequest) -> Status[schemas.IntakeOut]:
         channel=LeadChannel.API,
         intake_key=key,
         consent=data.get("consent") is True,
-        address=request.META.get("REMOTE_ADDR") or None,
+        address=client_address(request) or None,
     )
 
     return Status(202, schemas.IntakeOut(detail=_("Received. Thank you.")))
