@@ -140,3 +140,22 @@ def test_assign_to_deactivated_names_them(
     assert response.status == 422
     assert response.body["errors"] == {"user": ["张销售 已停用，不能接收客户。请选择其他成员。"]}
     assert snapshot() == before
+
+
+def test_agent_gets_403_on_pools(
+    personas: Personas, pools: Pools, place: PlaceCustomer, call_as: Callable[..., Caller]
+) -> None:
+    customer = place("青禾科技有限公司", pools.company)
+    agent = call_as(personas.agent)
+    before = snapshot()
+
+    statuses = [
+        agent.get("/pools").status,
+        agent.get(f"/pools/{pools.company.public_id}/customers").status,
+        agent.get(f"/pool-customers/{customer.public_id}").status,
+        agent.post(f"/customers/{customer.public_id}/claim", {}).status,
+    ]
+
+    assert statuses == [403, 403, 403, 403]
+    assert snapshot() == before
+    assert PoolOpen.objects.count() == 0

@@ -4,7 +4,15 @@ from kehu.conftest import Personas
 from kehu.customers import services as customer_services
 from kehu.customers import sharing
 from kehu.customers.models import Customer
-from kehu.pool.models import Claim, CustomerLock, Pool, PoolEntry, PoolOpen, ReturnReason
+from kehu.pool.models import (
+    Claim,
+    CustomerLock,
+    Pool,
+    PoolEntry,
+    PoolMember,
+    PoolOpen,
+    ReturnReason,
+)
 from kehu.pool.tests.fixtures import PlaceCustomer, Pools
 from kehu.web.tests.conftest import ClientFor
 
@@ -243,3 +251,83 @@ def test_settings_pages_need_capability(
         "联系不上",
         "其他",
     ]
+
+
+def test_agent_gets_no_pool_pages(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    customer = place("青禾科技有限公司", pools.company)
+    agent = client_for(personas.agent)
+    before = (
+        list(PoolEntry.objects.values_list("customer_id", "pool_id")),
+        Claim.objects.count(),
+        PoolOpen.objects.count(),
+    )
+
+    statuses = [
+        agent.get("/pool/").status_code,
+        agent.get(f"/pool/{pools.company.public_id}/").status_code,
+        agent.get(f"/pool/customers/{customer.public_id}/").status_code,
+        agent.post(f"/pool/customers/{customer.public_id}/claim/").status_code,
+        agent.post(
+            f"/pool/customers/{customer.public_id}/assign/",
+            {"user": str(personas.rep.public_id)},
+        ).status_code,
+    ]
+    nav = agent.get("/").content.decode()
+
+    assert statuses == [403, 403, 403, 403, 403]
+    assert 'href="/pool/"' not in nav
+    assert 'href="/leads/"' not in nav
+    assert 'href="/pool/"' in client_for(personas.rep).get("/").content.decode()
+    after = (
+        list(PoolEntry.objects.values_list("customer_id", "pool_id")),
+        Claim.objects.count(),
+        PoolOpen.objects.count(),
+    )
+    assert after == before
+
+
+def test_agent_creating_role_sees_no_leads_menu(personas: Personas, client_for: ClientFor) -> None:
+    role = personas.agent.role
+    assert role is not None
+    role.capabilities = [*role.capabilities, "create"]
+    role.save(update_fields=["capabilities"])
+    agent = client_for(personas.agent)
+
+    nav = agent.get("/").content.decode()
+
+    assert 'href="/leads/"' not in nav
+    assert agent.get("/leads/").status_code == 403
+    assert agent.get("/leads/", {"pool": "1"}).status_code == 403
+
+
+def test_member_choices_leave_out_agents(
+    personas: Personas, pools: Pools, client_for: ClientFor
+) -> None:
+    boss = client_for(personas.boss)
+    agent_role = personas.agent.role
+    assert agent_role is not None
+    form_url = f"/settings/pools/{pools.east.public_id}/edit/"
+
+    page = boss.get(form_url)
+    refused = boss.post(
+        form_url,
+        {
+            "name": "华东公海",
+            "capacity": "200",
+            "users": [str(personas.rep.public_id), str(personas.agent.public_id)],
+            "roles": [str(agent_role.public_id)],
+        },
+    )
+
+    assert personas.agent not in list(page.context["users"])
+    assert personas.rep in list(page.context["users"])
+    assert agent_role not in list(page.context["roles"])
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "外部代理 是外部协作者，不能成为公海成员。" in content
+    assert "外部协作者 是外部协作者的角色，不能成为公海成员。" in content
+    assert not PoolMember.objects.filter(user=personas.agent).exists()
+    assert not PoolMember.objects.filter(role=agent_role).exists()
+

@@ -44,6 +44,7 @@ def _messages_of(error: ValidationError | PermissionDenied) -> list[str]:
 def pool_home(request: HttpRequest) -> HttpResponse:
     """Open the first pool the user belongs to, or show that there is none."""
     user = signed_in_user(request)
+    queries.check_pool_user(user)
 
     first = queries.visible_pools(user).first()
 
@@ -81,6 +82,7 @@ def _previous_owners(pool: Pool) -> list[User]:
 def pool_list(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """List a pool's customers, newest entries first, with filters and a next-page link."""
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     pool = queries.load_pool(user, public_id)
 
     filters = listing.parse_filters(request.GET)
@@ -165,6 +167,7 @@ def pool_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     Counts against the pool's daily open limit; past the limit the page says so instead.
     """
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, public_id)
 
     try:
@@ -207,6 +210,7 @@ def pool_claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     a customer someone claimed a moment ago and for an id that was never there.
     """
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     try:
         entry = queries.load_entry(user, public_id)
     except Http404:
@@ -227,6 +231,7 @@ def pool_claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def pool_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Give a pool customer to the posted member; for the pool's administrators."""
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, public_id)
     pool_url = reverse("web:pool_list", args=[entry.pool.public_id])
 
