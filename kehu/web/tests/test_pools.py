@@ -1,9 +1,15 @@
 """The pool pages: list, preview, claim, assign, return and lock, and the pool settings."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
 from kehu.customers import sharing
 from kehu.customers.models import Customer
+from kehu.org.models import User
+from kehu.pool import membership
+from kehu.pool.membership import is_member
 from kehu.pool.models import (
     Claim,
     CustomerLock,
@@ -331,3 +337,53 @@ def test_member_choices_leave_out_agents(
     assert not PoolMember.objects.filter(user=personas.agent).exists()
     assert not PoolMember.objects.filter(role=agent_role).exists()
 
+
+def test_assignee_choices_fixed_queries(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    customer = place("青禾科技有限公司", pools.east)
+    manager = client_for(personas.manager)
+    url = f"/pool/customers/{customer.public_id}/"
+    rep_role = personas.rep.role
+
+    def add_reps(first: int) -> None:
+        for number in range(first, first + 10):
+            User.objects.create_user(
+                f"extra{number}",
+                display_name=f"新销售{number}",
+                role=rep_role,
+                department_id=personas.rep.department_id,
+            )
+
+    add_reps(0)
+    # The first open records the day's open and fills caches; later opens repeat neither.
+    manager.get(url)
+    with CaptureQueriesContext(connection) as few:
+        first = manager.get(url)
+    add_reps(10)
+    with CaptureQueriesContext(connection) as many:
+        second = manager.get(url)
+
+    assert len(first.context["assignees"]) == 15
+    assert len(second.context["assignees"]) == 25
+    assert len(many) == len(few)
+
+
+def test_member_ids_match_is_member(personas: Personas, pools: Pools) -> None:
+    agent_role = personas.agent.role
+    assert agent_role is not None
+    by_role = User.objects.create_user(
+        "by_role", display_name="按角色成员", role=personas.other_rep.role
+    )
+    PoolMember.objects.create(pool=pools.south, role=personas.other_rep.role)
+    PoolMember.objects.create(pool=pools.south, user=personas.rep)
+    gone = User.objects.create_user(
+        "gone", display_name="离职销售", role=personas.rep.role, is_active=False
+    )
+    users = list(User.objects.select_related("role").order_by("pk"))
+    assert by_role in users
+    assert gone in users
+
+    for pool in (pools.company, pools.east, pools.south):
+        expected = {user.pk for user in users if is_member(user, pool)}
+        assert membership.member_ids(pool, users) == expected, pool.name

@@ -23,7 +23,7 @@ from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import User
 from kehu.org.visibility import may_own_customers
 from kehu.pool import listing, queries, services
-from kehu.pool.membership import governed_owner_ids, is_member
+from kehu.pool.membership import governed_owner_ids, member_ids
 from kehu.pool.models import CustomerLock, EntryCause, Pool, PoolEntry, ReturnReason
 from kehu.web.display import record_name, shown_text
 from kehu.web.views.common import error_dict, is_htmx, load_customer, signed_in_user, vary_on_htmx
@@ -140,11 +140,16 @@ def _preview_context(user: User, entry: PoolEntry) -> dict[str, Any]:
     is_admin = queries.administers(user, entry.pool)
     assignees: list[User] = []
     if is_admin:
-        candidates = User.objects.filter(is_active=True, role__isnull=False).select_related("role")
+        candidates = list(
+            User.objects.filter(is_active=True, role__isnull=False)
+            .select_related("role")
+            .order_by("display_name", "username")
+        )
+        members = member_ids(entry.pool, candidates)
         assignees = [
             candidate
-            for candidate in candidates.order_by("display_name", "username")
-            if may_own_customers(candidate) and is_member(candidate, entry.pool)
+            for candidate in candidates
+            if candidate.pk in members and may_own_customers(candidate)
         ]
     return {
         "entry": entry,
