@@ -1,7 +1,7 @@
 """Error responses of the API, all JSON and in the request's language.
 
 - 400 {"detail"}: the body is not JSON.
-- 401 {"detail"}: no valid token or session.
+- 401 {"detail"}: no valid token or session; on the lead intake endpoint, no active intake key.
 - 403 {"detail"}: the record is visible but the role may not do this.
 - 404 {"detail"}: missing, or outside the user's scope; the two look the same.
 - 405 {"detail"}: the path exists but not with this method; the Allow header lists the methods.
@@ -25,6 +25,10 @@ from kehu.customers.services import PROTECTED_KEYS, DuplicateCustomer
 
 # Maximum length, in characters, of an input value quoted back in an error message.
 QUOTE_LIMIT = 60
+
+
+class IntakeKeyRequired(AuthenticationError):
+    """Raised when a lead intake request carries no active intake key."""
 
 
 def error_dict(error: ValidationError) -> dict[str, list[str]]:
@@ -148,6 +152,16 @@ def install(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = "Bearer"
         return response
 
+    def intake_key_required(request: HttpRequest, error: IntakeKeyRequired) -> HttpResponse:
+        detail = _(
+            "Authentication required: send an active intake key as “Authorization: Bearer "
+            "kehu_lead_…”. Each integration has its own key, created on the intake keys page of "
+            "the campaign settings; API tokens and sessions are not accepted here."
+        )
+        response = api.create_response(request, {"detail": detail}, status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
     def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
         # Ninja raises HttpError(400) from the parser's exception when the body is not JSON.
         if error.status_code == 400 and isinstance(error.__cause__, ValueError):
@@ -162,6 +176,7 @@ def install(api: NinjaAPI) -> None:
     _handle(api, DuplicateCustomer, duplicate)
     _handle(api, Http404, not_found)
     _handle(api, AuthenticationError, unauthenticated)
+    _handle(api, IntakeKeyRequired, intake_key_required)
     _handle(api, HttpError, http_error)
 
 

@@ -1,7 +1,8 @@
 """Request and response bodies of the lead endpoints and of the lead intake endpoint.
 
 A lead's mobile, phone, email and WeChat ID follow the caller's contact field policy: absent
-when hidden, masked when masked.
+when hidden, masked when masked. In the lead pool they are masked until someone claims the
+lead, except for callers whose role manages pools.
 """
 
 import datetime as dt

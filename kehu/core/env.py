@@ -7,6 +7,7 @@ deployment fails at start-up instead of silently falling back to a default.
 import datetime as dt
 import os
 import secrets
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -96,3 +97,20 @@ def env_daily_time(name: str, default: str) -> dt.time | None:
         raise ImproperlyConfigured(
             f"{name} must be a time of day as HH:MM (such as 01:00) or off, got {value!r}"
         ) from None
+
+
+def env_networks(name: str) -> list[IPv4Network | IPv6Network]:
+    """Return the comma-separated addresses or networks (CIDR) in variable `name`; none if unset.
+
+    A single address is a network of one address. Host bits set in a network ("10.0.0.1/8") are
+    rejected, because such a value is more likely a typo than the network meant.
+    """
+    networks: list[IPv4Network | IPv6Network] = []
+    for item in env_list(name, []):
+        try:
+            networks.append(ip_network(item))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks such as 10.0.0.0/8, got {item!r}"
+            ) from None
+    return networks

@@ -1,9 +1,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomerKind(models.TextChoices):
-    COMPANY = "company", _("Company")
+    COMPANY = "company", pgettext_lazy("customer kind", "Company")
     INDIVIDUAL = "individual", _("Individual")
 
 

@@ -1,6 +1,7 @@
 """Built-in customer and contact fields, as the field registry describes them."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.choices import (
     CompanySize,
@@ -132,7 +133,7 @@ def customer_fields() -> list[FieldSpec]:
         ),
         FieldSpec(
             "source",
-            _("Lead source"),
+            pgettext_lazy("customer", "Lead source"),
             FieldType.CHOICE,
             "source",
             choices=LeadSource.choices,
@@ -148,7 +149,7 @@ def customer_fields() -> list[FieldSpec]:
         ),
         FieldSpec(
             "status",
-            _("Status"),
+            pgettext_lazy("customer", "Status"),
             FieldType.CHOICE,
             "status",
             choices=CustomerStatus.choices,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.customers.choices import (
     CompanySize,
@@ -57,11 +58,17 @@ class Customer(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, blank=True)
     source = models.CharField(
-        _("lead source"), max_length=20, choices=LeadSource.choices, blank=True
+        pgettext_lazy("customer", "lead source"),
+        max_length=20,
+        choices=LeadSource.choices,
+        blank=True,
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     status = models.CharField(
-        _("status"), max_length=20, choices=CustomerStatus.choices, default=CustomerStatus.LEAD
+        pgettext_lazy("customer", "status"),
+        max_length=20,
+        choices=CustomerStatus.choices,
+        default=CustomerStatus.LEAD,
     )
     # Deactivated users keep their customers until they are handed over, so owners are
     # protected; an unassigned customer has no owner. The indexes of Meta that start with the

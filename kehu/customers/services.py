@@ -131,13 +131,24 @@ def find_owner(actor: User, public_id: uuid.UUID, field: str = "owner") -> User:
     """Return the user with `public_id` when the actor may make them a customer's owner.
 
     Raises PermissionDenied when a role without the assign capability names anyone but the
-    actor, whether or not the id exists. Otherwise a missing user and one that `check_owner`
-    refuses get the same ValidationError on `field`, so the response does not reveal which
-    user ids exist or who is deactivated or an outside agent.
+    actor, whether or not the id exists. A deactivated user inside the actor's reach, whom the
+    actor could give customers to before, gets a ValidationError on `field` naming them.
+    Otherwise a missing user and one that `check_owner` refuses get the same ValidationError on
+    `field`, so the response does not reveal which user ids exist, nor who outside the actor's
+    reach is deactivated, nor who is an outside agent.
     """
     if public_id != actor.public_id and not actor.has_capability(Capability.ASSIGN):
         raise PermissionDenied(_("Your role may not give customers to other users."))
     found = User.objects.select_related("role").filter(public_id=public_id).first()
+    if found is not None and not found.is_active and reaches_owner(actor, found):
+        raise ValidationError(
+            {
+                field: [
+                    _("%(user)s is deactivated and cannot own customers. Choose another user.")
+                    % {"user": found}
+                ]
+            }
+        )
     if found is not None:
         try:
             check_owner(actor, found)

@@ -59,9 +59,10 @@ def _clean_campaign(values: Mapping[str, Any]) -> dict[str, Any]:
 
     fields = [str(key) for key in values.get("fields") or []]
     required = [str(key) for key in values.get("required_fields") or []]
-    unknown = [key for key in [*fields, *required] if key not in FORM_FIELDS]
-    if unknown:
-        errors["fields"] = [_("“%(key)s” is not a form field.") % {"key": unknown[0]}]
+    for field, keys in (("fields", fields), ("required_fields", required)):
+        unknown = [key for key in keys if key not in FORM_FIELDS]
+        if unknown:
+            errors[field] = [_("“%(key)s” is not a form field.") % {"key": unknown[0]}]
     if "name" not in fields:
         errors.setdefault("fields", []).append(_("A form must ask for the person's name."))
     if not {"mobile", "phone", "email", "wechat"} & set(fields):

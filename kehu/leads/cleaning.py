@@ -17,6 +17,8 @@ from kehu.leads.models import FORM_FIELDS, form_field_labels
 
 CONTACT_KEYS = ("name", "title", "mobile", "phone", "email", "wechat")
 CUSTOMER_KEYS = ("province", "city", "industry", "source")
+# The fields of which a lead needs at least one, so the person can be reached.
+REACH_KEYS = ("mobile", "phone", "email", "wechat")
 # Maximum characters of the company name and of the message.
 COMPANY_LIMIT = 200
 MESSAGE_LIMIT = 2000
@@ -102,13 +104,12 @@ def clean_lead(
     wants_name = not partial or "name" in values
     if wants_name and not cleaned.get("name") and "name" not in errors:
         errors.setdefault("name", []).append(_("Enter the person's name."))
-    reachable = any(cleaned.get(key) for key in ("mobile", "phone", "email", "wechat"))
-    if (
-        not partial
-        and not reachable
-        and not any(key in errors for key in ("mobile", "phone", "email", "wechat"))
-    ):
-        errors.setdefault("mobile", []).append(
+    reachable = any(cleaned.get(key) for key in REACH_KEYS)
+    if not partial and not reachable and not any(key in errors for key in REACH_KEYS):
+        # Keyed to the first way of reaching the person that the submission contains, so a
+        # form with an email input but no mobile input shows the message beside the email.
+        key = next((key for key in REACH_KEYS if key in values), "mobile")
+        errors.setdefault(key, []).append(
             _("Enter a mobile number, phone, email or WeChat ID so the person can be reached.")
         )
     if errors:

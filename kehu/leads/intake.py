@@ -26,6 +26,7 @@ from kehu.leads.models import (
     Campaign,
     IntakeKey,
     Lead,
+    LeadChannel,
     LeadEventKind,
     LeadStatus,
 )
@@ -64,6 +65,16 @@ def allowed_fields(campaign: Campaign | None) -> tuple[str, ...]:
     return tuple(campaign.fields) if campaign is not None else FORM_FIELDS
 
 
+def _missing_consent_message(channel: str) -> str:
+    """Return the missing-consent error: the form's wording, or for the API one naming the field."""
+    if channel == LeadChannel.API:
+        return _(
+            "consent must be true: this key's campaign has a consent text, and the person has "
+            "to agree to it before you submit their details."
+        )
+    return _("Please agree to the terms above before you submit.")
+
+
 def submit_lead(
     values: Mapping[str, Any],
     *,
@@ -93,7 +104,7 @@ def submit_lead(
     errors: dict[str, list[str]] = {}
     consent_text = campaign.consent_text if campaign is not None else ""
     if consent_text and not consent:
-        errors["consent"] = [_("Please agree to the terms above before you submit.")]
+        errors["consent"] = [_missing_consent_message(channel)]
     try:
         cleaned = clean_lead(kept, required=required)
     except ValidationError as error:

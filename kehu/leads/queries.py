@@ -3,12 +3,19 @@
 A user reads the leads whose owner their role reaches (`kehu.org.visibility.reach`) and the
 leads of the lead pool (no owner). The boss and roles of company scope read every lead; outside
 agents and users without a role read none. Shares of customers do not extend to leads.
+
+Values leave through `LeadPolicies`. A lead's phones, email and WeChat ID follow the contact
+field policy. In the lead pool they are also masked until someone claims the lead, except for
+roles that manage pools, as the customer pool masks its listed fields.
 """
 
 from django.db.models import Q, QuerySet
 
+from kehu.fields.models import FieldTarget
+from kehu.fields.registry import FieldSpec
 from kehu.leads.models import Lead, LeadEvent, LeadNote
-from kehu.org.models import Capability, DataScope, User
+from kehu.org.models import Capability, DataScope, FieldAccess, User
+from kehu.org.policy import FieldPolicy, policy_for
 from kehu.org.visibility import reach, reaches_owner
 
 NONE = Q(pk__in=[])
@@ -70,3 +77,39 @@ def lead_history(user: User, lead: Lead) -> tuple[QuerySet[LeadNote], QuerySet[L
     notes = LeadNote.objects.filter(lead__in=shown).select_related("author")
     lead_events = LeadEvent.objects.filter(lead__in=shown).select_related("actor")
     return notes, lead_events
+
+
+# The lead values that reach the person, shown under the contact field policy.
+CONTACT_KEYS = ("mobile", "phone", "email", "wechat")
+
+
+def administers_leads(user: User) -> bool:
+    """Return whether `user` reads lead pool leads whole: roles that manage pools, campaigns
+    and intake keys."""
+    return user.has_capability(Capability.MANAGE_POOLS)
+
+
+class LeadPoolPolicy(FieldPolicy):
+    """The field policy of a viewer reading a lead in the lead pool: contact values masked.
+
+    A field the viewer's role hides stays hidden. The values show whole once the lead has an
+    owner, to that owner and to the users whose reach includes them.
+    """
+
+    def access(self, target: str, spec: FieldSpec) -> str:
+        access = super().access(target, spec)
+        contact_value = target == FieldTarget.CONTACT and spec.key in CONTACT_KEYS
+        if contact_value and access != FieldAccess.HIDDEN:
+            return FieldAccess.MASKED
+        return access
+
+
+class LeadPolicies:
+    """The field policies of one viewer for leads, one for owned leads, one for pool leads."""
+
+    def __init__(self, user: User) -> None:
+        self.owned = policy_for(user)
+        self.pool = self.owned if administers_leads(user) else LeadPoolPolicy(user)
+
+    def for_lead(self, lead: Lead) -> FieldPolicy:
+        return self.pool if lead.owner_id is None else self.owned

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from kehu.audit import services as audit
@@ -18,7 +19,7 @@ from kehu.core import clock
 from kehu.customers.choices import Grade
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
-from kehu.org.models import Capability, Department, Role, User
+from kehu.org.models import Capability, DataScope, Department, Role, User
 from kehu.pool import membership
 from kehu.pool.models import Pool, PoolEntry, PoolMember, ReturnReason
 
@@ -144,6 +145,43 @@ def clean_pool_values(values: Mapping[str, Any], pool: Pool | None) -> dict[str,
     return cleaned
 
 
+def member_users() -> QuerySet[User]:
+    """Return the users a pool may list as members or administrators, by username.
+
+    Outside agents are left out: they never own customers, so they may not claim or receive
+    pool customers.
+    """
+    users = User.objects.filter(is_active=True, role__isnull=False)
+    return users.exclude(role__data_scope=DataScope.ASSIGNED).order_by("username")
+
+
+def member_roles() -> QuerySet[Role]:
+    """Return the roles a pool may list as members: every role but outside agents' roles."""
+    return Role.objects.exclude(data_scope=DataScope.ASSIGNED).order_by("name")
+
+
+def _check_members(members: PoolMembers) -> None:
+    """Raise ValidationError on each kind of member that names an outside agent or their role."""
+    errors: dict[str, list[str]] = {}
+    for key, users in (("users", members.users), ("admins", members.admins)):
+        agents = User.objects.filter(
+            pk__in=[user.pk for user in users], role__data_scope=DataScope.ASSIGNED
+        ).order_by("username")
+        agent = agents.first()
+        if agent is not None:
+            errors[key] = [
+                _("%(user)s is an outside agent and cannot belong to a pool.") % {"user": agent}
+            ]
+    agent_roles = [role for role in members.roles if role.data_scope == DataScope.ASSIGNED]
+    if agent_roles:
+        errors["roles"] = [
+            _("%(role)s is a role of outside agents and cannot belong to a pool.")
+            % {"role": agent_roles[0].name}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _set_members(pool: Pool, members: PoolMembers) -> None:
     PoolMember.objects.filter(pool=pool).delete()
     admin_ids = {user.pk for user in members.admins}
@@ -173,12 +211,14 @@ def create_pool(
 ) -> Pool:
     """Create a department's pool; the company pool exists already (membership.company_pool).
 
-    A department has at most one pool. Raises ValidationError by key.
+    A department has at most one pool, and outside agents and their roles cannot be members.
+    Raises ValidationError by key.
     """
     require_manage_pools(actor)
     if department is None:
         raise ValidationError({"department": [_("Choose the department of the new pool.")]})
     cleaned = clean_pool_values(values, None)
+    _check_members(members)
 
     now = clock.now()
     with transaction.atomic():
@@ -212,10 +252,13 @@ def update_pool(
 ) -> Pool:
     """Change a pool's name, masked fields, rules and, when given, its members.
 
-    Records the changed values in the audit entry. Raises ValidationError by key.
+    Outside agents and their roles cannot be members. Records the changed values in the audit
+    entry. Raises ValidationError by key.
     """
     require_manage_pools(actor)
     cleaned = clean_pool_values(values, pool)
+    if members is not None:
+        _check_members(members)
 
     with transaction.atomic():
         locked = Pool.objects.select_for_update().get(pk=pool.pk)

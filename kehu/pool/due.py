@@ -31,6 +31,8 @@ class DueRow:
     pool: Pool
     cause: str
     due_on: dt.date
+    # True when `due_on` is today or earlier, so the next sweep reclaims the customer.
+    overdue: bool
 
 
 @dataclasses.dataclass
@@ -44,7 +46,8 @@ def due_soon(user: User, today: dt.date | None = None) -> DueSoon:
     """Return the visible customers that a switched-on rule reclaims within the warning days.
 
     The window is each pool's warning_days, whether or not its warnings are on. A customer due
-    under two rules is listed once, under the earlier date.
+    under two rules is listed once, under the earlier date. Customers due on `today` or before
+    are listed too, as overdue.
     """
     day = today or clock.today()
     scope = customer_scope(user)
@@ -60,7 +63,8 @@ def due_soon(user: User, today: dt.date | None = None) -> DueSoon:
             batch = list(annotated.order_by(sweep.owner_start(), "pk")[: DUE_SOON_CAP + 1])
             capped = capped or len(batch) > DUE_SOON_CAP
             for customer in batch[:DUE_SOON_CAP]:
-                row = DueRow(customer, pool, cause, sweep.due_on(customer, pool))
+                due_on = sweep.due_on(customer, pool)
+                row = DueRow(customer, pool, cause, due_on, overdue=due_on <= day)
                 known = found.get(customer.pk)
                 if known is None or row.due_on < known.due_on:
                     found[customer.pk] = row

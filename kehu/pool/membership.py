@@ -5,6 +5,8 @@ department above it that has one, or else the company pool. Its rules apply to t
 customers, and the customers the owner returns or loses go into it.
 """
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -138,3 +140,46 @@ def unassigned_reach(user: User) -> Q:
         pool_id__in=admin_pools(user).values("pk")
     )
     return ~Q(Exists(elsewhere))
+
+
+def member_ids(pool: Pool, users: Iterable[User]) -> set[int]:
+    """Return the ids of those `users` who are members of `pool`, as `is_member` decides.
+
+    Runs two queries whatever the number of users (the pool's member rows and the department
+    tree), where `is_member` runs queries per user. Load the users with their role
+    (select_related), or each role is read once more.
+    """
+    rows = list(
+        PoolMember.objects.filter(pool=pool).values_list("user_id", "department_id", "role_id")
+    )
+    listed_users = {user_id for user_id, _department, _role in rows if user_id is not None}
+    listed_departments = {department for _user, department, _role in rows if department is not None}
+    listed_roles = {role_id for _user, _department, role_id in rows if role_id is not None}
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+
+    def in_listed_department(department_id: int | None) -> bool:
+        seen: set[int] = set()
+        current = department_id
+        while current is not None and current not in seen:
+            if current in listed_departments:
+                return True
+            seen.add(current)
+            current = parents.get(current)
+        return False
+
+    found: set[int] = set()
+    for user in users:
+        if not user.is_active:
+            continue
+        if administers_all(user):
+            found.add(user.pk)
+        elif not may_own_customers(user):
+            continue
+        elif (
+            pool.open_to_everyone
+            or user.pk in listed_users
+            or user.role_id in listed_roles
+            or in_listed_department(user.department_id)
+        ):
+            found.add(user.pk)
+    return found

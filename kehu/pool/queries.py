@@ -7,14 +7,29 @@ a rep never sees the customers of another department's pool. Values leave throug
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from kehu.fields.registry import FieldSpec
 from kehu.org.models import FieldAccess, User
 from kehu.org.policy import FieldPolicy
-from kehu.pool.membership import admin_pools, member_pools
+from kehu.org.visibility import may_own_customers
+from kehu.pool.membership import admin_pools, administers_all, member_pools
 from kehu.pool.models import Pool, PoolEntry
+
+
+def may_use_pools(user: User) -> bool:
+    """Return whether `user` may open the public pools: users who may own customers, and pool
+    managers. Outside agents never claim, so the pools stay closed to them."""
+    return may_own_customers(user) or (user.is_active and administers_all(user))
+
+
+def check_pool_user(user: User) -> None:
+    """Raise PermissionDenied unless `user` may open the public pools."""
+    if not may_use_pools(user):
+        raise PermissionDenied(_("Your role may not use the public pools."))
 
 
 def visible_pools(user: User) -> QuerySet[Pool]:

@@ -169,7 +169,23 @@ def _check_cooldown(actor: User, entry: PoolEntry, pool: Pool, now: dt.datetime)
 
 
 def check_assignee(pool: Pool, user: User) -> None:
-    """Raise ValidationError on "user" unless `user` may receive customers of `pool`."""
+    """Raise ValidationError on "user" unless `user` may receive customers of `pool`.
+
+    A deactivated user gets a message of their own that names them, because the fix is to
+    choose someone else, not to change the pool's members.
+    """
+    if not user.is_active:
+        raise ValidationError(
+            {
+                "user": [
+                    _(
+                        "%(user)s is deactivated and cannot receive customers. Choose another "
+                        "member."
+                    )
+                    % {"user": user}
+                ]
+            }
+        )
     if not may_claim(user) or not membership.is_member(user, pool):
         raise ValidationError(
             {

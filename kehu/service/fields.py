@@ -6,6 +6,7 @@ replies exist, but not their text.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.fields.models import FieldType
 from kehu.fields.registry import FieldSpec
@@ -38,7 +39,7 @@ def ticket_fields() -> list[FieldSpec]:
         FieldSpec("contact", _("Contact"), FieldType.TEXT, "contact__name", sortable=False),
         FieldSpec(
             "description",
-            _("Description"),
+            pgettext_lazy("ticket", "Description"),
             FieldType.LONG_TEXT,
             "description",
             filterable=False,

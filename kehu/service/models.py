@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketCategory(models.TextChoices):
@@ -85,7 +86,7 @@ class Ticket(models.Model):
         related_name="assigned_tickets",
     )
     subject = models.CharField(_("subject"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("ticket", "description"), blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
     opened_at = models.DateTimeField(_("opened at"))
     # The first reply meant for the customer (not an internal note).

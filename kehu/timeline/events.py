@@ -309,11 +309,13 @@ def insert_pool_moved(
 
 def converted_from_lead(customer_id: int, actor: User | None, data: dict[str, Any]) -> Event:
     """Return the event of a lead converted into this customer: the lead's id, "source",
-    "campaign" name, "channel", "created_at" and its "history" (event kinds, times, actors)."""
+    "campaign" name, "channel", "created_at", the start of its "message" and its "history"
+    (event kinds, times, actors, and the start of a submission's "message")."""
     return _event(customer_id, EventKind.CONVERTED_FROM_LEAD, actor, data, None)
 
 
-def lead_submitted(customer_id: int, data: dict[str, Any]) -> Event:
+def lead_submitted(customer_id: int, data: dict[str, Any], at: dt.datetime | None = None) -> Event:
     """Return the event of a form or intake submission that matched this customer's contact,
-    with the "campaign" name, "source", "channel" and the start of the "message"."""
-    return _event(customer_id, EventKind.LEAD_SUBMITTED, None, data, None)
+    with the "campaign" name, "source", "channel" and the start of the "message". `at` is the
+    submission's time when it was first recorded on a lead that became this customer."""
+    return _event(customer_id, EventKind.LEAD_SUBMITTED, None, data, at)

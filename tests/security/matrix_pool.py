@@ -5,23 +5,22 @@ the east department are its members, and the east rep returned its customer. The
 is the South pool, except for users who manage pools, because they administer every pool (see
 World.records). Members open and claim a pool's customers, and only the pool's administrators
 (here the boss and the manager, through the manage-pools capability) assign them. Outside
-agents never own customers, so they belong to no pool: every pool customer is a 404 to them,
-and the claim page answers them as it answers any customer no longer in the caller's pools
-(409, "already claimed"). The owner returns and locks their customer; a user with the assign
-capability who reaches it may return it as well, but only the owner locks. Only roles with the
-manage-pools capability open the pool settings.
+agents never own customers, so they may never claim: every pool page and pool API route
+answers them 403 before it loads anything. The owner returns and locks their customer; a user
+with the assign capability who reaches it may return it as well, but only the owner locks.
+Only roles with the manage-pools capability open the pool settings.
 """
 
 from typing import Any
 
-from tests.security.matrix import Entry, constant, every, expect
+from tests.security.matrix import Entry, constant, expect
 from tests.security.world import Records, World
 
 # Pool customers and pools: members read them, everyone else gets a 404.
-MEMBER_READ = expect("200", "200/404", "200/404", "404/404", "302")
+MEMBER_READ = expect("200", "200/404", "200/404", "403/403", "302")
 # The claim page returns "already claimed" (409) for any customer outside the caller's pools.
-CLAIM = expect("302", "302/409", "302/409", "409/409", "302")
-ASSIGN = expect("302", "302/404", "403/404", "404/404", "302")
+CLAIM = expect("302", "302/409", "302/409", "403/403", "302")
+ASSIGN = expect("302", "302/404", "403/404", "403/403", "302")
 # The owner (the rep) and those with the assign capability who reach the customer return it.
 RETURN = expect("302", "302/404", "302/404", "403/404", "302")
 LOCK = expect("403", "403/404", "302/404", "403/404", "302")
@@ -30,7 +29,7 @@ SETTINGS_WRITE = expect("302", "302", "403", "403", "302")
 
 V1 = "api/v1/"
 CUSTOMER = V1 + "customers/<customer_id>"
-API_MEMBER_READ = expect("200", "200/404", "200/404", "404/404", "401")
+API_MEMBER_READ = expect("200", "200/404", "200/404", "403/403", "401")
 
 
 def _to_rep(world: World, role: str, records: Records) -> dict[str, Any]:
@@ -65,7 +64,7 @@ def _new_pool_form(world: World, role: str, records: Records) -> dict[str, Any]:
 
 
 POOL_PAGE_ENTRIES = [
-    Entry("pool/", "web:pool_home", "GET", expect("302", "302", "302", "200", "302")),
+    Entry("pool/", "web:pool_home", "GET", expect("302", "302", "302", "403", "302")),
     Entry(
         "pool/<uuid:public_id>/",
         "web:pool_list",
@@ -167,8 +166,8 @@ POOL_PAGE_ENTRIES = [
 ]
 
 POOL_API_ENTRIES = [
-    # Every signed-in user lists the pools they belong to; an outside agent's list is empty.
-    Entry(V1 + "pools", "api-v1:list_pools", "GET", every("200", "401")),
+    # Every signed-in user but an outside agent lists the pools they belong to.
+    Entry(V1 + "pools", "api-v1:list_pools", "GET", expect("200", "200", "200", "403", "401")),
     Entry(
         V1 + "pools/<pool_id>/customers",
         "api-v1:list_pool_customers",
@@ -199,7 +198,7 @@ POOL_API_ENTRIES = [
         CUSTOMER + "/assign",
         "api-v1:assign",
         "POST",
-        expect("200", "200/404", "403/404", "404/404", "401"),
+        expect("200", "200/404", "403/404", "403/403", "401"),
         target="pool_customer",
         data=_to_rep,
         writes=True,

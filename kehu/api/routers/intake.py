@@ -15,12 +15,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from kehu.api import schemas_leads as schemas
+from kehu.api.errors import IntakeKeyRequired
 from kehu.api.routers.common import ERRORS
 from kehu.core import ratelimit
+from kehu.core.client import client_address
 from kehu.leads import intake
 from kehu.leads.campaigns import key_for_secret
 from kehu.leads.models import FORM_FIELDS, IntakeKey, LeadChannel
@@ -32,12 +34,17 @@ router = Router(tags=["lead intake"])
 class IntakeKeyAuth(HttpBearer):
     """`Authorization: Bearer kehu_lead_...`, as created on the intake keys settings page."""
 
-    def __call__(self, request: HttpRequest) -> IntakeKey | None:
-        # Replaces HttpBearer.__call__, which logs the whole header (the secret) in DEBUG mode.
+    def __call__(self, request: HttpRequest) -> IntakeKey:
+        """Return the request's active intake key, or raise IntakeKeyRequired.
+
+        Replaces HttpBearer.__call__, which logs the whole header (the secret) in DEBUG mode.
+        Raising, instead of returning None, gives the 401 the intake key's own message.
+        """
         scheme, _space, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return None
-        return self.authenticate(request, token)
+        key = self.authenticate(request, token) if scheme.lower() == "bearer" and token else None
+        if key is None:
+            raise IntakeKeyRequired
+        return key
 
     def authenticate(self, request: HttpRequest, token: str) -> IntakeKey | None:
         return key_for_secret(token)
@@ -88,7 +95,7 @@ def submit_lead(request: HttpRequest) -> Status[schemas.IntakeOut]:
     """Submit a person's details; the answer is 202 whether or not the person is known."""
     key = getattr(request, "auth", None)
     if not isinstance(key, IntakeKey):
-        raise AuthenticationError()
+        raise IntakeKeyRequired
     length = request.META.get("CONTENT_LENGTH") or ""
     if not length.isdigit() or int(length) > settings.KEHU_LEAD_MAX_BODY_BYTES:
         detail = _("The request body is too large: at most %(limit)d bytes.") % {
@@ -105,7 +112,7 @@ def submit_lead(request: HttpRequest) -> Status[schemas.IntakeOut]:
         channel=LeadChannel.API,
         intake_key=key,
         consent=data.get("consent") is True,
-        address=request.META.get("REMOTE_ADDR") or None,
+        address=client_address(request) or None,
     )
 
     return Status(202, schemas.IntakeOut(detail=_("Received. Thank you.")))

@@ -23,9 +23,8 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.leads import conversion, services
 from kehu.leads.models import Lead, LeadStatus
-from kehu.leads.queries import visible_leads
+from kehu.leads.queries import LeadPolicies, visible_leads
 from kehu.org.models import User
-from kehu.org.policy import policy_for
 
 router = Router(tags=["leads"])
 PAGE_SIZE = 50
@@ -43,8 +42,8 @@ def _lead(user: User, public_id: uuid.UUID) -> Lead:
     return found
 
 
-def _out(user: User, lead: Lead) -> schemas.LeadOut:
-    policy = policy_for(user)
+def _out(user: User, lead: Lead, policies: LeadPolicies | None = None) -> schemas.LeadOut:
+    policy = (policies or LeadPolicies(user)).for_lead(lead)
     specs = field_map(FieldTarget.CONTACT)
     private = {}
     for key in ("mobile", "phone", "email", "wechat"):
@@ -94,8 +93,9 @@ def list_leads(
 
     found = Paginator(leads.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(page)
 
+    policies = LeadPolicies(user)
     return schemas.LeadPage(
-        items=[_out(user, lead) for lead in found.object_list],
+        items=[_out(user, lead, policies) for lead in found.object_list],
         page=found.number,
         pages=found.paginator.num_pages,
         count=found.paginator.count,

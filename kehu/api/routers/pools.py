@@ -115,6 +115,7 @@ def _owned(user: User, customer: Customer) -> schemas.CustomerOut:
 def list_pools(request: HttpRequest) -> list[PoolOut]:
     """List the pools you belong to, the company pool first."""
     user = request_user(request)
+    queries.check_pool_user(user)
     return [_pool(user, pool) for pool in queries.visible_pools(user)]
 
 
@@ -140,6 +141,7 @@ def list_pool_customers(
     Fields the pool masks are masked. Pass `next_cursor` back as `cursor` for the next page.
     """
     user = request_user(request)
+    queries.check_pool_user(user)
     pool = queries.load_pool(user, pool_id)
     filters = listing.parse_filters(
         {
@@ -181,6 +183,7 @@ def open_pool_customer(request: HttpRequest, customer_id: uuid.UUID) -> PoolCust
     Counts against the pool's daily open limit; the same customer counts once a day.
     """
     user = request_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, customer_id)
 
     services.open_pool_customer(user, entry)
@@ -208,6 +211,7 @@ def claim(request: HttpRequest, customer_id: uuid.UUID) -> schemas.CustomerOut:
     capacity apply.
     """
     user = request_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, customer_id)
 
     claimed = services.claim(user, entry.customer)
@@ -223,9 +227,11 @@ def claim(request: HttpRequest, customer_id: uuid.UUID) -> schemas.CustomerOut:
 def assign(request: HttpRequest, customer_id: uuid.UUID, payload: AssignIn) -> schemas.CustomerOut:
     """Give a pool customer to a member of its pool; for the pool's administrators."""
     user = request_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, customer_id)
     assignee = User.objects.select_related("role").filter(public_id=payload.user).first()
-    if assignee is None or not may_own_customers(assignee):
+    # Deactivated users fall through to services.assign, which names them in its refusal.
+    if assignee is None or (assignee.is_active and not may_own_customers(assignee)):
         raise ValidationError({"user": [_("No member of this pool has this id.")]})
 
     assigned = services.assign(user, entry.customer, assignee)

@@ -123,3 +123,39 @@ def test_timeline_hides_pool_owner_ids(
     assert returned["data"]["from_name"] == "李销售"
     assert "from" not in returned["data"]
     assert "to" not in returned["data"]
+
+
+def test_assign_to_deactivated_names_them(
+    personas: Personas, pools: Pools, place: PlaceCustomer, call_as: Callable[..., Caller]
+) -> None:
+    customer = place("青禾科技有限公司", pools.east)
+    personas.rep2.is_active = False
+    personas.rep2.save(update_fields=["is_active"])
+    before = snapshot()
+
+    response = call_as(personas.manager).post(
+        f"/customers/{customer.public_id}/assign", {"user": str(personas.rep2.public_id)}
+    )
+
+    assert response.status == 422
+    assert response.body["errors"] == {"user": ["张销售 已停用，不能接收客户。请选择其他成员。"]}
+    assert snapshot() == before
+
+
+def test_agent_gets_403_on_pools(
+    personas: Personas, pools: Pools, place: PlaceCustomer, call_as: Callable[..., Caller]
+) -> None:
+    customer = place("青禾科技有限公司", pools.company)
+    agent = call_as(personas.agent)
+    before = snapshot()
+
+    statuses = [
+        agent.get("/pools").status,
+        agent.get(f"/pools/{pools.company.public_id}/customers").status,
+        agent.get(f"/pool-customers/{customer.public_id}").status,
+        agent.post(f"/customers/{customer.public_id}/claim", {}).status,
+    ]
+
+    assert statuses == [403, 403, 403, 403]
+    assert snapshot() == before
+    assert PoolOpen.objects.count() == 0

@@ -7,8 +7,8 @@ from kehu.conftest import Personas
 from kehu.core import clock
 from kehu.customers import services as customer_services
 from kehu.customers.models import Customer
-from kehu.leads import conversion, services
-from kehu.leads.models import Lead, LeadStatus
+from kehu.leads import conversion, intake, services
+from kehu.leads.models import Campaign, Lead, LeadChannel, LeadStatus
 from kehu.sales.models import Deal
 from kehu.timeline.models import Event, EventKind, FollowUp
 
@@ -61,6 +61,52 @@ def test_conversion_keeps_history(personas: Personas) -> None:
     assert Deal.objects.get(customer=customer).name == "模具年度采购"
     customer.refresh_from_db()
     assert customer.last_follow_up_at is not None
+
+
+def test_conversion_keeps_repeat_messages(personas: Personas, campaign: Campaign) -> None:
+    first_at = clock.now() - dt.timedelta(days=2)
+    again_at = clock.now() - dt.timedelta(days=1)
+    person = {"name": "冯雪", "mobile": "13811112222", "company": "宁波海风贸易有限公司"}
+    for at, message in ((first_at, "想了解报价"), (again_at, "请尽快回电，下周要下单")):
+        clock.freeze(at)
+        try:
+            intake.submit_lead(
+                {**person, "message": message},
+                channel=LeadChannel.FORM,
+                campaign=campaign,
+                consent=True,
+            )
+        finally:
+            clock.freeze(None)
+    lead = Lead.objects.get()
+    services.claim_lead(personas.rep, lead)
+
+    customer = conversion.convert_lead(personas.rep, lead)
+
+    submitted = Event.objects.get(customer=customer, kind=EventKind.LEAD_SUBMITTED)
+    assert submitted.occurred_at == again_at
+    assert submitted.data["message"] == "请尽快回电，下周要下单"
+    assert submitted.data["campaign"] == "2026 上海工博会"
+    assert submitted.data["channel"] == "form"
+    converted = Event.objects.get(customer=customer, kind=EventKind.CONVERTED_FROM_LEAD)
+    assert converted.data["message"] == "想了解报价"
+    messages = [item.get("message") for item in converted.data["history"]]
+    assert messages == ["想了解报价", "请尽快回电，下周要下单", None]
+
+
+def test_conversion_errors_name_their_input(personas: Personas) -> None:
+    lead = _lead(personas)
+
+    with pytest.raises(ValidationError) as unnamed:
+        conversion.convert_lead(personas.rep, lead, customer={"name": ""})
+    with pytest.raises(ValidationError) as bad_deal:
+        conversion.convert_lead(personas.rep, lead, deal={"name": "", "amount": "abc"})
+
+    assert list(unnamed.value.message_dict) == ["customer_name"]
+    assert sorted(bad_deal.value.message_dict) == ["deal.amount", "deal.name"]
+    assert Customer.objects.count() == 0
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.NEW
 
 
 def test_duplicate_customer_rolls_back(personas: Personas) -> None:

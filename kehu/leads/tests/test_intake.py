@@ -74,13 +74,42 @@ def test_bad_value_is_422(key: str) -> None:
     assert Lead.objects.count() == 0
 
 
+def test_missing_consent_names_the_field(key: str) -> None:
+    status, body = _post(key, {"name": "冯雪", "mobile": "13811112222"})
+
+    assert status == 422
+    assert body["errors"] == {
+        "consent": [
+            "consent 必须为 true：此密钥所属推广活动设有同意条款，提交此人的信息前须取得其同意。"
+        ]
+    }
+    assert Lead.objects.count() == 0
+
+
 def test_user_token_rejected_on_intake(personas: Personas) -> None:
     token = issue_token(None, personas.boss, "测试")[1]
 
-    status, _body = _post(token, {"name": "冯雪", "mobile": "13811112222"})
+    status, body = _post(token, {"name": "冯雪", "mobile": "13811112222"})
 
     assert status == 401
+    assert body["detail"].startswith(
+        "需要身份验证：请以“Authorization: Bearer kehu_lead_…”发送有效的接入密钥。"
+    )
     assert Lead.objects.count() == 0
+
+
+def test_missing_key_speaks_of_intake_keys() -> None:
+    response = Client(headers={"Accept-Language": "en"}).post(
+        URL, "{}", content_type="application/json"
+    )
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Authentication required: send an active intake key as “Authorization: "
+        "Bearer kehu_lead_…”. Each integration has its own key, created on the intake keys "
+        "page of the campaign settings; API tokens and sessions are not accepted here."
+    }
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_intake_key_rejected_elsewhere(key: str) -> None:

@@ -1,13 +1,15 @@
 """The public web form: allowlist, consent, honeypot, rate limit, size limit, duplicates."""
 
 import re
+from ipaddress import ip_network
 
 import pytest
 from django.test import Client
 from pytest_django.fixtures import Settings
 
-from kehu.conftest import Personas
+from kehu.conftest import Personas, field_errors
 from kehu.customers import services as customer_services
+from kehu.leads import campaigns
 from kehu.leads.models import Campaign, Lead, LeadEventKind
 from kehu.timeline.models import Event, EventKind
 
@@ -137,3 +139,44 @@ def test_inactive_campaign_is_404(campaign: Campaign) -> None:
 
     assert Client().get(f"/f/{campaign.token}/").status_code == 404
     assert Client().get("/f/no-such-token/").status_code == 404
+
+
+def test_reach_error_shows_beside_email(personas: Personas) -> None:
+    email_only = campaigns.create_campaign(
+        personas.manager,
+        {"name": "邮件咨询", "fields": ["name", "email"], "required_fields": ["name"]},
+    )
+
+    response = Client().post(f"/f/{email_only.token}/", {"name": "郑洁", "email": ""})
+
+    assert response.status_code == 400
+    assert field_errors(response.content.decode()) == {
+        "name": [],
+        "email": ["请至少填写手机、电话、邮箱或微信号中的一项，以便联系。"],
+    }
+    assert Lead.objects.count() == 0
+
+
+def test_rate_limit_keys_on_forwarded_client(campaign: Campaign, settings: Settings) -> None:
+    settings.KEHU_LEAD_FORM_RATE = 1
+    settings.KEHU_TRUSTED_PROXIES = [ip_network("10.0.0.0/8")]
+    client = Client()
+
+    def post(forwarded: str, mobile: str) -> int:
+        response = client.post(
+            f"/f/{campaign.token}/",
+            {"name": "郑洁", "mobile": mobile, "consent": "1"},
+            REMOTE_ADDR="10.0.0.5",
+            headers={"X-Forwarded-For": forwarded},
+        )
+        return response.status_code
+
+    statuses = [
+        post("203.0.113.7", "13812340001"),
+        post("198.51.100.1", "13812340002"),
+        post("203.0.113.7", "13812340003"),
+    ]
+
+    assert statuses == [200, 200, 429]
+    addresses = Lead.objects.order_by("consent_address").values_list("consent_address", flat=True)
+    assert list(addresses) == ["198.51.100.1", "203.0.113.7"]

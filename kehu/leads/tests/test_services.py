@@ -4,8 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from kehu.audit.models import AuditEntry
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
-from kehu.leads import services
-from kehu.leads.models import Lead, LeadEvent, LeadEventKind, LeadStatus
+from kehu.leads import campaigns, services
+from kehu.leads.models import Campaign, Lead, LeadEvent, LeadEventKind, LeadStatus
 from kehu.leads.queries import visible_leads
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +191,14 @@ def test_other_rep_cannot_note(personas: Personas) -> None:
         services.add_lead_note(personas.rep2, lead, {"content": "越权"})
 
     assert lead.notes.count() == 0
+
+
+def test_campaign_unknown_required_field(personas: Personas) -> None:
+    with pytest.raises(ValidationError) as refused:
+        campaigns.create_campaign(
+            personas.manager,
+            {"name": "官网咨询", "fields": ["name", "mobile"], "required_fields": ["fax"]},
+        )
+
+    assert refused.value.message_dict == {"required_fields": ["“fax”不是表单字段。"]}
+    assert Campaign.objects.count() == 0

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from kehu.core import clock
 from kehu.customers.models import Customer
@@ -35,17 +36,38 @@ def due(pool: Pool, make_customer: MakeCustomer) -> Pool:
 
 
 def test_dry_run_prints_and_changes_nothing(due: Pool) -> None:
-    output = run("--dry-run")
+    with translation.override("en"):
+        output = run("--dry-run")
 
-    assert output.splitlines() == [
-        f"{due.name}  no_follow_up: would reclaim 2, would warn 1",
-        f"{due.name}  no_win: would reclaim 0, would warn 0",
-        output.splitlines()[-1],
+    lines = output.splitlines()
+    assert lines[:2] == [
+        f"{due.name} (Reclaimed: no follow-up): would reclaim 2, would warn 1",
+        f"{due.name} (Reclaimed: no won deal): would reclaim 0, would warn 0",
     ]
-    assert output.splitlines()[-1].startswith("Total would reclaim 2 on 2026-03-01 in ")
+    assert lines[2].startswith("A sweep on 2026-03-01 would reclaim 2 in total (")
+    assert len(lines) == 3
     assert Customer.objects.filter(owner__isnull=True).count() == 0
     assert PoolEntry.objects.count() == 0
     assert ReclaimWarning.objects.count() == 0
+
+
+def test_text_defaults_to_chinese(due: Pool) -> None:
+    output = run()
+
+    lines = output.splitlines()
+    assert lines[:2] == [
+        f"{due.name}（收回：未跟进）：收回 2 个，提醒 1 个",
+        f"{due.name}（收回：未成交）：收回 0 个，提醒 0 个",
+    ]
+    assert lines[2].startswith("2026-03-01 共收回 2 个（用时 ")
+    assert PoolEntry.objects.count() == 2
+
+
+def test_json_keys_stay_english(due: Pool) -> None:
+    report = json.loads(run("--json", "--dry-run"))
+
+    assert list(report) == ["day", "dry_run", "seconds", "results"]
+    assert report["results"][0]["rule"] == "no_follow_up"
 
 
 def test_json_reports_each_pool_and_rule(due: Pool) -> None:
@@ -65,4 +87,5 @@ def test_json_reports_each_pool_and_rule(due: Pool) -> None:
 
 
 def test_no_rules_says_so(pool: Pool) -> None:
-    assert run().splitlines()[0] == "No pool has a reclaim rule switched on."
+    with translation.override("en"):
+        assert run().splitlines()[0] == "No pool has a reclaim rule switched on."

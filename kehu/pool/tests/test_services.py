@@ -225,6 +225,21 @@ def test_assign_refusals(personas: Personas, pools: Pools, place: PlaceCustomer)
     assert state() == before
 
 
+def test_assign_to_deactivated_names_them(
+    personas: Personas, pools: Pools, place: PlaceCustomer
+) -> None:
+    customer = place("分配测试有限公司", pools.east)
+    personas.rep2.is_active = False
+    personas.rep2.save(update_fields=["is_active"])
+    before = state()
+
+    with pytest.raises(ValidationError) as refused:
+        services.assign(personas.manager, customer, personas.rep2)
+
+    assert refused.value.message_dict == {"user": ["张销售 已停用，不能接收客户。请选择其他成员。"]}
+    assert state() == before
+
+
 def test_return_moves_to_governing_pool(personas: Personas, pools: Pools) -> None:
     reasons = configure.set_return_reasons(personas.boss, ["联系不上", "其他"])
     customer = customer_services.create_customer(personas.rep, {"name": "退回测试有限公司"})

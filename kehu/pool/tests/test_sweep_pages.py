@@ -1,6 +1,7 @@
 """The due-soon list, its nav badge and the sweep preview, for owners, managers and admins."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -52,6 +53,43 @@ def test_owner_sees_own_customers_due_soon(
     assert soon.name in manager_page
     assert other.name in manager_page
     assert soon.name not in client_for(personas.other_manager).get("/pool/due/").content.decode()
+
+
+def test_passed_dates_read_as_overdue(
+    personas: Personas, rules_on: Pool, make_customer: MakeCustomer
+) -> None:
+    passed = make_customer(at(2026, 3, 1), name="宁波北仑港口物流有限公司")
+    today = make_customer(at(2026, 3, 2), name="温州鹿城眼镜有限公司")
+    coming = make_customer(at(2026, 3, 4), name="宁波镇海炼化设备有限公司")
+    clock.freeze(at(2026, 4, 1, 10))
+
+    page = client_for(personas.rep).get("/pool/due/").content.decode()
+    rows = {
+        name: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+        for row in re.findall(r"<tr>(.*?)</tr>", page, re.DOTALL)
+        for name in (passed.name, today.name, coming.name)
+        if name in row
+    }
+
+    assert rows[passed.name].endswith("Overdue due 2026-03-31, reclaimed by the next sweep")
+    assert rows[today.name].endswith("Overdue due 2026-04-01, reclaimed by the next sweep")
+    assert rows[coming.name].endswith(" 2026-04-03")
+    assert "Overdue" not in rows[coming.name]
+    assert "Reclaimed on" not in page
+
+
+def test_overdue_reads_in_chinese(
+    personas: Personas, rules_on: Pool, make_customer: MakeCustomer
+) -> None:
+    make_customer(at(2026, 3, 1))
+    clock.freeze(at(2026, 4, 1, 10))
+    client = Client(headers={"Accept-Language": "zh-hans"})
+    client.force_login(personas.rep)
+
+    page = client.get("/pool/due/").content.decode()
+
+    assert "逾期" in page
+    assert "到期日 2026-03-31，下次自动收回时即被收回" in page
 
 
 def test_badge_counts_current_warnings(

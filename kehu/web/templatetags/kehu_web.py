@@ -11,6 +11,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
+from kehu.leads.queries import may_work_leads
+from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
 from kehu.web.display import record_name
 
@@ -47,6 +49,14 @@ def contains(values: Any, item: Any) -> bool:
 def can(user: Any, capability: str) -> bool:
     """Return whether the signed-in user's role has `capability`: {% if user|can:"export" %}."""
     return bool(getattr(user, "is_authenticated", False) and user.has_capability(capability))
+
+
+@register.filter
+def may_create_leads(user: Any) -> bool:
+    """Return whether the nav shows the leads: roles that work leads and may create them."""
+    if not isinstance(user, User):
+        return False
+    return may_work_leads(user) and user.has_capability(Capability.CREATE)
 
 
 @register.filter

@@ -1,7 +1,9 @@
+from typing import Any
+
 from django import template
 
 from kehu.org.models import User
-from kehu.pool import due
+from kehu.pool import due, queries
 
 register = template.Library()
 
@@ -10,3 +12,9 @@ register = template.Library()
 def due_warning_count(user: User) -> int:
     """Return how many of the user's customers the last sweeps warned about; for the nav badge."""
     return due.warning_count(user)
+
+
+@register.filter
+def may_use_pools(user: Any) -> bool:
+    """Return whether the nav shows the public pool: {% if user|may_use_pools %}."""
+    return isinstance(user, User) and queries.may_use_pools(user)

@@ -1,10 +1,24 @@
 """The pool pages: list, preview, claim, assign, return and lock, and the pool settings."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
 from kehu.customers import sharing
 from kehu.customers.models import Customer
-from kehu.pool.models import Claim, CustomerLock, Pool, PoolEntry, PoolOpen, ReturnReason
+from kehu.org.models import User
+from kehu.pool import membership
+from kehu.pool.membership import is_member
+from kehu.pool.models import (
+    Claim,
+    CustomerLock,
+    Pool,
+    PoolEntry,
+    PoolMember,
+    PoolOpen,
+    ReturnReason,
+)
 from kehu.pool.tests.fixtures import PlaceCustomer, Pools
 from kehu.web.tests.conftest import ClientFor
 
@@ -243,3 +257,133 @@ def test_settings_pages_need_capability(
         "联系不上",
         "其他",
     ]
+
+
+def test_agent_gets_no_pool_pages(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    customer = place("青禾科技有限公司", pools.company)
+    agent = client_for(personas.agent)
+    before = (
+        list(PoolEntry.objects.values_list("customer_id", "pool_id")),
+        Claim.objects.count(),
+        PoolOpen.objects.count(),
+    )
+
+    statuses = [
+        agent.get("/pool/").status_code,
+        agent.get(f"/pool/{pools.company.public_id}/").status_code,
+        agent.get(f"/pool/customers/{customer.public_id}/").status_code,
+        agent.post(f"/pool/customers/{customer.public_id}/claim/").status_code,
+        agent.post(
+            f"/pool/customers/{customer.public_id}/assign/",
+            {"user": str(personas.rep.public_id)},
+        ).status_code,
+    ]
+    nav = agent.get("/").content.decode()
+
+    assert statuses == [403, 403, 403, 403, 403]
+    assert 'href="/pool/"' not in nav
+    assert 'href="/leads/"' not in nav
+    assert 'href="/pool/"' in client_for(personas.rep).get("/").content.decode()
+    after = (
+        list(PoolEntry.objects.values_list("customer_id", "pool_id")),
+        Claim.objects.count(),
+        PoolOpen.objects.count(),
+    )
+    assert after == before
+
+
+def test_agent_creating_role_sees_no_leads_menu(personas: Personas, client_for: ClientFor) -> None:
+    role = personas.agent.role
+    assert role is not None
+    role.capabilities = [*role.capabilities, "create"]
+    role.save(update_fields=["capabilities"])
+    agent = client_for(personas.agent)
+
+    nav = agent.get("/").content.decode()
+
+    assert 'href="/leads/"' not in nav
+    assert agent.get("/leads/").status_code == 403
+    assert agent.get("/leads/", {"pool": "1"}).status_code == 403
+
+
+def test_member_choices_leave_out_agents(
+    personas: Personas, pools: Pools, client_for: ClientFor
+) -> None:
+    boss = client_for(personas.boss)
+    agent_role = personas.agent.role
+    assert agent_role is not None
+    form_url = f"/settings/pools/{pools.east.public_id}/edit/"
+
+    page = boss.get(form_url)
+    refused = boss.post(
+        form_url,
+        {
+            "name": "华东公海",
+            "capacity": "200",
+            "users": [str(personas.rep.public_id), str(personas.agent.public_id)],
+            "roles": [str(agent_role.public_id)],
+        },
+    )
+
+    assert personas.agent not in list(page.context["users"])
+    assert personas.rep in list(page.context["users"])
+    assert agent_role not in list(page.context["roles"])
+    assert refused.status_code == 400
+    content = refused.content.decode()
+    assert "外部代理 是外部协作者，不能成为公海成员。" in content
+    assert "外部协作者 是外部协作者的角色，不能成为公海成员。" in content
+    assert not PoolMember.objects.filter(user=personas.agent).exists()
+    assert not PoolMember.objects.filter(role=agent_role).exists()
+
+
+def test_assignee_choices_fixed_queries(
+    personas: Personas, pools: Pools, place: PlaceCustomer, client_for: ClientFor
+) -> None:
+    customer = place("青禾科技有限公司", pools.east)
+    manager = client_for(personas.manager)
+    url = f"/pool/customers/{customer.public_id}/"
+    rep_role = personas.rep.role
+
+    def add_reps(first: int) -> None:
+        for number in range(first, first + 10):
+            User.objects.create_user(
+                f"extra{number}",
+                display_name=f"新销售{number}",
+                role=rep_role,
+                department_id=personas.rep.department_id,
+            )
+
+    add_reps(0)
+    # The first open records the day's open and fills caches; later opens repeat neither.
+    manager.get(url)
+    with CaptureQueriesContext(connection) as few:
+        first = manager.get(url)
+    add_reps(10)
+    with CaptureQueriesContext(connection) as many:
+        second = manager.get(url)
+
+    assert len(first.context["assignees"]) == 15
+    assert len(second.context["assignees"]) == 25
+    assert len(many) == len(few)
+
+
+def test_member_ids_match_is_member(personas: Personas, pools: Pools) -> None:
+    agent_role = personas.agent.role
+    assert agent_role is not None
+    by_role = User.objects.create_user(
+        "by_role", display_name="按角色成员", role=personas.other_rep.role
+    )
+    PoolMember.objects.create(pool=pools.south, role=personas.other_rep.role)
+    PoolMember.objects.create(pool=pools.south, user=personas.rep)
+    gone = User.objects.create_user(
+        "gone", display_name="离职销售", role=personas.rep.role, is_active=False
+    )
+    users = list(User.objects.select_related("role").order_by("pk"))
+    assert by_role in users
+    assert gone in users
+
+    for pool in (pools.company, pools.east, pools.south):
+        expected = {user.pk for user in users if is_member(user, pool)}
+        assert membership.member_ids(pool, users) == expected, pool.name

@@ -22,7 +22,7 @@ from kehu.customers.services import DuplicateCustomer
 from kehu.leads import conversion, services
 from kehu.leads.models import Lead
 from kehu.org.models import User
-from kehu.web.views.common import error_dict, signed_in_user
+from kehu.web.views.common import error_dict, form_errors, signed_in_user
 from kehu.web.views.leads import load_lead
 
 
@@ -45,8 +45,21 @@ def _targets(user: User, lead: Lead, name: str = "") -> list[Customer]:
     return list(writable_customers(user).filter(pk__in=ids).order_by("name"))
 
 
+# The page's input for each error key of conversion.convert_lead that has one.
+ERROR_INPUTS = {"customer_name": "name", "deal.name": "deal_name", "deal.amount": "deal_amount"}
+INPUTS = ("name", "deal_name", "deal_amount", "existing")
+
+
+def _input_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Return conversion errors keyed by the page's inputs, so each shows beside its input."""
+    keyed: dict[str, list[str]] = {}
+    for key, messages in errors.items():
+        keyed.setdefault(ERROR_INPUTS.get(key, key), []).extend(messages)
+    return keyed
+
+
 def _context(user: User, lead: Lead, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
+    context = {
         "lead": lead,
         "values": values,
         "targets": _targets(user, lead, values.get("name", "")),
@@ -55,6 +68,8 @@ def _context(user: User, lead: Lead, values: dict[str, Any], **extra: Any) -> di
         "similar": False,
         **extra,
     }
+    context["form_errors"] = form_errors(context["errors"], set(INPUTS))
+    return context
 
 
 def _posted(request: HttpRequest) -> dict[str, Any]:
@@ -101,7 +116,7 @@ def lead_convert(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             allow_similar=request.POST.get("allow_similar") == "1",
         )
     except ValidationError as error:
-        context = _context(user, lead, values, errors=error_dict(error))
+        context = _context(user, lead, values, errors=_input_errors(error_dict(error)))
         return render(request, "web/leads/convert.html", context, status=400)
     except DuplicateCustomer as duplicate:
         context = _context(

@@ -17,20 +17,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from kehu.core import ratelimit, regions
+from kehu.core.client import client_address
 from kehu.customers.choices import Industry
 from kehu.leads import intake
 from kehu.leads.models import Campaign, LeadChannel, form_field_labels
 
 logger = logging.getLogger(__name__)
-
-
-def client_address(request: HttpRequest) -> str:
-    """Return the address the request came from.
-
-    NOTE: this is the TCP peer. Behind a reverse proxy every visitor has the proxy's address
-    and shares one limit, until Kehu reads a trusted proxy's forwarding header.
-    """
-    return str(request.META.get("REMOTE_ADDR") or "")
 
 
 def body_too_large(request: HttpRequest) -> bool:

@@ -26,12 +26,18 @@ from kehu.fields.models import FieldTarget
 from kehu.fields.registry import field_map
 from kehu.leads import services
 from kehu.leads.models import Campaign, Lead, LeadStatus
-from kehu.leads.queries import is_writable, lead_history, visible_leads
+from kehu.leads.queries import LeadPolicies, is_writable, lead_history, visible_leads
 from kehu.org.models import Capability, User
-from kehu.org.policy import FieldPolicy, policy_for
+from kehu.org.policy import FieldPolicy
 from kehu.timeline.models import FollowUpKind
 from kehu.web.display import format_datetime, masked_display
-from kehu.web.views.common import error_dict, is_htmx, signed_in_user, vary_on_htmx
+from kehu.web.views.common import (
+    error_dict,
+    form_errors,
+    is_htmx,
+    signed_in_user,
+    vary_on_htmx,
+)
 
 PAGE_SIZE = 50
 # Lead values shown as a contact's, so the contact field policy decides how.
@@ -92,9 +98,12 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     page: Page[Lead] = Paginator(_filtered(user, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    policy = policy_for(user)
+    policies = LeadPolicies(user)
     context: dict[str, Any] = {
-        "rows": [{"lead": lead, **shown_values(policy, lead)} for lead in page.object_list],
+        "rows": [
+            {"lead": lead, **shown_values(policies.for_lead(lead), lead)}
+            for lead in page.object_list
+        ],
         "page": page,
         "values": query,
         "statuses": LeadStatus.choices,
@@ -109,7 +118,7 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 
 def detail_context(user: User, lead: Lead, **errors: list[str]) -> dict[str, Any]:
     """Return what the lead page shows; `errors` are keyed by the form they belong to."""
-    policy = policy_for(user)
+    policy = LeadPolicies(user).for_lead(lead)
     notes, lead_events = lead_history(user, lead)
     entries: list[tuple[dt.datetime, dict[str, str]]] = [
         (
@@ -279,6 +288,7 @@ def form_context(values: dict[str, Any], errors: dict[str, list[str]]) -> dict[s
     return {
         "values": values,
         "errors": errors,
+        "form_errors": form_errors(errors, {*INPUTS, "province", "city", "source"}),
         "industries": Industry.choices,
         "sources": LeadSource.choices,
         "provinces": [(division.code, division.name) for division in regions.provinces()],

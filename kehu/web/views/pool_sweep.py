@@ -50,6 +50,7 @@ def due_soon(request: HttpRequest) -> HttpResponse:
             "pool": row.pool,
             "rule": EntryCause(row.cause).label,
             "due_on": row.due_on,
+            "overdue": row.overdue,
         }
         for row in page.object_list
     ]

@@ -23,7 +23,7 @@ from kehu.fields.registry import FieldSpec, field_map
 from kehu.org.models import User
 from kehu.org.visibility import may_own_customers
 from kehu.pool import listing, queries, services
-from kehu.pool.membership import governed_owner_ids, is_member
+from kehu.pool.membership import governed_owner_ids, member_ids
 from kehu.pool.models import CustomerLock, EntryCause, Pool, PoolEntry, ReturnReason
 from kehu.web.display import record_name, shown_text
 from kehu.web.views.common import error_dict, is_htmx, load_customer, signed_in_user, vary_on_htmx
@@ -44,6 +44,7 @@ def _messages_of(error: ValidationError | PermissionDenied) -> list[str]:
 def pool_home(request: HttpRequest) -> HttpResponse:
     """Open the first pool the user belongs to, or show that there is none."""
     user = signed_in_user(request)
+    queries.check_pool_user(user)
 
     first = queries.visible_pools(user).first()
 
@@ -81,6 +82,7 @@ def _previous_owners(pool: Pool) -> list[User]:
 def pool_list(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """List a pool's customers, newest entries first, with filters and a next-page link."""
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     pool = queries.load_pool(user, public_id)
 
     filters = listing.parse_filters(request.GET)
@@ -138,11 +140,16 @@ def _preview_context(user: User, entry: PoolEntry) -> dict[str, Any]:
     is_admin = queries.administers(user, entry.pool)
     assignees: list[User] = []
     if is_admin:
-        candidates = User.objects.filter(is_active=True, role__isnull=False).select_related("role")
+        candidates = list(
+            User.objects.filter(is_active=True, role__isnull=False)
+            .select_related("role")
+            .order_by("display_name", "username")
+        )
+        members = member_ids(entry.pool, candidates)
         assignees = [
             candidate
-            for candidate in candidates.order_by("display_name", "username")
-            if may_own_customers(candidate) and is_member(candidate, entry.pool)
+            for candidate in candidates
+            if candidate.pk in members and may_own_customers(candidate)
         ]
     return {
         "entry": entry,
@@ -165,6 +172,7 @@ def pool_customer(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     Counts against the pool's daily open limit; past the limit the page says so instead.
     """
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, public_id)
 
     try:
@@ -207,6 +215,7 @@ def pool_claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     a customer someone claimed a moment ago and for an id that was never there.
     """
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     try:
         entry = queries.load_entry(user, public_id)
     except Http404:
@@ -227,6 +236,7 @@ def pool_claim(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def pool_assign(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Give a pool customer to the posted member; for the pool's administrators."""
     user = signed_in_user(request)
+    queries.check_pool_user(user)
     entry = queries.load_entry(user, public_id)
     pool_url = reverse("web:pool_list", args=[entry.pool.public_id])
 

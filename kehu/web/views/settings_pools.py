@@ -102,9 +102,9 @@ def _form_context(
         "grades": [(grade, by_grade.get(grade, "")) for grade in Grade.values],
         "maskable": configure.maskable_fields(),
         "masked": set(values.get("masked_fields") or []),
-        "users": User.objects.filter(is_active=True, role__isnull=False).order_by("username"),
+        "users": configure.member_users(),
         "departments": department_choices(),
-        "roles": Role.objects.order_by("name"),
+        "roles": configure.member_roles(),
         "member_ids": {
             "users": {str(user.public_id) for user in members.users},
             "departments": {str(department.public_id) for department in members.departments},

@@ -3,12 +3,20 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from kehu.core import clock
 from kehu.pool import sweep
+from kehu.pool.models import EntryCause
 
 
 class Command(BaseCommand):
+    """Run the pool sweep once and print its counts.
+
+    The text output is in the active language (settings.LANGUAGE_CODE unless the caller
+    activates another); the --json output keeps stable English keys and rule identifiers.
+    """
+
     help = (
         "Reclaim the customers whose owners let a pool rule run out, and record warnings for "
         "those due soon. Prints, per pool and rule, how many customers were reclaimed and "
@@ -40,14 +48,27 @@ class Command(BaseCommand):
             }
             self.stdout.write(json.dumps(report, ensure_ascii=False))
             return
-        verb = "would reclaim" if dry_run else "reclaimed"
-        warn_verb = "would warn" if dry_run else "warned"
         if not results:
-            self.stdout.write("No pool has a reclaim rule switched on.")
+            self.stdout.write(_("No pool has a reclaim rule switched on."))
         for result in results:
-            self.stdout.write(
-                f"{result.pool_name}  {result.cause}: {verb} {result.reclaimed}, "
-                f"{warn_verb} {result.warned}"
-            )
-        total = sum(result.reclaimed for result in results)
-        self.stdout.write(f"Total {verb} {total} on {today.isoformat()} in {seconds} s.")
+            values = {
+                "pool": result.pool_name,
+                "rule": EntryCause(result.cause).label,
+                "reclaimed": result.reclaimed,
+                "warned": result.warned,
+            }
+            if dry_run:
+                line = _("%(pool)s (%(rule)s): would reclaim %(reclaimed)d, would warn %(warned)d")
+            else:
+                line = _("%(pool)s (%(rule)s): reclaimed %(reclaimed)d, warned %(warned)d")
+            self.stdout.write(line % values)
+        totals = {
+            "total": sum(result.reclaimed for result in results),
+            "day": today.isoformat(),
+            "seconds": seconds,
+        }
+        if dry_run:
+            summary = _("A sweep on %(day)s would reclaim %(total)d in total (%(seconds)s s).")
+        else:
+            summary = _("Reclaimed %(total)d in total on %(day)s (%(seconds)s s).")
+        self.stdout.write(summary % totals)
