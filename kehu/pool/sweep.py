@@ -28,7 +28,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -356,12 +356,12 @@ def _reclaim_chunk(pool: Pool, cause: str, day: dt.date, chunk: list[int]) -> in
     chunk_ids = db.id_list(chunk)
     with transaction.atomic():
         selected = rule_customers(pool, cause, day).filter(pk__in=chunk_ids, owner__isnull=False)
-        count = len(selected.select_for_update(of=("self",)).values_list("pk", flat=True))
-        if not count:
-            return 0
+        if connection.features.has_select_for_update:
+            # A claim, transfer or follow-up of these customers waits for this transaction.
+            list(selected.select_for_update(of=("self",)).values_list("pk", flat=True))
         # An owned customer has no pool entry, and one left over would block the new entry.
         PoolEntry.objects.filter(customer_id__in=chunk_ids, customer__owner__isnull=False).delete()
-        db.insert_select(
+        count = db.insert_select(
             PoolEntry,
             selected,
             {
@@ -373,6 +373,8 @@ def _reclaim_chunk(pool: Pool, cause: str, day: dt.date, chunk: list[int]) -> in
                 "note": Value(""),
             },
         )
+        if not count:
+            return 0
         # The new entries name the customers reclaimed, for the statements that follow.
         entered = PoolEntry.objects.filter(
             pool=pool, cause=cause, entered_at=now, customer_id__in=chunk_ids
