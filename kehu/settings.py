@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "kehu.pool",
     "kehu.assignment",
     "kehu.leads",
+    "kehu.handover",
     "kehu.imports",
     "kehu.api",
     "kehu.web",

@@ -102,41 +102,37 @@ def _keep_read_access(
     actor: User, moved: Sequence[Customer], until: dt.date, now: dt.datetime
 ) -> None:
     """Give each previous owner a read-only share of the customer they gave up, until `until`."""
-    previous = [customer for customer in moved if customer.owner is not None]
-    for customer in previous:
-        assert customer.owner is not None
-        if not customer.owner.is_active:
+    previous = [(customer, customer.owner) for customer in moved if customer.owner is not None]
+    for _customer, owner in previous:
+        if not owner.is_active:
             raise ValidationError(
                 {
                     "read_only_until": [
                         _("%(user)s is deactivated, so cannot keep read-only access.")
-                        % {"user": customer.owner}
+                        % {"user": owner}
                     ]
                 }
             )
-    CustomerShare.objects.filter(
-        customer_id__in=[customer.pk for customer in previous],
-        user_id__in={customer.owner_id for customer in previous},
-    ).delete()
+    for customer, owner in previous:
+        CustomerShare.objects.filter(customer_id=customer.pk, user_id=owner.pk).delete()
     CustomerShare.objects.bulk_create(
         [
             CustomerShare(
                 customer_id=customer.pk,
-                user_id=customer.owner_id,
+                user=owner,
                 access=ShareAccess.READ,
                 until=until,
                 shared_by=actor,
                 created_at=now,
             )
-            for customer in previous
+            for customer, owner in previous
         ],
         batch_size=BATCH_SIZE,
     )
     Event.objects.bulk_create(
         [
-            events.customer_shared(customer.pk, actor, customer.owner, ShareAccess.READ, until)
-            for customer in previous
-            if customer.owner is not None
+            events.customer_shared(customer.pk, actor, owner, ShareAccess.READ, until)
+            for customer, owner in previous
         ],
         batch_size=BATCH_SIZE,
     )
