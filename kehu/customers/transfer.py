@@ -52,6 +52,11 @@ def transfer_customers(
     if not actor.has_capability(Capability.ASSIGN):
         raise PermissionDenied(_("Your role may not do this."))
     ids = sorted(set(customer_ids))
+    if from_owner is not None:
+        # Customers given away since the caller chose them are skipped, wherever they went.
+        ids = sorted(
+            Customer.objects.filter(pk__in=ids, owner_id=from_owner.pk).values_list("pk", flat=True)
+        )
     reached = role_reach_customers(actor).filter(pk__in=ids).count()
     if reached != len(ids):
         raise PermissionDenied(_("You may not reassign this customer."))

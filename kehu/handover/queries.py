@@ -1,7 +1,7 @@
 """Reads of offboardings and handovers. Every read a request can reach starts here.
 
 A user reads the offboardings and handovers of the users whose records their role reaches, if
-the role may hand over customers (the assign capability); nobody reads their own.
+the role may hand over customers (the assign capability). A user never reads their own.
 """
 
 from django.db.models import Q, QuerySet

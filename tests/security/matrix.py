@@ -145,6 +145,9 @@ _RECORD_IDS = {
     "pool": "pool",
     "pool_id": "pool",
     "pool_customer": "pool_customer",
+    "person": "person",
+    "handover": "handover",
+    "offboarding": "offboarding",
 }
 
 

@@ -53,6 +53,9 @@ def test_offboarding_to_execution(personas: Personas, book: Book) -> None:
     assert Handover.objects.get().status == HandoverStatus.EXECUTED
     assert Customer.objects.filter(owner=personas.rep2).count() == 2
 
+    detail = client.get(f"/customers/{book.first.public_id}/")
+    assert "李销售 → 张销售（交接）" in detail.content.decode()
+
     home = client.get("/handover/")
     assert home.status_code == 200
     assert "李销售" in home.content.decode()

@@ -1,6 +1,9 @@
 """Offboarding and handover pages: the pending list, starting an offboarding, the plan form, the
-preview and the execution. Every page needs the assign capability (403 without it); a user or a
-handover outside the actor's reach is a 404, the same as a missing one."""
+preview and the execution.
+
+Every page needs the assign capability and answers 403 without it. A user or a handover outside
+the actor's reach is a 404, the same as a missing one.
+"""
 
 import uuid
 from typing import Any
@@ -117,7 +120,7 @@ def offboarding_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def offboarding_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Cancel an open offboarding; the user gets their rights back."""
+    """Cancel an open offboarding, which gives the user their rights back."""
     actor = _require_handover_role(request)
     offboarding = get_object_or_404(
         visible_offboardings(actor).select_related("user"), public_id=public_id
@@ -129,7 +132,7 @@ def offboarding_cancel(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
 
 
 def _posted_person(actor: User, raw: str) -> User:
-    """Return the user a form names, if the actor may hand over their records; else 404."""
+    """Return the user a form names if the actor may hand over their records, or raise Http404."""
     try:
         public_id = uuid.UUID(raw.strip())
     except ValueError:
@@ -255,7 +258,7 @@ def handover_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 @login_required
 @require_POST
 def handover_execute(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    """Execute a planned handover; executing it again changes nothing."""
+    """Execute a planned handover. Executing it again changes nothing."""
     actor = _require_handover_role(request)
     handover = get_object_or_404(
         visible_handovers(actor).select_related("predecessor"), public_id=public_id
