@@ -147,6 +147,7 @@ _RECORD_IDS = {
     "pool_customer": "pool_customer",
     "person": "person",
     "handover": "handover",
+    "handover_id": "handover",
     "offboarding": "offboarding",
 }
 

@@ -1,4 +1,4 @@
-"""The permission matrix's entries for the offboarding and handover pages.
+"""The permission matrix's entries for the offboarding and handover pages and their API.
 
 Statuses read boss, manager, rep, outside agent, signed out. Only roles with the assign
 capability (the boss and the manager) open these pages. The rep and the outside agent get a 403
@@ -74,6 +74,48 @@ HANDOVER_PAGE_ENTRIES = [
         "POST",
         RECORD_WRITE,
         target="handover",
+        writes=True,
+    ),
+]
+
+
+V1 = "api/v1/"
+API_WRITE = expect("201", "201", "403", "403", "401")
+API_RECORD_READ = expect("200", "200/404", "403/403", "403/403", "401")
+
+
+def _api_plan(world: World, role: str, records: Records) -> dict[str, Any]:
+    """Plan a handover of the records' person; the south rep is outside the manager's reach."""
+    return {
+        "user": records.person,
+        "mode": "users",
+        "successors": [str(world.personas.rep.public_id)],
+    }
+
+
+HANDOVER_API_ENTRIES = [
+    Entry(
+        V1 + "offboardings",
+        "api-v1:start_offboarding",
+        "POST",
+        API_WRITE,
+        data=_offboarding_form,
+        writes=True,
+    ),
+    Entry(
+        V1 + "handovers",
+        "api-v1:plan_handover",
+        "POST",
+        expect("201", "201/404", "403/403", "403/403", "401"),
+        data=_api_plan,
+        writes=True,
+    ),
+    Entry(V1 + "handovers/<handover_id>", "api-v1:get_handover", "GET", API_RECORD_READ),
+    Entry(
+        V1 + "handovers/<handover_id>/execute",
+        "api-v1:execute_plan",
+        "POST",
+        API_RECORD_READ,
         writes=True,
     ),
 ]

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from kehu.assignment.models import AssignmentRule, RouteKind
 from kehu.audit.models import AuditAction, AuditEntry
 from kehu.conftest import Personas
 from kehu.core import clock
@@ -245,3 +246,27 @@ def test_successor_without_room_is_rejected(personas: Personas, book: Book, pool
 
     assert "successors" in raised.value.message_dict
     assert not Handover.objects.exists()
+
+
+def test_rules_route_each_customer(personas: Personas, book: Book) -> None:
+    now = clock.now()
+    Customer.objects.filter(pk=book.first.pk).update(industry="logistics")
+    AssignmentRule.objects.create(
+        name="制造业客户",
+        industries=["logistics"],
+        route=RouteKind.USER,
+        user=personas.manager,
+        created_at=now,
+        updated_at=now,
+    )
+    choice = PlanChoice(mode=SuccessorMode.RULES, fallback=personas.rep2)
+    handover = build_plan(personas.manager, personas.rep, choice)
+
+    execute_handover(personas.manager, handover)
+
+    assert Customer.objects.get(pk=book.first.pk).owner_id == personas.manager.pk
+    # No rule and no default owner takes the second customer, so it goes to the pool.
+    assert Customer.objects.get(pk=book.second.pk).owner_id is None
+    assert PoolEntry.objects.filter(customer=book.second).exists()
+    assert Deal.objects.get(pk=book.open_deal.pk).owner_id == personas.manager.pk
+    assert Deal.objects.get(pk=book.loose_deal.pk).owner_id == personas.rep2.pk
