@@ -239,6 +239,8 @@ def handover_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
         public_id=public_id,
     )
 
+    # NOTE: item labels are the names and numbers stored at planning, shown without the
+    # viewer's field policy; every role with the assign capability reads them in the presets.
     by_successor: dict[str, dict[str, list[str]]] = {}
     items = handover.items.select_related("successor").order_by("successor_id", "kind", "label")
     for item in items[:2000]:
