@@ -26,6 +26,7 @@ from kehu.handover.execute import RECORD_TYPES, count_records, execute_handover
 from kehu.handover.models import HandoverStatus, OffboardingStatus, SuccessorMode
 from kehu.handover.plan import PlanChoice, build_plan
 from kehu.handover.queries import reachable_users, visible_handovers, visible_offboardings
+from kehu.handover.readiness import readiness
 from kehu.org.models import User
 from kehu.web.views.common import FORM_ERRORS, error_dict, signed_in_user
 
@@ -93,6 +94,23 @@ def _home_context(user: User, errors: dict[str, list[str]]) -> dict[str, Any]:
         .filter(is_active=True, leaving_on__isnull=True)
         .order_by("display_name", "username"),
         "errors": [message for messages in errors.values() for message in messages],
+        "readiness": [
+            {
+                "user": row.user,
+                "customers": row.customers,
+                "percents": [
+                    row.percent(count)
+                    for count in (
+                        row.phone_contact,
+                        row.decision_maker,
+                        row.recent_follow_up,
+                        row.next_step,
+                    )
+                ],
+                "stale_deals": row.stale_deals,
+            }
+            for row in readiness(user)
+        ],
         "today": clock.today().isoformat(),
     }
 
