@@ -3,7 +3,7 @@
 Customers move through kehu.customers.transfer, the same write as a manager's transfer of one
 customer, so every customer gets an "owner changed" event that names the predecessor, the
 successor and the handover. Contacts, quotes, payment plans, follow-ups and follow-up dates stay
-attached to their customer, so they move with it; authorship of follow-ups, deals and quotes
+attached to their customer, so they move with it. Authorship of follow-ups, deals and quotes
 never changes.
 """
 
@@ -194,14 +194,14 @@ def _move_customers(
             CustomerLock.objects.filter(customer_id__in=ids).delete()
             place_new(actor, ids, pool=governing_pool(predecessor), note=_("Handover"))
         else:
-            kept = CustomerLock.objects.bulk_create(
+            recreated = CustomerLock.objects.bulk_create(
                 [
                     CustomerLock(customer_id=pk, user=successor, locked_at=locks[pk])
                     for pk in ids
                     if pk in locks
                 ]
             )
-            locks_moved += len(kept)
+            locks_moved += len(recreated)
         HandoverItem.objects.filter(
             handover=handover, kind=ItemKind.CUSTOMER, customer_id__in=ids
         ).update(moved=True)
@@ -213,7 +213,8 @@ def _move_followers(
 ) -> int:
     """Move the plan's deals, contracts, tickets and shares; return how many were skipped.
 
-    A record is skipped when its customer was skipped or the predecessor no longer holds it.
+    A record is skipped when its customer was skipped or the predecessor no longer owns it or
+    is no longer its assignee.
     """
     predecessor_id = handover.predecessor_id
     now = clock.now()
@@ -239,7 +240,8 @@ def _move_followers(
 def _move_records(
     kind: str, ids: list[int], predecessor_id: int, successor: User, now: dt.datetime
 ) -> list[int]:
-    """Give the records of `kind` that the predecessor still holds to `successor`; return them."""
+    """Give the records of `kind` still owned by (or assigned to) the predecessor to `successor`,
+    and return their ids."""
     if kind == ItemKind.DEAL:
         deals = Deal.objects.filter(pk__in=ids, owner_id=predecessor_id)
         done = list(deals.values_list("pk", flat=True))
@@ -261,7 +263,7 @@ def _move_shares(ids: list[int], predecessor_id: int, successor: User) -> list[i
     """Give the predecessor's shares to the successor; a share the successor already has, or of
     a customer they own, wins, and the predecessor's is deleted."""
     shares = list(CustomerShare.objects.filter(pk__in=ids, user_id=predecessor_id))
-    held = set(
+    shared_already = set(
         CustomerShare.objects.filter(
             user=successor, customer_id__in=[share.customer_id for share in shares]
         ).values_list("customer_id", flat=True)
@@ -271,7 +273,7 @@ def _move_shares(ids: list[int], predecessor_id: int, successor: User) -> list[i
             pk__in=[share.customer_id for share in shares]
         ).values_list("pk", flat=True)
     )
-    redundant = [share.pk for share in shares if share.customer_id in held | owned]
+    redundant = [share.pk for share in shares if share.customer_id in shared_already | owned]
     CustomerShare.objects.filter(pk__in=redundant).delete()
     CustomerShare.objects.filter(pk__in=[share.pk for share in shares]).exclude(
         pk__in=redundant

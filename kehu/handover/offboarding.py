@@ -37,8 +37,8 @@ def check_handover_actor(actor: User, user: User) -> None:
     """Raise PermissionDenied unless the actor may hand over `user`'s records.
 
     The actor needs the assign capability, and `user`'s records must fall inside the actor's
-    reach (the whole company for the boss, the department tree for a manager). Nobody hands
-    over their own records.
+    reach (the whole company for the boss, the department tree for a manager). A user never
+    hands over their own records.
     """
     if not may_hand_over(actor):
         raise PermissionDenied(_("Your role may not hand over customers."))

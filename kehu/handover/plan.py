@@ -5,9 +5,9 @@
    subset for an on-job transfer).
 2. Give each customer a successor: its per-customer choice if there is one, else by the mode.
    USERS hands the customers out in turn among the chosen users, in customer id order,
-   skipping a user once their room (kehu.customers.ownership.room) is used up. RULES asks the
-   assignment rules, as for a new customer with the same values; a customer no rule places
-   goes to the pool. POOL sends every customer to the pool.
+   skipping a user once their room (kehu.customers.ownership.room) is used up. RULES routes
+   each customer by the assignment rules, as a new customer with the same values would be
+   routed, and a customer no rule places goes to the pool. POOL sends every customer to the pool.
 3. The predecessor's deals and contracts of those customers, and their active tickets, go to
    the customer's successor. Those of customers going to the pool, and, when the whole
    predecessor is handed over, those on other people's customers and the shares the
@@ -49,7 +49,7 @@ BATCH_SIZE = 1000
 
 @dataclasses.dataclass(frozen=True)
 class PlanChoice:
-    """What the actor chose for a handover.
+    """The actor's choices for a handover.
 
     `successors` are the users of the USERS mode: one person, or several in turn.
     `fallback` receives the records that do not follow a customer to a person (default: the
@@ -194,10 +194,10 @@ def _check_override_room(chosen: Mapping[int, User | None], choice: PlanChoice) 
 def build_plan(actor: User, predecessor: User, choice: PlanChoice) -> Handover:
     """Store a handover plan of `predecessor`'s records; nothing moves until it is executed.
 
-    Raises PermissionDenied as `check_handover_actor` does or when a chosen customer is not
-    the predecessor's customer in the actor's reach, and ValidationError for invalid choices
-    (see `_check_choice`), a successor without room, or records that need a fallback
-    successor when none was chosen. With RULES, routing takes the rules' round-robin turns
+    Raises PermissionDenied as `check_handover_actor` does, or when a chosen customer is not
+    the predecessor's customer in the actor's reach. Raises ValidationError for invalid choices
+    (see `_check_choice`), for a successor without room, and for records that need a fallback
+    successor when none was chosen. With RULES, planning takes the rules' round-robin turns,
     as routing a new customer does. Records an audit entry.
     """
     check_handover_actor(actor, predecessor)
