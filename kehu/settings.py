@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kehu.pool",
     "kehu.assignment",
     "kehu.leads",
+    "kehu.handover",
     "kehu.imports",
     "kehu.api",
     "kehu.web",

@@ -14,6 +14,7 @@ from kehu.api.routers import (
     customers,
     deals,
     fields,
+    handovers,
     intake,
     leads,
     pipelines,
@@ -81,6 +82,7 @@ api.add_router("", quotes.router)
 api.add_router("", contracts.router)
 api.add_router("", tickets.router)
 api.add_router("", pools.router)
+api.add_router("", handovers.router)
 # Before the leads router, whose /leads/{lead_id} would otherwise take /leads/intake.
 api.add_router("", intake.router)
 api.add_router("", leads.router)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kehu.assignment.routing import Router
+from kehu.customers import owners
 from kehu.customers import services as customer_services
 from kehu.customers.cleaning import clean_customer
 from kehu.customers.dedup import serialize_duplicate_checks
@@ -43,7 +44,7 @@ def create_customer(
     the pool) that decided.
     """
     customer_services.check_creator(actor)
-    customer_services.check_owner(actor, None)
+    owners.check_owner(actor, None)
     try:
         cleaned = clean_customer(values)
     except ValidationError:

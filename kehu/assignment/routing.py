@@ -4,8 +4,9 @@
 1. Try the active rules that apply to the target in position order. A rule matches when every
    condition it sets holds for the record's values.
 2. List the matching rule's candidates: its user, its users, or the members of its department
-   and the departments below it. Deactivated users, outside agents and users without room for
-   one more customer (kehu.customers.ownership.has_room) are skipped.
+   and the departments below it. Deactivated users, outside agents, users whose offboarding
+   has started (User.leaving_on) and users without room for one more customer
+   (kehu.customers.ownership.has_room) are skipped.
 3. When nobody is left, go on to the next matching rule. A rule whose people are all away or
    full then does not send records to the pool while a later, broader rule can still place
    them; an administrator who wants the pool instead ends the list with no catch-all rule.
@@ -15,8 +16,8 @@
    lock the rule's row until the transaction ends, so concurrent routes of one rule take
    turns and see each other's records.
 5. When no rule picks anyone, the target's default owner receives the record if that user is
-   active, may own customers and has room; otherwise the route has no owner and the caller
-   puts the record in the pool.
+   active, is not leaving, may own customers and has room; otherwise the route has no owner
+   and the caller puts the record in the pool.
 
 The values a rule reads are "province_code", "city_code", "industry", "source", "grade" and
 "custom" (custom field key, without the "cf_" prefix, to value), as cleaned customers have them.
@@ -166,7 +167,7 @@ class Router:
             else:
                 people = rule.users.select_related("role")
             self._candidates[rule.pk] = sorted(
-                (user for user in people if may_own_customers(user)), key=lambda user: user.pk
+                (user for user in people if _may_receive(user)), key=lambda user: user.pk
             )
         return self._candidates[rule.pk]
 
@@ -192,9 +193,13 @@ class Router:
             RoutingDefault.objects.filter(target=self.target).select_related("owner__role").first()
         )
         owner = default.owner if default is not None else None
-        if owner is None or not may_own_customers(owner) or not self._has_room(owner):
+        if owner is None or not _may_receive(owner) or not self._has_room(owner):
             return None
         return owner
+
+
+def _may_receive(user: User) -> bool:
+    return may_own_customers(user) and not user.is_leaving
 
 
 def _after_cursor(users: list[User], cursor: int | None) -> list[User]:

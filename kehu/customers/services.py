@@ -15,16 +15,16 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from kehu.core import clock
-from kehu.customers import ownership, search
+from kehu.customers import ownership, search, transfer
 from kehu.customers.choices import CustomerKind
 from kehu.customers.cleaning import clean_contact, clean_customer
 from kehu.customers.dedup import Candidate, Match, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Contact, Customer, Tag
-from kehu.customers.queries import in_role_reach, is_writable
+from kehu.customers.owners import check_may_own, check_owner
+from kehu.customers.queries import is_writable
 from kehu.fields.registry import FieldSpec, FieldTarget, custom_fields, field_map
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
-from kehu.org.visibility import may_own_customers, reaches_owner
 from kehu.timeline import events
 
 # Keys an edit may not carry: they change through their own actions.
@@ -97,34 +97,6 @@ def check_duplicates(
         matches = [match for match in matches if match.exact]
     if matches:
         raise DuplicateCustomer(matches)
-
-
-def check_owner(actor: User, owner: User | None) -> None:
-    """Raise unless `actor` may make `owner` the owner of a customer (None: unassigned).
-
-    Outside agents never own customers. Anyone who may create customers may own them. Giving a
-    customer to someone else, or leaving it unassigned, needs the assign capability, and the
-    new owner must be inside the actor's reach (the whole company for the boss, the department
-    tree for a manager).
-    """
-    if owner is None:
-        if actor.has_capability(Capability.ASSIGN):
-            return
-        raise PermissionDenied(_("Only a manager may leave a customer unassigned."))
-    check_may_own(owner)
-    if owner.pk == actor.pk:
-        return
-    if actor.has_capability(Capability.ASSIGN) and reaches_owner(actor, owner):
-        return
-    raise PermissionDenied(_("You may not give customers to %(user)s.") % {"user": owner})
-
-
-def check_may_own(owner: User) -> None:
-    """Raise ValidationError on "owner" when `owner` is deactivated or an outside agent."""
-    if not owner.is_active:
-        raise ValidationError({"owner": [_("A deactivated user cannot own customers.")]})
-    if not may_own_customers(owner):
-        raise ValidationError({"owner": [_("An outside agent cannot own customers.")]})
 
 
 def find_owner(actor: User, public_id: uuid.UUID, field: str = "owner") -> User:
@@ -427,32 +399,12 @@ def update_customer(
 
 
 def change_owner(actor: User, customer: Customer, new_owner: User | None) -> Customer:
-    """Give a customer to another user, or make it unassigned with None; records the event."""
-    _require(actor, Capability.ASSIGN)
-    if not in_role_reach(actor, customer):
-        raise PermissionDenied(_("You may not reassign this customer."))
-    check_owner(actor, new_owner)
-    with transaction.atomic():
-        # PostgreSQL cannot lock the nullable side of the owner join, so lock only the customer.
-        locked = (
-            Customer.objects.select_for_update(of=("self",))
-            .select_related("owner")
-            .get(pk=customer.pk)
-        )
-        old_owner = locked.owner
-        if old_owner == new_owner:
-            return locked
-        if new_owner is not None:
-            ownership.check_room(new_owner)
-        locked.owner = new_owner
-        locked.updated_at = locked.owner_since = clock.now()
-        locked.version = F("version") + 1
-        locked.save(update_fields=["owner", "owner_since", "updated_at", "version"])
-        locked.refresh_from_db(fields=["version"])
-        events.owner_changed(locked.pk, actor, old_owner, new_owner).save()
-        if new_owner is not None:
-            ownership.received([locked.pk])
-    return locked
+    """Give a customer to another user, or make it unassigned with None; records the event.
+
+    Checks and writes as `kehu.customers.transfer.transfer_customers` does.
+    """
+    transfer.transfer_customers(actor, [customer.pk], new_owner)
+    return Customer.objects.select_related("owner").get(pk=customer.pk)
 
 
 def add_contact(actor: User, customer: Customer, values: Mapping[str, Any]) -> Contact:

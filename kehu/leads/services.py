@@ -21,7 +21,8 @@ from kehu.audit.models import AuditAction
 from kehu.core import clock
 from kehu.customers.dedup import Candidate, find_matches, serialize_duplicate_checks
 from kehu.customers.models import Customer
-from kehu.customers.services import OwnerDefault, check_owner
+from kehu.customers.owners import check_owner
+from kehu.customers.services import OwnerDefault
 from kehu.leads.cleaning import clean_lead
 from kehu.leads.models import Lead, LeadEvent, LeadEventKind, LeadNote, LeadStatus
 from kehu.leads.queries import is_writable, may_work_leads
@@ -176,7 +177,7 @@ def create_lead(
     """Create a lead entered by a user, owned by the actor unless `owner` says otherwise.
 
     `owner` is a user, or None for the lead pool; giving a lead to someone
-    else or to the pool needs what giving a customer does (kehu.customers.services.check_owner).
+    else or to the pool needs what giving a customer does (kehu.customers.owners.check_owner).
     Raises DuplicateLead when the mobile or email belongs to a stored lead or customer, unless
     `allow_duplicate`; the new lead then links to that record.
     """

@@ -77,6 +77,11 @@ class Capability(models.TextChoices):
     REVEAL = "reveal", _("Reveal masked values")
 
 
+# Capabilities a user loses from the start of their offboarding (User.leaving_on), whatever
+# their role grants.
+WITHHELD_WHILE_LEAVING = frozenset({Capability.EXPORT})
+
+
 class FieldAccess(models.TextChoices):
     """The access a role has to one field, listed from most to least open."""
 
@@ -159,6 +164,10 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="reports",
     )
+    # The last working day of a user whose offboarding has started (kehu.handover), empty
+    # otherwise. While it is set the user may not export, claim pool customers, receive
+    # customers from others or be chosen by the assignment rules.
+    leaving_on = models.DateField(_("last working day"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -171,9 +180,19 @@ class User(AbstractUser):
     def label(self) -> str:
         return str(self)
 
+    @property
+    def is_leaving(self) -> bool:
+        """Whether an offboarding of this user has started and not been cancelled."""
+        return self.leaving_on is not None
+
     def has_capability(self, capability: str) -> bool:
-        """Return whether the user may do `capability`; deactivated users may do nothing."""
+        """Return whether the user may do `capability`.
+
+        Deactivated users may do nothing, and leaving users lose WITHHELD_WHILE_LEAVING.
+        """
         if not self.is_active:
+            return False
+        if self.leaving_on is not None and capability in WITHHELD_WHILE_LEAVING:
             return False
         if self.is_superuser:
             return True

@@ -90,8 +90,11 @@ def _give(locked: Customer, entry: PoolEntry, owner: User, now: dt.datetime) -> 
 
 
 def may_claim(user: User) -> bool:
-    """Return whether the user's role may own, and so claim, customers."""
-    return user.is_active and may_own_customers(user)
+    """Return whether the user's role may own, and so claim, customers.
+
+    A user whose offboarding has started (User.leaving_on) claims nothing more.
+    """
+    return user.is_active and not user.is_leaving and may_own_customers(user)
 
 
 def claim(actor: User, customer: Customer) -> Customer:

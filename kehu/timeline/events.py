@@ -74,13 +74,20 @@ def fields_changed(
 
 
 def owner_changed(
-    customer_id: int, actor: User | None, old_owner: User | None, new_owner: User | None
+    customer_id: int,
+    actor: User | None,
+    old_owner: User | None,
+    new_owner: User | None,
+    extra: dict[str, Any] | None = None,
 ) -> Event:
+    """Return the transfer event; `extra` names the handover that made it, if one did
+    ("handover": its public id, kehu.handover)."""
     data = {
         "from": old_owner.pk if old_owner else None,
         "from_name": str(old_owner) if old_owner else "",
         "to": new_owner.pk if new_owner else None,
         "to_name": str(new_owner) if new_owner else "",
+        **(extra or {}),
     }
     return _event(customer_id, EventKind.OWNER_CHANGED, actor, data, None)
 

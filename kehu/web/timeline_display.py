@@ -145,8 +145,10 @@ def describe_event(
             new = _shown_data(policy, customer, customer_specs, "owner", data.get("to_name"))
             if old is None or new is None:
                 return None
-            detail = _("%(old)s → %(new)s") % {"old": old or nobody, "new": new or nobody}
-            return EventText(title, detail)
+            names = {"old": old or nobody, "new": new or nobody}
+            if data.get("handover"):
+                return EventText(title, _("%(old)s → %(new)s, in a handover") % names)
+            return EventText(title, _("%(old)s → %(new)s") % names)
         case (
             EventKind.POOL_PLACED
             | EventKind.POOL_RETURNED

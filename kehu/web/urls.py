@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("kehu.web.views.leads_urls")),
     path("", include("kehu.web.views.pages_urls")),
     path("", include("kehu.web.views.pools_urls")),
+    path("", include("kehu.web.views.handover_urls")),
 ]

@@ -145,6 +145,10 @@ _RECORD_IDS = {
     "pool": "pool",
     "pool_id": "pool",
     "pool_customer": "pool_customer",
+    "person": "person",
+    "handover": "handover",
+    "handover_id": "handover",
+    "offboarding": "offboarding",
 }
 
 

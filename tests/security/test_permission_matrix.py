@@ -25,6 +25,7 @@ from tests.security.matrix import (
 )
 from tests.security.matrix_api import API_ENTRIES
 from tests.security.matrix_assignment import ASSIGNMENT_PAGE_ENTRIES
+from tests.security.matrix_handover import HANDOVER_API_ENTRIES, HANDOVER_PAGE_ENTRIES
 from tests.security.matrix_leads import LEAD_API_ENTRIES, LEAD_PAGE_ENTRIES
 from tests.security.matrix_pages import PAGE_ENTRIES
 from tests.security.matrix_pipelines import PIPELINE_API_ENTRIES, PIPELINE_PAGE_ENTRIES
@@ -59,6 +60,8 @@ ENTRIES = [
     *POOL_PAGE_ENTRIES,
     *POOL_API_ENTRIES,
     *ASSIGNMENT_PAGE_ENTRIES,
+    *HANDOVER_PAGE_ENTRIES,
+    *HANDOVER_API_ENTRIES,
 ]
 PERSONAS = (*ROLES, ANONYMOUS)
 # Web route targets that are a customer or one of its records.

@@ -27,11 +27,13 @@ from django.db.models import Model
 from kehu.assignment import services as assignment_services
 from kehu.assignment.models import AssignmentRule
 from kehu.conftest import Personas
+from kehu.core import clock
 from kehu.customers import services as customer_services
 from kehu.customers import sharing
 from kehu.customers.models import Customer, ShareAccess
 from kehu.fields import services as field_services
 from kehu.fields.models import CustomField, FieldTarget
+from kehu.handover.models import Handover, Offboarding, SuccessorMode
 from kehu.imports import services as import_services
 from kehu.imports.models import ImportJob
 from kehu.leads import campaigns as lead_campaigns
@@ -114,6 +116,11 @@ class Records:
     pool: str
     pool_customer: str
     pool_customer_name: str
+    # A user whose records a manager hands over (the second rep; "out" has the south rep), a
+    # planned handover of theirs and an open offboarding of theirs.
+    person: str
+    handover: str
+    offboarding: str
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -158,6 +165,11 @@ class World:
     return_reason: ReturnReason
     # The second of the two assignment rules, so moving it up changes the order.
     rule: AssignmentRule
+    # By scope: a planned, empty handover and an open offboarding of the second rep ("in") and
+    # of the south rep ("out"). The offboardings are rows only: the users' leaving flag stays
+    # unset, so every other route sees the usual personas.
+    handovers: dict[str, Handover]
+    offboardings: dict[str, Offboarding]
 
     def settings_id(self, target: str) -> str:
         """Return the public id a settings page edits: a field, a user, a department, a role,
@@ -248,6 +260,9 @@ class World:
             pool=pool,
             pool_customer=str(pool_customer.public_id),
             pool_customer_name=pool_customer.name,
+            person=str(self.handovers[scope].predecessor.public_id),
+            handover=str(self.handovers[scope].public_id),
+            offboarding=str(self.offboardings[scope].public_id),
         )
 
 
@@ -285,6 +300,9 @@ def _missing_records() -> Records:
         pool=str(uuid.uuid4()),
         pool_customer=str(uuid.uuid4()),
         pool_customer_name="无此公海客户",
+        person=str(uuid.uuid4()),
+        handover=str(uuid.uuid4()),
+        offboarding=str(uuid.uuid4()),
     )
 
 
@@ -501,7 +519,26 @@ def build_world(personas: Personas) -> World:
         pool_customers,
         reason,
         _rules(personas.boss, personas.rep),
+        *_handovers(personas),
     )
+
+
+def _handovers(personas: Personas) -> tuple[dict[str, Handover], dict[str, Offboarding]]:
+    now = clock.now()
+    people = {"in": personas.rep2, "out": personas.other_rep}
+    handovers = {
+        scope: Handover.objects.create(
+            predecessor=user, mode=SuccessorMode.USERS, created_by=personas.boss, created_at=now
+        )
+        for scope, user in people.items()
+    }
+    offboardings = {
+        scope: Offboarding.objects.create(
+            user=user, last_day=clock.today(), started_by=personas.boss, started_at=now
+        )
+        for scope, user in people.items()
+    }
+    return handovers, offboardings
 
 
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
