@@ -25,6 +25,7 @@ from kehu.customers.queries import is_writable
 from kehu.fields.registry import FieldSpec, FieldTarget, custom_fields, field_map
 from kehu.org.models import Capability, User
 from kehu.org.policy import policy_for
+from kehu.org.visibility import reaches_owner
 from kehu.timeline import events
 
 # Keys an edit may not carry: they change through their own actions.
