@@ -66,11 +66,11 @@ class SuccessorMode(models.TextChoices):
 
     USERS = "users", _("One person, or several in turn")
     RULES = "rules", _("By the assignment rules")
-    POOL = "pool", _("Back to the public pool")
+    POOL = "pool", pgettext_lazy("successor", "Back to the public pool")
 
 
 class HandoverStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
+    PLANNED = "planned", pgettext_lazy("handover status", "Planned")
     EXECUTED = "executed", _("Executed")
     DISCARDED = "discarded", _("Discarded")
 
