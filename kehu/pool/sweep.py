@@ -271,6 +271,21 @@ def _flag(condition: Q) -> ExpressionWrapper[Q]:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+def _rule_flag(pool: Pool, cause: str, day: dt.date) -> ExpressionWrapper[Q] | Case:
+    """Return "rule `cause` of `pool` is due on `day`" as a column of the plan's query.
+
+    The contract rule's subqueries run only for won customers: CASE evaluates its condition
+    first, and most customers are not won.
+    """
+    if cause != EntryCause.CONTRACT_ENDED:
+        return _flag(_due_by(pool, cause, day))
+    return Case(
+        When(won_q(), then=_flag(_due_by(pool, cause, day))),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
 def plan_pool(pool: Pool, day: dt.date) -> PoolPlan:
     """Evaluate every switched-on rule of `pool` for `day` in one pass over its customers."""
     causes = [cause for cause in RULES if is_on(pool, cause)]
@@ -279,11 +294,11 @@ def plan_pool(pool: Pool, day: dt.date) -> PoolPlan:
     if not causes:
         return PoolPlan(reclaim, warn)
     horizon = warning_horizon(pool, day) if pool.warning_on else None
-    flags: dict[str, ExpressionWrapper[Q]] = {"is_won": _flag(won_q())}
+    flags: dict[str, ExpressionWrapper[Q] | Case] = {"is_won": _flag(won_q())}
     for index, cause in enumerate(causes):
-        flags[f"now_{index}"] = _flag(_due_by(pool, cause, day))
+        flags[f"now_{index}"] = _rule_flag(pool, cause, day)
         if horizon is not None:
-            flags[f"soon_{index}"] = _flag(_due_by(pool, cause, horizon))
+            flags[f"soon_{index}"] = _rule_flag(pool, cause, horizon)
     rows = governed_customers(pool).annotate(**flags).values_list("pk", *flags)
     stride = 1 if horizon is None else 2
     for pk, is_won, *due in rows.iterator(chunk_size=10_000):
