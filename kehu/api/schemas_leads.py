@@ -69,14 +69,14 @@ class LeadIn(InputSchema):
     )
 
 
-class DealIn(InputSchema):
+class ConvertDealIn(InputSchema):
     name: str
     amount: str = "0"
 
 
 class ConvertIn(InputSchema):
     customer_name: str = Field("", description="Defaults to the company, or the person's name.")
-    deal: DealIn | None = None
+    deal: ConvertDealIn | None = None
     existing_customer: uuid.UUID | None = Field(
         None, description="Add the person to this customer instead of creating one."
     )

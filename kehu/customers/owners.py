@@ -10,22 +10,23 @@ from kehu.org.visibility import may_own_customers, reaches_owner
 def check_owner(actor: User, owner: User | None) -> None:
     """Raise unless `actor` may make `owner` the owner of a customer (None: unassigned).
 
-    Outside agents never own customers. Anyone who may create customers may own them. Giving a
+    Outside agents never own customers, and a user who is leaving (User.leaving_on) receives
+    none, not even by creating one. Anyone else who may create customers may own them. Giving a
     customer to someone else, or leaving it unassigned, needs the assign capability, and the
     new owner must be inside the actor's reach (the whole company for the boss, the department
-    tree for a manager) and not leaving (User.leaving_on).
+    tree for a manager).
     """
     if owner is None:
         if actor.has_capability(Capability.ASSIGN):
             return
         raise PermissionDenied(_("Only a manager may leave a customer unassigned."))
     check_may_own(owner)
-    if owner.pk == actor.pk:
-        return
     if owner.is_leaving:
         raise ValidationError(
             {"owner": [_("%(user)s is leaving and cannot receive customers.") % {"user": owner}]}
         )
+    if owner.pk == actor.pk:
+        return
     if actor.has_capability(Capability.ASSIGN) and reaches_owner(actor, owner):
         return
     raise PermissionDenied(_("You may not give customers to %(user)s.") % {"user": owner})

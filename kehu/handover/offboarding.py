@@ -20,8 +20,9 @@ from kehu.audit.models import AuditAction
 from kehu.core import clock
 from kehu.customers.models import Customer
 from kehu.handover.models import Offboarding, OffboardingStatus
+from kehu.org.escalation import check_role_grant
 from kehu.org.models import Capability, User
-from kehu.org.visibility import owners_in_reach, reach, reaches_owner
+from kehu.org.visibility import owners_in_reach, reach, reaches_owner, subordinate_ids
 from kehu.sales.models import Contract, Deal
 from kehu.service.models import ACTIVE_STATUSES, Ticket
 
@@ -38,7 +39,9 @@ def check_handover_actor(actor: User, user: User) -> None:
 
     The actor needs the assign capability, and `user`'s records must fall inside the actor's
     reach (the whole company for the boss, the department tree for a manager). A user never
-    hands over their own records.
+    hands over their own records, nor those of a manager above them or of a user whose role
+    holds more than theirs: otherwise a team lead could mark their manager as leaving and take
+    the manager's customers.
     """
     if not may_hand_over(actor):
         raise PermissionDenied(_("Your role may not hand over customers."))
@@ -46,6 +49,21 @@ def check_handover_actor(actor: User, user: User) -> None:
         raise PermissionDenied(_("You cannot hand over your own customers."))
     if not reaches_owner(actor, user):
         raise PermissionDenied(_("%(user)s is outside your reach.") % {"user": user})
+    if actor.pk in subordinate_ids(user):
+        raise PermissionDenied(
+            _("%(user)s is your manager, so you cannot hand over their customers.") % {"user": user}
+        )
+    if user.role is not None:
+        try:
+            check_role_grant(actor, None, user.role)
+        except PermissionDenied:
+            raise PermissionDenied(
+                _(
+                    "The role of %(user)s holds more than yours, so you cannot hand over "
+                    "their customers."
+                )
+                % {"user": user}
+            ) from None
 
 
 def open_offboarding(user: User) -> Offboarding | None:

@@ -1,6 +1,7 @@
 import re
 
 from django.test import Client
+from ninja import Schema
 from openapi_spec_validator import validate
 
 # Hosts that serve Swagger UI and similar assets; none is reachable from much of mainland China.
@@ -64,3 +65,27 @@ def test_unknown_docs_asset_is_404(client: Client) -> None:
     response = client.get("/api/v1/docs/assets/redoc.standalone.js")
 
     assert response.status_code == 404
+
+
+def test_schema_names_are_unique_across_modules() -> None:
+    """The OpenAPI document keys schemas by class name, so two input classes of one name in
+    different modules make one of them vanish from the docs."""
+    pending: list[type[Schema]] = [Schema]
+    seen: dict[str, set[str]] = {}
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            pending.append(subclass)
+            if subclass.__module__.startswith("kehu."):
+                seen.setdefault(subclass.__name__, set()).add(subclass.__module__)
+
+    assert {name: modules for name, modules in seen.items() if len(modules) > 1} == {}
+
+
+def test_deal_create_documents_every_field(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    body = schema["paths"]["/api/v1/deals"]["post"]["requestBody"]["content"]["application/json"]
+    name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+
+    fields = set(schema["components"]["schemas"][name]["properties"])
+
+    assert {"customer", "name", "amount", "stage"} <= fields

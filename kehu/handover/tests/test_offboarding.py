@@ -24,7 +24,7 @@ from kehu.handover.offboarding import (
 )
 from kehu.handover.tests.conftest import Book
 from kehu.org import services as org_services
-from kehu.org.models import Capability, User
+from kehu.org.models import Capability, Role, User
 from kehu.pool import services as pool_services
 from kehu.sales.models import Deal
 from kehu.service.models import Ticket
@@ -50,7 +50,8 @@ def test_offboarding_withholds_export_and_claim(personas: Personas) -> None:
     assert personas.rep.has_capability(Capability.EXPORT)
     assert pool_services.may_claim(personas.rep)
 
-    start_offboarding(personas.manager, personas.rep, _last_day())
+    # The rep's role now holds export, which the manager's lacks, so the boss starts it.
+    start_offboarding(personas.boss, personas.rep, _last_day())
 
     rep = _fresh(personas.rep)
     assert rep.leaving_on == _last_day()
@@ -89,11 +90,21 @@ def test_leaver_cannot_receive_customers(personas: Personas) -> None:
     assert Customer.objects.get(pk=customer.pk).owner_id == personas.rep2.pk
 
 
+def test_leaver_cannot_create_own_customers(personas: Personas) -> None:
+    start_offboarding(personas.manager, personas.rep, _last_day())
+    rep = _fresh(personas.rep)
+
+    with pytest.raises(ValidationError, match="正在办理离职"):
+        customer_services.create_customer(rep, {"name": "苏州园林建设有限公司"}, owner=rep)
+
+    assert not Customer.objects.filter(name="苏州园林建设有限公司").exists()
+
+
 def test_cancel_gives_rights_back(personas: Personas) -> None:
     _grant_export(personas.rep)
-    offboarding = start_offboarding(personas.manager, personas.rep, _last_day())
+    offboarding = start_offboarding(personas.boss, personas.rep, _last_day())
 
-    cancel_offboarding(personas.manager, offboarding)
+    cancel_offboarding(personas.boss, offboarding)
 
     rep = _fresh(personas.rep)
     assert rep.leaving_on is None
@@ -175,3 +186,41 @@ def test_command_dry_run_and_rerun(personas: Personas, book: Book) -> None:
 def test_command_rejects_unknown_user(personas: Personas) -> None:
     with pytest.raises(CommandError):
         call_command("handover", "nobody", "--to", "rep2", stdout=StringIO())
+
+
+def _team_lead(user: User, manager: User) -> User:
+    """Give `user` a role like the manager's without managing pools."""
+    assert manager.role is not None
+    role = Role.objects.create(
+        name="组长",
+        data_scope=manager.role.data_scope,
+        capabilities=[c for c in manager.role.capabilities if c != Capability.MANAGE_POOLS],
+    )
+    user.role = role
+    user.manager = None
+    user.save(update_fields=["role", "manager"])
+    return _fresh(user)
+
+
+def test_lead_cannot_offboard_higher_role(personas: Personas) -> None:
+    lead = _team_lead(personas.rep2, personas.manager)
+
+    with pytest.raises(PermissionDenied, match="角色权限高于您"):
+        start_offboarding(lead, _fresh(personas.manager), _last_day())
+
+    assert not Offboarding.objects.exists()
+    assert _fresh(personas.manager).leaving_on is None
+
+
+def test_same_role_cannot_offboard_own_manager(personas: Personas) -> None:
+    boss_role = personas.boss.role
+    deputy = personas.rep2
+    deputy.role = boss_role
+    deputy.manager = personas.boss
+    deputy.save(update_fields=["role", "manager"])
+
+    with pytest.raises(PermissionDenied, match="是您的上级"):
+        start_offboarding(_fresh(deputy), _fresh(personas.boss), _last_day())
+
+    start_offboarding(_fresh(personas.boss), _fresh(deputy), _last_day())
+    assert _fresh(deputy).leaving_on == _last_day()
