@@ -197,6 +197,23 @@ def test_if_empty_reprints_saved_login(var_dir: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_reprint_follows_address_and_active_users(
+    var_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KEHU_ADDRESS", raising=False)
+    first_output = seed("--customers", "2")
+    User.objects.filter(username="rep1").update(is_active=False)
+    monkeypatch.setenv("KEHU_ADDRESS", "127.0.0.1:8765")
+
+    second_output = seed("--if-empty")
+
+    assert second_output[0] == "打开 http://127.0.0.1:8765 并用下面任一演示用户登录："
+    assert [line for line in first_output if line.startswith("  rep1 ")] != []
+    assert [line for line in second_output if line.startswith("  rep1 ")] == []
+    assert second_output[-1] == first_output[-2]
+
+
+@pytest.mark.django_db
 def test_seed_demo_rejects_database_with_users(var_dir: Path, personas: Personas) -> None:
     counts = database_counts()
 

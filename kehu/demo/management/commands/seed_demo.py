@@ -28,8 +28,12 @@ def login_file() -> Path:
     return Path(settings.VAR_DIR) / LOGIN_FILE_NAME
 
 
+def login_header() -> str:
+    return _("Open %(url)s and log in as one of these demo users:") % {"url": demo_url()}
+
+
 def login_lines(users: list[User], password: str) -> list[str]:
-    lines = [_("Open %(url)s and log in as one of these demo users:") % {"url": demo_url()}]
+    lines = [login_header()]
     for user in users:
         role = str(user.role) if user.role else "-"
         lines.append(f"  {user.username:<8} {role}（{user.display_name}）")
@@ -129,5 +133,11 @@ class Command(BaseCommand):
                 )
             )
             return
-        for line in path.read_text(encoding="utf-8").splitlines():
+        # The address may differ from the first start's, and demo users may since have been
+        # deactivated, so the header is built anew and only active users are listed.
+        active = set(User.objects.filter(is_active=True).values_list("username", flat=True))
+        self.stdout.write(login_header())
+        for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+            if line.startswith("  ") and line.split()[0] not in active:
+                continue
             self.stdout.write(line)
