@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from pytest_django import DjangoAssertNumQueries
 
 from kehu.conftest import Personas
 from kehu.customers import services as customer_services
@@ -12,6 +13,8 @@ from kehu.handover.plan import PlanChoice, build_plan
 from kehu.handover.tests.conftest import Book
 from kehu.org.models import FieldAccess, Role, User
 from kehu.sales import quotes
+from kehu.sales import services as sales_services
+from kehu.service import services as ticket_services
 from kehu.timeline import services as timeline_services
 
 
@@ -45,6 +48,7 @@ def test_briefing_shows_each_part(personas: Personas, book: Book, handed_over: H
     assert response.status_code == 200
     assert "交接简报：温州瓯江阀门有限公司" in page
     assert "由 李销售 于" in page
+    assert "交接。" in page
     # Contacts with their role in the decision.
     assert "孙志远" in page
     assert "采购总监 · 决策人" in page
@@ -150,3 +154,41 @@ def test_inbox_ignores_others_follow_ups(
     assert inbox_count(personas.rep2) == 2
     assert inbox(personas.manager) == []
     assert inbox(personas.rep) == []
+
+
+def test_briefing_in_english(personas: Personas, book: Book, handed_over: Handover) -> None:
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(personas.rep2)
+
+    page = client.get(f"/handover/customers/{book.first.public_id}/briefing/").content.decode()
+
+    assert "Briefing: 温州瓯江阀门有限公司" in page
+    assert "Contacts and their role in the decision" in page
+    assert "The last 5 follow-ups" in page
+    assert "Quotes awaiting an answer" in page
+    assert "Complaints in the last 90 days" in page
+
+
+def test_briefing_query_count_is_pinned(
+    personas: Personas,
+    book: Book,
+    handed_over: Handover,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    client = _client(personas.rep2)
+    url = f"/handover/customers/{book.first.public_id}/briefing/"
+
+    # Each record type is one read, preceded by the visibility layer's check of the user's
+    # shares, and each target's custom fields are read once.
+    with django_assert_num_queries(29):
+        client.get(url)
+    # One more of every listed record must not add a query.
+    rep2 = personas.rep2
+    sales_services.create_deal(rep2, book.first, {"name": "二期扩容", "amount": "5000"})
+    timeline_services.add_follow_up(rep2, book.first, {"kind": "call", "content": "再次确认"})
+    customer_services.add_contact(rep2, book.first, {"name": "周敏", "title": "财务"})
+    ticket_services.open_ticket(
+        rep2, book.first, {"subject": "发货延迟", "category": "complaint"}, assignee=rep2
+    )
+    with django_assert_num_queries(29):
+        client.get(url)

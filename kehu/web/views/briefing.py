@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from kehu.fields.models import FieldTarget
-from kehu.fields.registry import field_map
+from kehu.fields.registry import custom_fields_snapshot, field_map
 from kehu.handover.briefing import COMPLAINT_DAYS, LAST_FOLLOW_UPS, Briefing, briefing, inbox
 from kehu.handover.readiness import RECENT_DAYS
 from kehu.org.policy import FieldPolicy, policy_for
@@ -57,8 +57,12 @@ def customer_briefing(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     customer = load_customer(user, public_id)
 
     facts = briefing(user, customer)
+    # The display helpers look fields up for every value; one read of the custom fields keeps
+    # the page's query count independent of how many records it lists.
+    with custom_fields_snapshot():
+        context = _context(policy_for(user), facts)
 
-    return render(request, "web/handover/briefing.html", _context(policy_for(user), facts))
+    return render(request, "web/handover/briefing.html", context)
 
 
 def _context(policy: FieldPolicy, facts: Briefing) -> dict[str, Any]:
