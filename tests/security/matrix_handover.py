@@ -1,10 +1,12 @@
 """The permission matrix's entries for the offboarding and handover pages and their API.
 
 Statuses read boss, manager, rep, outside agent, signed out. Only roles with the assign
-capability (the boss and the manager) open these pages. The rep and the outside agent get a 403
-before any record is loaded, so an outside record and a missing one look alike to them. The
-in-scope person is the second rep, in the manager's department; the outside one is the south
-rep, whose records the east manager does not reach (404).
+capability (the boss and the manager) open the handover pages. The successor's inbox and the
+briefing are open to every signed-in user, within the customers that user may see. On the
+handover pages the rep and the outside agent get a 403 before any record is loaded, so an
+outside record and a missing one look alike to them. The in-scope person is the second rep, in
+the manager's department; the outside one is the south rep, whose records the east manager does
+not reach (404).
 """
 
 from typing import Any
@@ -16,6 +18,10 @@ PAGE = expect("200", "200", "403", "403", "302")
 WRITE = expect("302", "302", "403", "403", "302")
 RECORD_PAGE = expect("200", "200/404", "403/403", "403/403", "302")
 RECORD_WRITE = expect("302", "302/404", "403/403", "403/403", "302")
+# The successor's inbox lists only the signed-in user's own handed-over customers. A customer's
+# briefing has the customer page's access: a user who may not see the customer gets a 404.
+OWN_PAGE = expect("200", "200", "200", "200", "302")
+CUSTOMER_PAGE = expect("200", "200/404", "200/404", "200/404", "302")
 
 
 def _offboarding_form(world: World, role: str, records: Records) -> dict[str, Any]:
@@ -29,6 +35,16 @@ def _plan_form(world: World, role: str, records: Records) -> dict[str, Any]:
 
 HANDOVER_PAGE_ENTRIES = [
     Entry("handover/", "web:handover_home", "GET", PAGE),
+    Entry("handover/inbox/", "web:handover_inbox", "GET", OWN_PAGE),
+    Entry(
+        "handover/customers/<uuid:public_id>/briefing/",
+        "web:customer_briefing",
+        "GET",
+        CUSTOMER_PAGE,
+        target="customer",
+        shows="name",
+        reader="200",
+    ),
     Entry(
         "handover/offboard/",
         "web:offboarding_start",
