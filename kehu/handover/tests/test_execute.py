@@ -248,6 +248,26 @@ def test_successor_without_room_is_rejected(personas: Personas, book: Book, pool
     assert not Handover.objects.exists()
 
 
+def test_rules_skip_owner_out_of_reach(personas: Personas, book: Book) -> None:
+    now = clock.now()
+    Customer.objects.filter(pk=book.first.pk).update(industry="logistics")
+    AssignmentRule.objects.create(
+        name="物流客户",
+        industries=["logistics"],
+        route=RouteKind.USER,
+        user=personas.boss,
+        created_at=now,
+        updated_at=now,
+    )
+    choice = PlanChoice(mode=SuccessorMode.RULES, fallback=personas.rep2)
+    handover = build_plan(personas.manager, personas.rep, choice)
+
+    first = handover.items.get(kind=ItemKind.CUSTOMER, customer=book.first)
+    assert first.successor_id == personas.rep2.pk
+    execute_handover(personas.manager, handover)
+    assert Customer.objects.get(pk=book.first.pk).owner_id == personas.rep2.pk
+
+
 def test_rules_route_each_customer(personas: Personas, book: Book) -> None:
     now = clock.now()
     Customer.objects.filter(pk=book.first.pk).update(industry="logistics")
