@@ -105,7 +105,8 @@ def find_owner(actor: User, public_id: uuid.UUID, field: str = "owner") -> User:
 
     Raises PermissionDenied when a role without the assign capability names anyone but the
     actor, whether or not the id exists. A deactivated user inside the actor's reach, whom the
-    actor could give customers to before, gets a ValidationError on `field` naming them.
+    actor could give customers to before, gets a ValidationError on `field` naming them, and so
+    does a leaving user (User.leaving_on) there.
     Otherwise a missing user and one that `check_owner` refuses get the same ValidationError on
     `field`, so the response does not reveal which user ids exist, nor who outside the actor's
     reach is deactivated, nor who is an outside agent.
@@ -118,6 +119,20 @@ def find_owner(actor: User, public_id: uuid.UUID, field: str = "owner") -> User:
             {
                 field: [
                     _("%(user)s is deactivated and cannot own customers. Choose another user.")
+                    % {"user": found}
+                ]
+            }
+        )
+    if (
+        found is not None
+        and found.is_leaving
+        and found.pk != actor.pk
+        and reaches_owner(actor, found)
+    ):
+        raise ValidationError(
+            {
+                field: [
+                    _("%(user)s is leaving and cannot receive customers. Choose another user.")
                     % {"user": found}
                 ]
             }

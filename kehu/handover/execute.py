@@ -9,7 +9,7 @@ never changes.
 
 import datetime as dt
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -101,7 +101,8 @@ def execute_handover(actor: User, handover: Handover) -> dict[str, Any]:
     receive customers (deactivated, leaving, out of the actor's reach). A customer whose owner
     changed since the plan was built is skipped, with its records, and counted in "skipped".
     Executing an executed or discarded handover changes nothing and returns its stored result.
-    Returns {"totals": {record type: count}, "skipped": count, "changed": bool}.
+    Returns {"totals": {record type: count}, "skipped": count, "locks_dropped": count,
+    "changed": bool}, where "locks_dropped" counts the locks not kept for want of lock room.
     """
     check_handover_actor(actor, handover.predecessor)
 
@@ -110,7 +111,7 @@ def execute_handover(actor: User, handover: Handover) -> dict[str, Any]:
         if locked.status != HandoverStatus.PLANNED:
             return {**locked.result, "changed": False}
         successors = _successors(actor, locked)
-        moved_customers, locks_moved = _move_customers(actor, locked, successors)
+        moved_customers, locks_moved, dropped = _move_customers(actor, locked, successors)
         skipped_customers = set(
             locked.items.filter(kind=ItemKind.CUSTOMER)
             .exclude(customer_id__in=moved_customers)
@@ -120,7 +121,7 @@ def execute_handover(actor: User, handover: Handover) -> dict[str, Any]:
         skipped += _move_followers(locked, successors, skipped_customers)
         now = clock.now()
         counts = {**count_records(locked, moved=True), "locks": locks_moved}
-        result = {"totals": counts, "skipped": skipped}
+        result = {"totals": counts, "skipped": skipped, "locks_dropped": dropped}
         locked.status = HandoverStatus.EXECUTED
         locked.executed_by = actor
         locked.executed_at = now
@@ -160,10 +161,12 @@ def _successors(actor: User, handover: Handover) -> dict[int, User]:
 
 def _move_customers(
     actor: User, handover: Handover, successors: dict[int, User]
-) -> tuple[set[int], int]:
+) -> tuple[set[int], int, int]:
     """Move the plan's customers, keep their locks for people, and place the rest in the pool.
 
-    Returns the ids of the customers moved and how many locks went to successors.
+    A successor keeps the predecessor's oldest locks up to their room under the lock limit of
+    the pool that governs them (`lock_room`). Returns the ids of the customers moved, how many
+    locks went to successors and how many were dropped for want of room.
     """
     predecessor = handover.predecessor
     by_successor: dict[int | None, list[int]] = defaultdict(list)
@@ -174,6 +177,7 @@ def _move_customers(
     event_data = {"handover": str(handover.public_id)}
     moved: set[int] = set()
     locks_moved = 0
+    locks_dropped = 0
     for receiver_id, customer_ids in sorted(by_successor.items(), key=lambda pair: pair[0] or 0):
         locks = dict(
             CustomerLock.objects.filter(
@@ -194,18 +198,46 @@ def _move_customers(
             CustomerLock.objects.filter(customer_id__in=ids).delete()
             place_new(actor, ids, pool=governing_pool(predecessor), note=_("Handover"))
         else:
+            kept = sorted((pk for pk in ids if pk in locks), key=lambda pk: (locks[pk], pk))
+            free = lock_room(successor)
+            locks_dropped += max(len(kept) - free, 0)
+            kept = kept[:free]
             recreated = CustomerLock.objects.bulk_create(
-                [
-                    CustomerLock(customer_id=pk, user=successor, locked_at=locks[pk])
-                    for pk in ids
-                    if pk in locks
-                ]
+                [CustomerLock(customer_id=pk, user=successor, locked_at=locks[pk]) for pk in kept]
             )
             locks_moved += len(recreated)
         HandoverItem.objects.filter(
             handover=handover, kind=ItemKind.CUSTOMER, customer_id__in=ids
         ).update(moved=True)
-    return moved, locks_moved
+    return moved, locks_moved, locks_dropped
+
+
+def lock_room(user: User) -> int:
+    """Return how many more customers `user` may lock under the pool that governs them.
+
+    A pool with locks off leaves no room, as lock_customer refuses every lock there.
+    """
+    pool = governing_pool(user)
+    if not pool.lock_on:
+        return 0
+    held = CustomerLock.objects.filter(user=user, customer__owner=user).count()
+    return max(pool.lock_limit - held, 0)
+
+
+def locks_dropped(handover: Handover) -> int:
+    """Return how many of the predecessor's locks would not be kept if the plan ran now.
+
+    Locks of customers going to the pool end anyway and are not counted. Execution keeps the
+    oldest locks up to each successor's room (`lock_room`) and drops the rest.
+    """
+    locked_ids = CustomerLock.objects.filter(user_id=handover.predecessor_id).values("customer_id")
+    per_successor = Counter(
+        handover.items.filter(
+            kind=ItemKind.CUSTOMER, successor__isnull=False, customer_id__in=locked_ids
+        ).values_list("successor_id", flat=True)
+    )
+    people = User.objects.filter(pk__in=list(per_successor))
+    return sum(max(per_successor[user.pk] - lock_room(user), 0) for user in people)
 
 
 def _move_followers(

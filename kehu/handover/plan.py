@@ -7,7 +7,9 @@
    USERS hands the customers out in turn among the chosen users, in customer id order,
    skipping a user once their room (kehu.customers.ownership.room) is used up. RULES routes
    each customer by the assignment rules, as a new customer with the same values would be
-   routed, and a customer no rule places goes to the pool. POOL sends every customer to the pool.
+   routed, and a customer no rule places goes to the pool. A customer routed to someone the
+   actor may not give customers to (kehu.customers.owners.check_owner) goes to the fallback
+   successor, or to the pool when there is none. POOL sends every customer to the pool.
 3. The predecessor's deals and contracts of those customers, and their active tickets, go to
    the customer's successor. Those of customers going to the pool, and, when the whole
    predecessor is handed over, those on other people's customers and the shares the
@@ -146,7 +148,7 @@ def _route_values(customer: Customer) -> dict[str, object]:
 
 
 def _customer_successors(
-    customers: Sequence[Customer], choice: PlanChoice
+    actor: User, customers: Sequence[Customer], choice: PlanChoice, fallback: User | None
 ) -> dict[int, User | None]:
     """Return each customer's successor (None: the pool); raise when someone has no room."""
     chosen: dict[int, User | None] = {}
@@ -158,8 +160,12 @@ def _customer_successors(
         chosen.update({customer.pk: None for customer in rest})
     elif choice.mode == SuccessorMode.RULES:
         router = Router("customer")
+        allowed: dict[int, bool] = {}
         for customer in rest:
-            chosen[customer.pk] = router.route(_route_values(customer)).owner
+            owner = router.route(_route_values(customer)).owner
+            if owner is not None and not _may_receive(actor, owner, allowed):
+                owner = fallback
+            chosen[customer.pk] = owner
     else:
         assigner = _Assigner(choice.successors, len(rest))
         for placed, customer in enumerate(rest):
@@ -179,6 +185,18 @@ def _customer_successors(
             chosen[customer.pk] = successor
     _check_override_room(chosen, choice)
     return chosen
+
+
+def _may_receive(actor: User, user: User, allowed: dict[int, bool]) -> bool:
+    """Return whether the actor may give customers to `user`, caching the answer in `allowed`."""
+    if user.pk not in allowed:
+        try:
+            check_owner(actor, user)
+        except (PermissionDenied, ValidationError):
+            allowed[user.pk] = False
+        else:
+            allowed[user.pk] = True
+    return allowed[user.pk]
 
 
 def _check_override_room(chosen: Mapping[int, User | None], choice: PlanChoice) -> None:
@@ -215,7 +233,7 @@ def build_plan(actor: User, predecessor: User, choice: PlanChoice) -> Handover:
 
     now = clock.now()
     with transaction.atomic():
-        successors = _customer_successors(customers, choice)
+        successors = _customer_successors(actor, customers, choice, fallback)
         offboarding = open_offboarding(predecessor) if everything else None
         handover = Handover.objects.create(
             predecessor=predecessor,

@@ -228,9 +228,11 @@ def claim_lead(actor: User, lead: Lead) -> Lead:
     Every lead-working role sees the lead pool, so the check that matters runs under the row
     lock: of many users claiming the same lead at once exactly one wins, and the others get
     ValidationError because the lead has an owner by then. Converted and closed leads cannot
-    be claimed.
+    be claimed. A user whose offboarding has started (User.leaving_on) claims nothing more.
     """
     check_lead_creator(actor)
+    if actor.is_leaving:
+        raise PermissionDenied(_("Your offboarding has started, so you cannot claim leads."))
     if not may_own_customers(actor):
         raise PermissionDenied(_("Your role may not own leads."))
 

@@ -108,6 +108,10 @@ def claim(actor: User, customer: Customer) -> Customer:
     from the pool" event and an audit entry; the owner's clock starts now (owner_since).
     """
     entry = _entry_or_refuse(customer)
+    if actor.is_leaving:
+        raise PermissionDenied(
+            _("Your offboarding has started, so you cannot claim customers from the pool.")
+        )
     if not may_claim(actor) or not membership.is_member(actor, entry.pool):
         raise PermissionDenied(_("Only members of this pool may claim its customers."))
 

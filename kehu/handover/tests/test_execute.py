@@ -1,21 +1,26 @@
 """Handing over a rep's whole book: every record moves, history stays, a rerun moves nothing."""
 
 import datetime as dt
+import io
+import json
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 
 from kehu.assignment.models import AssignmentRule, RouteKind
 from kehu.audit.models import AuditAction, AuditEntry
 from kehu.conftest import Personas
 from kehu.core import clock
+from kehu.customers import services as customer_services
 from kehu.customers.models import Contact, Customer, CustomerShare
 from kehu.customers.queries import visible_customers
-from kehu.handover.execute import count_records, execute_handover
+from kehu.handover.execute import count_records, execute_handover, locks_dropped
 from kehu.handover.models import Handover, HandoverStatus, ItemKind, SuccessorMode
 from kehu.handover.plan import PlanChoice, build_plan
 from kehu.handover.tests.conftest import Book
+from kehu.pool import services as pool_services
 from kehu.pool.models import CustomerLock, PoolEntry
 from kehu.pool.tests.fixtures import Pools
 from kehu.sales.models import Contract, Deal, PaymentPlan, Quote, StageChange
@@ -246,6 +251,54 @@ def test_successor_without_room_is_rejected(personas: Personas, book: Book, pool
 
     assert "successors" in raised.value.message_dict
     assert not Handover.objects.exists()
+
+
+def test_locks_kept_within_lock_limit(personas: Personas, book: Book, pools: Pools) -> None:
+    own = customer_services.create_customer(personas.rep2, {"name": "宁波海川贸易有限公司"})
+    pool_services.lock_customer(personas.rep2, own)
+    pools.east.lock_limit = 1
+    pools.east.save()
+    handover = build_plan(personas.manager, personas.rep, _to_rep2(personas))
+
+    assert locks_dropped(handover) == 1
+    result = execute_handover(personas.manager, handover)
+
+    assert result["locks_dropped"] == 1
+    assert result["totals"]["locks"] == 0
+    assert not CustomerLock.objects.filter(customer=book.second).exists()
+    assert CustomerLock.objects.filter(user=personas.rep2).count() == 1
+
+
+def test_command_reports_dropped_locks(personas: Personas, book: Book, pools: Pools) -> None:
+    pools.east.lock_limit = 0
+    pools.east.save()
+    out = io.StringIO()
+
+    call_command("handover", "rep", "--to", "rep2", "--as", "manager", "--json", stdout=out)
+
+    report = json.loads(out.getvalue())
+    assert report["locks_dropped"] == 1
+    assert report["moved"]["locks"] == 0
+
+
+def test_rules_skip_owner_out_of_reach(personas: Personas, book: Book) -> None:
+    now = clock.now()
+    Customer.objects.filter(pk=book.first.pk).update(industry="logistics")
+    AssignmentRule.objects.create(
+        name="物流客户",
+        industries=["logistics"],
+        route=RouteKind.USER,
+        user=personas.boss,
+        created_at=now,
+        updated_at=now,
+    )
+    choice = PlanChoice(mode=SuccessorMode.RULES, fallback=personas.rep2)
+    handover = build_plan(personas.manager, personas.rep, choice)
+
+    first = handover.items.get(kind=ItemKind.CUSTOMER, customer=book.first)
+    assert first.successor_id == personas.rep2.pk
+    execute_handover(personas.manager, handover)
+    assert Customer.objects.get(pk=book.first.pk).owner_id == personas.rep2.pk
 
 
 def test_rules_route_each_customer(personas: Personas, book: Book) -> None:

@@ -7,7 +7,9 @@ from django.test import Client
 from kehu.conftest import Personas
 from kehu.core import clock
 from kehu.customers.models import Customer
-from kehu.handover.models import Handover, HandoverStatus, Offboarding
+from kehu.handover.execute import execute_handover
+from kehu.handover.models import Handover, HandoverStatus, Offboarding, SuccessorMode
+from kehu.handover.plan import PlanChoice, build_plan
 from kehu.handover.tests.conftest import Book
 from kehu.org.models import User
 
@@ -99,3 +101,20 @@ def test_other_manager_gets_404(personas: Personas, book: Book) -> None:
     assert client.get(f"/handover/{handover.public_id}/").status_code == 404
     assert client.post(f"/handover/{handover.public_id}/execute/").status_code == 404
     assert Handover.objects.get().status == HandoverStatus.PLANNED
+
+
+def test_executed_page_separates_skipped(personas: Personas, book: Book) -> None:
+    handover = build_plan(
+        personas.manager,
+        personas.rep,
+        PlanChoice(mode=SuccessorMode.USERS, successors=[personas.rep2]),
+    )
+    Customer.objects.filter(pk=book.second.pk).update(owner=personas.manager)
+    execute_handover(personas.manager, handover)
+
+    page = _client(personas.manager).get(f"/handover/{handover.public_id}/").content.decode()
+
+    moved_part, _sep, skipped_part = page.partition('class="card skipped"')
+    assert "温州瓯江阀门有限公司" in moved_part
+    assert "宁波港城物流有限公司" not in moved_part
+    assert "宁波港城物流有限公司" in skipped_part

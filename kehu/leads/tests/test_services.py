@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -113,6 +115,22 @@ def test_claim_takes_pool_lead(personas: Personas) -> None:
     pooled.refresh_from_db()
     assert pooled.owner == personas.rep2
     assert pooled.events.filter(kind=LeadEventKind.CLAIMED).count() == 1
+
+
+def test_leaving_user_cannot_claim(personas: Personas) -> None:
+    pooled = services.create_lead(
+        personas.manager, {"name": "池中人", "mobile": "13912340003"}, owner=None
+    )
+    personas.rep.leaving_on = dt.date(2030, 1, 31)
+    personas.rep.save(update_fields=["leaving_on"])
+
+    with pytest.raises(PermissionDenied) as raised:
+        services.claim_lead(personas.rep, pooled)
+
+    assert "离职" in str(raised.value)
+    pooled.refresh_from_db()
+    assert pooled.owner is None
+    assert not pooled.events.filter(kind=LeadEventKind.CLAIMED).exists()
 
 
 def test_agent_cannot_claim(personas: Personas) -> None:

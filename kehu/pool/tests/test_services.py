@@ -76,6 +76,19 @@ def test_other_pools_rep_cannot_claim(
     assert state() == before
 
 
+def test_leaving_member_told_why(personas: Personas, pools: Pools, place: PlaceCustomer) -> None:
+    customer = place("杭州青禾科技有限公司", pools.east)
+    personas.rep.leaving_on = dt.date(2030, 1, 31)
+    personas.rep.save(update_fields=["leaving_on"])
+    before = state()
+
+    with pytest.raises(PermissionDenied) as raised:
+        services.claim(personas.rep, customer)
+
+    assert "离职" in str(raised.value)
+    assert state() == before
+
+
 def test_daily_limit_follows_shanghai_day(
     personas: Personas, pools: Pools, place: PlaceCustomer, unfrozen_clock: None
 ) -> None:

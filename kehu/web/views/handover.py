@@ -22,7 +22,7 @@ from kehu.core import clock
 from kehu.customers.models import Customer
 from kehu.customers.queries import role_reach_customers
 from kehu.handover import offboarding as offboarding_services
-from kehu.handover.execute import RECORD_TYPES, count_records, execute_handover
+from kehu.handover.execute import RECORD_TYPES, count_records, execute_handover, locks_dropped
 from kehu.handover.models import HandoverStatus, OffboardingStatus, SuccessorMode
 from kehu.handover.plan import PlanChoice, build_plan
 from kehu.handover.queries import reachable_users, visible_handovers, visible_offboardings
@@ -259,18 +259,25 @@ def handover_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
 
     # NOTE: item labels are the names and numbers stored at planning, shown without the
     # viewer's field policy; every role with the assign capability reads them in the presets.
+    # An executed handover lists the items that did not move apart from those that did.
+    is_planned = handover.status == HandoverStatus.PLANNED
     by_successor: dict[str, dict[str, list[str]]] = {}
+    skipped_by_successor: dict[str, dict[str, list[str]]] = {}
     items = handover.items.select_related("successor").order_by("successor_id", "kind", "label")
     for item in items[:2000]:
         name = str(item.successor) if item.successor else _("Public pool")
-        by_successor.setdefault(name, {}).setdefault(item.get_kind_display(), []).append(item.label)
-    totals = handover.result.get("totals") if handover.result else None
+        grouped = by_successor if is_planned or item.moved else skipped_by_successor
+        grouped.setdefault(name, {}).setdefault(item.get_kind_display(), []).append(item.label)
+    result = handover.result or {}
+    totals = result.get("totals")
     context = {
         "handover": handover,
         "counts": _counted(totals if totals is not None else count_records(handover)),
         "by_successor": by_successor,
-        "is_planned": handover.status == HandoverStatus.PLANNED,
-        "skipped": handover.result.get("skipped", 0) if handover.result else 0,
+        "skipped_by_successor": skipped_by_successor,
+        "is_planned": is_planned,
+        "skipped": result.get("skipped", 0),
+        "locks_dropped": locks_dropped(handover) if is_planned else result.get("locks_dropped", 0),
     }
     return render(request, "web/handover/preview.html", context)
 

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Q
 
-from kehu.handover.execute import RECORD_TYPES, count_records, execute_handover
+from kehu.handover.execute import RECORD_TYPES, count_records, execute_handover, locks_dropped
 from kehu.handover.models import SuccessorMode
 from kehu.handover.plan import PlanChoice, build_plan
 from kehu.org.models import Preset, User
@@ -51,15 +51,18 @@ class Command(BaseCommand):
 
         counts: dict[str, int] = {}
         skipped = 0
+        dropped = 0
         try:
             with transaction.atomic():
                 handover = build_plan(actor, predecessor, choice)
                 if dry_run:
                     counts = count_records(handover)
+                    dropped = locks_dropped(handover)
                     raise _DryRun
                 result = execute_handover(actor, handover)
                 counts = result["totals"]
                 skipped = result["skipped"]
+                dropped = result["locks_dropped"]
         except _DryRun:
             pass
         except (PermissionDenied, ValidationError) as error:
@@ -72,6 +75,7 @@ class Command(BaseCommand):
                 "dry_run": dry_run,
                 "moved": {key: counts.get(key, 0) for key in RECORD_TYPES},
                 "skipped": skipped,
+                "locks_dropped": dropped,
             }
             self.stdout.write(json.dumps(report, ensure_ascii=False))
             return
@@ -81,6 +85,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {key}: {counts.get(key, 0)}")
         if skipped:
             self.stdout.write(f"  skipped (changed since planning): {skipped}")
+        if dropped:
+            self.stdout.write(f"  locks not kept (successor at the lock limit): {dropped}")
 
     def _user(self, username: str) -> User:
         user = User.objects.select_related("role").filter(username=username).first()
