@@ -20,6 +20,7 @@ from kehu.audit.models import AuditAction
 from kehu.core import clock
 from kehu.customers.models import Customer
 from kehu.handover.models import Offboarding, OffboardingStatus
+from kehu.leads.models import Lead, LeadStatus
 from kehu.org.escalation import check_role_grant
 from kehu.org.models import Capability, User
 from kehu.org.visibility import owners_in_reach, reach, reaches_owner, subordinate_ids
@@ -144,13 +145,20 @@ def cancel_offboarding(actor: User, offboarding: Offboarding) -> Offboarding:
     return locked
 
 
+# NOTE: a handover plan does not move leads yet. Open leads keep an offboarding open and their
+# owner on the pending list, until a manager assigns each lead to someone else.
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED)
+
+
 def owns_anything(user_id: int) -> bool:
-    """Return whether the user still owns a customer, deal or contract, or has an active ticket."""
+    """Return whether the user still owns a customer, deal, contract or open lead, or has an
+    active ticket."""
     return (
         Customer.objects.filter(owner_id=user_id).exists()
         or Deal.objects.filter(owner_id=user_id).exists()
         or Contract.objects.filter(owner_id=user_id).exists()
         or Ticket.objects.filter(assignee_id=user_id, status__in=ACTIVE_STATUSES).exists()
+        or Lead.objects.filter(owner_id=user_id, status__in=OPEN_LEAD_STATUSES).exists()
     )
 
 
@@ -173,6 +181,7 @@ def pending_handovers(actor: User) -> QuerySet[User]:
         | Q(Exists(Deal.objects.filter(owner_id=OuterRef("pk"))))
         | Q(Exists(Contract.objects.filter(owner_id=OuterRef("pk"))))
         | Q(Exists(Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=ACTIVE_STATUSES)))
+        | Q(Exists(Lead.objects.filter(owner_id=OuterRef("pk"), status__in=OPEN_LEAD_STATUSES)))
     )
     return (
         people.filter(owning)

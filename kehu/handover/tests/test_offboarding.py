@@ -23,6 +23,7 @@ from kehu.handover.offboarding import (
     start_offboarding,
 )
 from kehu.handover.tests.conftest import Book
+from kehu.leads import services as lead_services
 from kehu.org import services as org_services
 from kehu.org.models import Capability, Role, User
 from kehu.pool import services as pool_services
@@ -152,6 +153,22 @@ def test_deactivation_orphans_nothing(personas: Personas, book: Book) -> None:
     assert list(pending_handovers(personas.boss)) == [personas.rep]
     assert list(pending_handovers(personas.other_manager)) == []
     assert list(pending_handovers(personas.rep2)) == []
+
+
+def test_open_lead_keeps_offboarding_open(personas: Personas, book: Book) -> None:
+    lead = lead_services.create_lead(personas.rep, {"name": "钱先生", "mobile": "13900001111"})
+    start_offboarding(personas.manager, personas.rep, _last_day())
+
+    call_command("handover", "rep", "--to", "rep2", "--as", "manager", stdout=StringIO())
+
+    assert Offboarding.objects.get().status == OffboardingStatus.OPEN
+    assert list(pending_handovers(personas.manager)) == [personas.rep]
+
+    lead_services.assign_lead(personas.manager, lead, personas.rep2)
+    call_command("handover", "rep", "--to", "rep2", "--as", "manager", stdout=StringIO())
+
+    assert Offboarding.objects.get().status == OffboardingStatus.COMPLETED
+    assert list(pending_handovers(personas.manager)) == []
 
 
 def test_handover_completes_offboarding(personas: Personas, book: Book) -> None:
