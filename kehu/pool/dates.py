@@ -48,7 +48,7 @@ def _warn_unknown_year(year: int) -> None:
 
 
 # chinese_calendar checks each date against its whole holiday table, tens of microseconds a call,
-# and the warnings of one sweep count through hundreds of thousands of days, so answers are kept.
+# and the warnings of one sweep count through hundreds of thousands of days, so results are cached.
 @functools.lru_cache(maxsize=8192)
 def is_working_day(day: dt.date) -> bool:
     """Return whether `day` is a working day in mainland China."""
