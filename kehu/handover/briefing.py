@@ -77,7 +77,7 @@ def inbox_count(user: User) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class Gaps:
-    """What a successor would not find on record; each flag is a gap."""
+    """The gaps a successor would find in a customer's records, one flag each."""
 
     no_recent_follow_up: bool
     no_decision_maker: bool

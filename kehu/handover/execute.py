@@ -198,12 +198,15 @@ def _move_customers(
             CustomerLock.objects.filter(customer_id__in=ids).delete()
             place_new(actor, ids, pool=governing_pool(predecessor), note=_("Handover"))
         else:
-            kept = sorted((pk for pk in ids if pk in locks), key=lambda pk: (locks[pk], pk))
+            locked_ids = sorted((pk for pk in ids if pk in locks), key=lambda pk: (locks[pk], pk))
             free = lock_room(successor)
-            locks_dropped += max(len(kept) - free, 0)
-            kept = kept[:free]
+            locks_dropped += max(len(locked_ids) - free, 0)
+            relocked = locked_ids[:free]
             recreated = CustomerLock.objects.bulk_create(
-                [CustomerLock(customer_id=pk, user=successor, locked_at=locks[pk]) for pk in kept]
+                [
+                    CustomerLock(customer_id=pk, user=successor, locked_at=locks[pk])
+                    for pk in relocked
+                ]
             )
             locks_moved += len(recreated)
         HandoverItem.objects.filter(
@@ -220,8 +223,8 @@ def lock_room(user: User) -> int:
     pool = governing_pool(user)
     if not pool.lock_on:
         return 0
-    held = CustomerLock.objects.filter(user=user, customer__owner=user).count()
-    return max(pool.lock_limit - held, 0)
+    locked_count = CustomerLock.objects.filter(user=user, customer__owner=user).count()
+    return max(pool.lock_limit - locked_count, 0)
 
 
 def locks_dropped(handover: Handover) -> int:

@@ -62,7 +62,7 @@ class Offboarding(models.Model):
 
 
 class SuccessorMode(models.TextChoices):
-    """How a handover chooses the successor of each customer, before per-customer choices."""
+    """The way a handover chooses each customer's successor, before per-customer choices."""
 
     USERS = "users", _("One person, or several in turn")
     RULES = "rules", _("By the assignment rules")
@@ -76,7 +76,11 @@ class HandoverStatus(models.TextChoices):
 
 
 class Handover(models.Model):
-    """A plan to move a user's records to successors; executed at most once."""
+    """A plan to move a user's records to successors.
+
+    `execute_handover` runs it at most once: it locks the row and changes nothing unless the
+    status is PLANNED.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     predecessor = models.ForeignKey(

@@ -40,9 +40,9 @@ def check_handover_actor(actor: User, user: User) -> None:
 
     The actor needs the assign capability, and `user`'s records must fall inside the actor's
     reach (the whole company for the boss, the department tree for a manager). A user never
-    hands over their own records, nor those of a manager above them or of a user whose role
-    has more rights than theirs, because otherwise a team lead could mark their manager as
-    leaving and take the manager's customers.
+    hands over their own records, nor those of a manager above them or of a user whose role has
+    more rights than theirs. Otherwise a team lead could mark their manager as leaving and take
+    the manager's customers.
     """
     if not may_hand_over(actor):
         raise PermissionDenied(_("Your role may not hand over customers."))

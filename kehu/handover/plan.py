@@ -121,9 +121,9 @@ def _check_choice(actor: User, predecessor: User, choice: PlanChoice) -> User | 
 class _Assigner:
     """Hands customers out in turn among users, within each user's room."""
 
-    def __init__(self, users: Sequence[User], wanted: int) -> None:
+    def __init__(self, users: Sequence[User], requested: int) -> None:
         self.users = list(users)
-        self.left = {user.pk: room(user, wanted)[0] for user in self.users}
+        self.left = {user.pk: room(user, requested)[0] for user in self.users}
         self.turn = 0
 
     def next(self) -> User | None:
@@ -188,7 +188,7 @@ def _customer_successors(
 
 
 def _may_receive(actor: User, user: User, allowed: dict[int, bool]) -> bool:
-    """Return whether the actor may give customers to `user`, caching the answer in `allowed`."""
+    """Return whether the actor may give customers to `user`, caching the result in `allowed`."""
     if user.pk not in allowed:
         try:
             check_owner(actor, user)

@@ -40,8 +40,8 @@ def test_api_owner_ids(world: World) -> None:
     personas = world.personas
     manager = ApiCaller.of(personas.manager)
     rep = ApiCaller.of(personas.rep)
-    # A deactivated user inside the manager's reach is named as such (the manager sees their
-    # customers anyway), so the one compared here is outside it.
+    # A deactivated user inside the manager's reach is named as such, because the manager can
+    # read their customers anyway. The one compared here is outside the reach.
     south = personas.other_rep.department
     refused = [
         str(personas.other_rep.public_id),

@@ -1,4 +1,4 @@
-"""find_owner: which owner ids a user may name, and what a refused one is told."""
+"""find_owner: which owner ids a user may name, and the message a rejected id gets."""
 
 import datetime as dt
 

@@ -51,7 +51,7 @@ def test_offboarding_withholds_export_and_claim(personas: Personas) -> None:
     assert personas.rep.has_capability(Capability.EXPORT)
     assert pool_services.may_claim(personas.rep)
 
-    # The rep's role now holds export, which the manager's lacks, so the boss starts it.
+    # The rep's role now has export, which the manager's lacks, so the boss starts it.
     start_offboarding(personas.boss, personas.rep, _last_day())
 
     rep = _fresh(personas.rep)

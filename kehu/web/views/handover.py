@@ -1,7 +1,7 @@
 """Offboarding and handover pages: the pending list, starting an offboarding, the plan form, the
 preview and the execution.
 
-Every page needs the assign capability and answers 403 without it. A user or a handover outside
+Every page needs the assign capability and returns 403 without it. A user or a handover outside
 the actor's reach is a 404, the same as a missing one.
 """
 
@@ -258,7 +258,7 @@ def handover_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     )
 
     # NOTE: item labels are the names and numbers stored at planning, shown without the
-    # viewer's field policy; every role with the assign capability reads them in the presets.
+    # viewer's field policy. Every preset role with the assign capability may read them.
     # An executed handover lists the items that did not move apart from those that did.
     is_planned = handover.status == HandoverStatus.PLANNED
     by_successor: dict[str, dict[str, list[str]]] = {}
